@@ -1,0 +1,96 @@
+import { serve, type ServerType } from '@hono/node-server'
+import { mkdirSync } from 'node:fs'
+import type { Readable, Writable } from 'node:stream'
+import { commandRegistry } from '../../commands/registry.ts'
+import { ConsoleAdapter } from '../chat/console/ConsoleAdapter.ts'
+import { CommandPipeline } from '../command/CommandPipeline.ts'
+import { RateLimiter } from '../command/RateLimiter.ts'
+import { DEFAULT_DATABASE_PATH, type Config } from './config.ts'
+import { openDatabase } from '../db/openDatabase.ts'
+import { createHttpApp } from '../http/createHttpApp.ts'
+import { Scheduler } from '../scheduler/Scheduler.ts'
+import { deleteExpiredActions } from '../command/actionStore.ts'
+import type { Logger } from './logger.ts'
+import { createMetrics } from './metrics.ts'
+import type { Services } from './Services.ts'
+
+export interface AppIo {
+  input: Readable
+  output: Writable
+  interactive: boolean
+}
+
+export interface App {
+  readonly pipeline: CommandPipeline
+  readonly httpPort: number
+  start(): Promise<void>
+  /** Resolves when the console's input ends (piped input), never otherwise. */
+  consoleDone: Promise<void>
+  stop(): Promise<void>
+}
+
+/** The composition root: the one place that builds objects from config. */
+export async function createApp(config: Config, logger: Logger, io: AppIo): Promise<App> {
+  if (config.DATABASE_PATH === DEFAULT_DATABASE_PATH) mkdirSync(config.DATA_DIR, { recursive: true })
+  const database = openDatabase(config.DATABASE_PATH)
+  const { db } = database
+  const clock = () => Date.now()
+  const metrics = createMetrics()
+  const services: Services = { publicUrl: config.PUBLIC_URL }
+  const pipeline = new CommandPipeline({
+    db,
+    logger,
+    metrics,
+    clock,
+    commands: commandRegistry,
+    services,
+    rateLimiter: new RateLimiter({ burst: config.RATE_LIMIT_BURST, perSecond: config.RATE_LIMIT_PER_SECOND }),
+    adminIds: new Set(config.ADMIN_IDS),
+    autocomplete: { commands: () => commandRegistry.map((c) => c.name) },
+  })
+  const scheduler = new Scheduler(logger)
+  const http = createHttpApp({
+    logger,
+    metrics,
+    healthChecks: [{ name: 'database', check: () => void database.sqlite.prepare('select 1').get() }],
+    routes: [],
+  })
+  const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
+  const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
+  let server: ServerType | undefined
+  let httpPort = config.HTTP_PORT
+  let resolveConsole: () => void = () => {}
+  const consoleDone = new Promise<void>((resolve) => (resolveConsole = resolve))
+
+  return {
+    pipeline,
+    get httpPort() {
+      return httpPort
+    },
+    consoleDone,
+    async start() {
+      server = await listen(http.fetch, config.HTTP_PORT, (port) => (httpPort = port))
+      scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))
+      logger.info({ httpPort, publicUrl: config.PUBLIC_URL }, 'gridshare ready')
+      if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)
+    },
+    async stop() {
+      await scheduler.stop()
+      await pipeline.drain()
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+      database.close()
+    },
+  }
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, onPort: (port: number) => void): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname: '0.0.0.0' }, (info) => {
+      onPort(info.port)
+      resolve(server)
+    })
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`HTTP_PORT ${port} is already in use; choose another port.`) : error),
+    )
+  })
+}

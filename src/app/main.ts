@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig } from './config.ts'
+import { createApp } from './createApp.ts'
+import { createLogger } from './logger.ts'
+
+/** `npm start`: parse config, start everything, stop cleanly on a signal or
+ *  when piped console input ends. */
+async function main(): Promise<number> {
+  let config
+  try {
+    config = loadConfig(process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + '\n')
+      return 2
+    }
+    throw error
+  }
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: [config.TELEGRAM_BOT_TOKEN, config.DISCORD_TOKEN, config.TREASURY_PRIVATE_KEY, config.TELEGRAM_WEBHOOK_SECRET],
+  })
+  const interactive = Boolean(process.stdin.isTTY)
+  const app = await createApp(config, logger, { input: process.stdin, output: process.stdout, interactive })
+  let stopping: Promise<void> | undefined
+  const stop = () => (stopping ??= app.stop())
+  process.once('SIGINT', () => void stop().then(() => process.exit(0)))
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)))
+  try {
+    await app.start()
+  } catch (error) {
+    process.stderr.write(`Gridshare could not start: ${error instanceof Error ? error.message : String(error)}\n`)
+    await stop().catch(() => {})
+    return 1
+  }
+  if (interactive) process.stdout.write('Gridshare is ready. Type /help for the commands, Ctrl-D to quit.\n')
+  await app.consoleDone
+  await stop()
+  return 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`Gridshare failed: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,36 @@
+import type { Logger } from '../app/logger.ts'
+import type { Services } from '../app/Services.ts'
+import type { CommandDefinition } from './defineCommand.ts'
+
+export type Platform = 'console' | 'telegram' | 'discord'
+
+/** Who typed the command, as the platform names them. */
+export interface ChatUser {
+  platform: Platform
+  id: string
+  name: string
+}
+
+export interface ChatPlace {
+  id: string
+  kind: 'private' | 'group'
+}
+
+export interface ActionOptions {
+  /** How long the button works; default 15 minutes. */
+  ttlMs?: number
+  /** Spend the button (and those shown with it) on press; default true. */
+  once?: boolean
+}
+
+export interface CommandContext extends Services {
+  user: ChatUser
+  chat: ChatPlace
+  accountId: number
+  isAdmin: boolean
+  now: number
+  logger: Logger
+  commands: readonly CommandDefinition[]
+  /** Registers a server-side button action the current user may press. */
+  action(name: string, payload: unknown, options?: ActionOptions): string
+}

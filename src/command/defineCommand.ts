@@ -1,0 +1,30 @@
+import type { CommandContext } from './CommandContext.ts'
+import type { OptionDefinitions, OptionValues } from './options.ts'
+import type { Reply } from './reply.ts'
+
+export type ActionHandler = (payload: any, ctx: CommandContext) => Reply | Promise<Reply>
+
+export interface CommandDefinition<O extends OptionDefinitions = OptionDefinitions> {
+  /** ^[a-z0-9_]{1,32}$, valid on Discord and Telegram. */
+  name: string
+  /** One line, at most 100 characters (Discord's cap). */
+  description: string
+  options: O
+  /** Answers hold private data: ephemeral on Discord, private chat on Telegram. */
+  private?: boolean
+  adminOnly?: boolean
+  examples?: string[]
+  run(args: OptionValues<O>, ctx: CommandContext): Reply | Promise<Reply>
+  /** Button handlers by full action name, e.g. 'rent.confirm'. */
+  actions?: Record<string, ActionHandler>
+}
+
+export function defineCommand<const O extends OptionDefinitions>(command: CommandDefinition<O>): CommandDefinition {
+  if (!/^[a-z0-9_]{1,32}$/.test(command.name)) throw new Error(`command name ${command.name} is not valid on every platform`)
+  if (command.description.length > 100) throw new Error(`command ${command.name}: description over 100 characters`)
+  for (const [name, option] of Object.entries(command.options)) {
+    if (!/^[a-z0-9_]{1,32}$/.test(name)) throw new Error(`command ${command.name}: option name ${name} is not valid`)
+    if (option.description.length > 100) throw new Error(`command ${command.name}: option ${name} description over 100 characters`)
+  }
+  return command as unknown as CommandDefinition
+}

@@ -1,0 +1,27 @@
+import { isActionButton, type Reply } from './reply.ts'
+
+/** Renders a reply for a terminal; buttons are numbered for /press <n>. */
+export function renderPlainText(reply: Reply, buttonNumbers: number[] = []): string {
+  const lines: string[] = []
+  if (reply.title) lines.push(reply.title)
+  if (reply.text) lines.push(reply.text)
+  for (const field of reply.fields ?? []) lines.push(`${field.name}: ${field.value}`)
+  if (reply.table) lines.push(formatTable(reply.table.columns, reply.table.rows))
+  if (reply.code) lines.push(reply.code)
+  const buttons = (reply.buttons ?? []).map((button, i) =>
+    isActionButton(button) ? `[${buttonNumbers[i] ?? i + 1}] ${button.label}` : `${button.label}: ${button.url}`,
+  )
+  if (buttons.length) lines.push(buttons.join('   '))
+  return lines.join('\n')
+}
+
+/** Columns padded to their widest cell; used in <pre> blocks too. */
+export function formatTable(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
+  return [line(columns), ...rows.map(line)].join('\n')
+}

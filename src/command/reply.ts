@@ -1,0 +1,32 @@
+/** A platform-neutral answer. Text is plain: adapters escape it for their markup. */
+export interface Reply {
+  title?: string
+  text?: string
+  fields?: { name: string; value: string }[]
+  table?: { columns: string[]; rows: string[][] }
+  /** Shown verbatim in a monospace block (a message to sign, a proof). */
+  code?: string
+  buttons?: Button[]
+  /** Private data: ephemeral on Discord, private chat only on Telegram. */
+  private?: boolean
+}
+
+export type Button = ActionButton | LinkButton
+export interface ActionButton {
+  label: string
+  /** Server-side action id, from ctx.action(). */
+  action: string
+  style?: 'primary' | 'secondary' | 'success' | 'danger'
+}
+export interface LinkButton {
+  label: string
+  url: string
+}
+
+export function isActionButton(button: Button): button is ActionButton {
+  return 'action' in button
+}
+
+export function textReply(text: string, extra: Omit<Reply, 'text'> = {}): Reply {
+  return { text, ...extra }
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from '../app/logger.ts'
+import type { Metrics } from '../app/metrics.ts'
+import { AppError } from '../errors/AppError.ts'
+import { HttpError } from './HttpError.ts'
+
+export type HealthCheck = { name: string; check: () => Promise<void> | void }
+
+export interface HttpAppDeps {
+  logger: Logger
+  metrics: Metrics
+  healthChecks: HealthCheck[]
+  /** Sub-apps mounted at the root (agent API, signing pages, webhooks). */
+  routes: Hono[]
+}
+
+export function createHttpApp({ logger, metrics, healthChecks, routes }: HttpAppDeps): Hono {
+  const app = new Hono()
+  app.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'Request body too large; at most 256 KiB.', code: 'TOO_LARGE' }, 413) }))
+
+  app.get('/healthz', async (c) => {
+    const checks: Record<string, string> = {}
+    let healthy = true
+    for (const { name, check } of healthChecks) {
+      try {
+        await withTimeout(Promise.resolve(check()), 2000)
+        checks[name] = 'ok'
+      } catch (error) {
+        healthy = false
+        checks[name] = 'failing'
+        logger.warn({ err: error, check: name }, 'health check failed')
+      }
+    }
+    return c.json({ status: healthy ? 'ok' : 'failing', checks }, healthy ? 200 : 503)
+  })
+
+  app.get('/metrics', async (c) => {
+    c.header('content-type', metrics.registry.contentType)
+    return c.body(await metrics.registry.metrics())
+  })
+
+  for (const routeApp of routes) app.route('/', routeApp)
+
+  app.notFound((c) => c.json({ error: 'Not found.', code: 'NOT_FOUND' }, 404))
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return c.json({ error: error.message, code: error.code }, error.status)
+    if (error instanceof AppError && error.userMessage) return c.json({ error: error.userMessage, code: error.code }, 400)
+    const ref = randomBytes(3).toString('hex')
+    logger.error({ err: error, ref, path: c.req.path }, 'http request failed')
+    return c.json({ error: `Internal error (ref ${ref}).`, code: 'INTERNAL' }, 500)
+  })
+  return app
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())])
+}
