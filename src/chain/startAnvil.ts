@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import { dirname } from 'node:path'
+import { AnvilStartError } from './chainErrors.ts'
+import { DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from './devAccounts.ts'
+
+export const DEV_CHAIN_ID = 31337
+
+/** The subset of a pino logger this needs. */
+export type AnvilLogger = {
+  debug(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  isLevelEnabled(level: string): boolean
+}
+
+export type StartAnvilParameters = {
+  /** Load the chain from this file if it exists, and dump to it periodically and on stop. */
+  stateFile?: string | undefined
+  /** Seconds between state dumps while running (only with `stateFile`). @default 1 */
+  stateIntervalSeconds?: number | undefined
+  /** @default a free port */
+  port?: number | undefined
+  /** Mine a block every this many seconds instead of one per transaction. */
+  blockTime?: number | undefined
+  logger?: AnvilLogger | undefined
+  /** @default the binary of the `@foundry-rs/anvil` package for this platform */
+  binaryPath?: string | undefined
+  /** @default 15_000 */
+  startTimeoutMs?: number | undefined
+}
+
+export type AnvilInstance = {
+  rpcUrl: string
+  chainId: number
+  /** Stops anvil with SIGTERM and waits for it to exit, so a state file is fully written. */
+  stop(): Promise<void>
+}
+
+const PORT_ATTEMPTS = 3
+const STOP_TIMEOUT_MS = 10_000
+const OUTPUT_LINES_KEPT = 30
+
+/**
+ * Starts a local anvil on 127.0.0.1 with the standard dev mnemonic and chain
+ * id 31337, and resolves once it answers `eth_chainId`.
+ * @throws AnvilStartError when the binary is missing, exits early or does not answer in time.
+ */
+export async function startAnvil(parameters: StartAnvilParameters = {}): Promise<AnvilInstance> {
+  // A free port found by binding port 0 can be taken by someone else before
+  // anvil binds it; only then is a fresh port worth another try.
+  for (let attempt = 1; ; attempt++) {
+    const port = parameters.port ?? (await findFreePort())
+    try {
+      return await startAnvilOnPort(parameters, port)
+    } catch (error) {
+      const retry = parameters.port === undefined && attempt < PORT_ATTEMPTS && error instanceof AnvilStartError && /address already in use/i.test(error.message)
+      if (!retry) throw error
+    }
+  }
+}
+
+async function startAnvilOnPort(parameters: StartAnvilParameters, port: number): Promise<AnvilInstance> {
+  const { stateFile, stateIntervalSeconds = 1, blockTime, logger, startTimeoutMs = 15_000 } = parameters
+  const binary = parameters.binaryPath ?? resolveAnvilBinary()
+  const args = [
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--chain-id', String(DEV_CHAIN_ID),
+    '--mnemonic', DEV_MNEMONIC,
+    '--accounts', String(DEV_ACCOUNT_COUNT),
+  ]
+  if (blockTime !== undefined) args.push('--block-time', String(blockTime))
+  if (stateFile !== undefined) {
+    mkdirSync(dirname(stateFile), { recursive: true })
+    args.push('--state', stateFile, '--state-interval', String(stateIntervalSeconds))
+  }
+
+  const verbose = logger?.isLevelEnabled('debug') ?? false
+  const child = spawn(binary, args, { stdio: ['ignore', verbose ? 'pipe' : 'ignore', 'pipe'] })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // Killing on parent exit keeps an orphaned anvil from holding the port and,
+  // worse, from overwriting the state file of the next run with stale state.
+  // SIGTERM (not SIGKILL) still lets anvil dump its state on the way out.
+  const killOnParentExit = () => child.kill('SIGTERM')
+  process.on('exit', killOnParentExit)
+  void exited.then(() => process.off('exit', killOnParentExit))
+
+  const output: string[] = []
+  collectLines(child, 'stderr', (line) => {
+    output.push(line)
+    if (output.length > OUTPUT_LINES_KEPT) output.shift()
+    logger?.warn({ anvil: line }, 'anvil stderr')
+  })
+  if (verbose) {
+    // The start-up banner lists the dev accounts' private keys; only what
+    // follows "Listening on" (the RPC method log) is passed on.
+    let pastBanner = false
+    collectLines(child, 'stdout', (line) => {
+      if (pastBanner) logger?.debug({ anvil: line }, 'anvil')
+      else if (line.startsWith('Listening on')) pastBanner = true
+    })
+  }
+
+  const rpcUrl = `http://127.0.0.1:${port}`
+  const spawnFailed = new Promise<never>((_, reject) => {
+    child.once('error', (error) => reject(new AnvilStartError({ reason: `cannot run ${binary}: ${error.message}`, output: '' })))
+  })
+  const exitedEarly = exited.then((code): never => {
+    throw new AnvilStartError({ reason: `anvil exited with code ${code} before answering`, output: output.join('\n') })
+  })
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= stopChild(child, exited)
+    return stopping
+  }
+
+  try {
+    await Promise.race([waitUntilAnswering(rpcUrl, startTimeoutMs, exited), spawnFailed, exitedEarly])
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  // Keep later exits and errors from surfacing as unhandled rejections.
+  exitedEarly.catch(() => {})
+  spawnFailed.catch(() => {})
+  return { rpcUrl, chainId: DEV_CHAIN_ID, stop }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+  await exited
+  clearTimeout(timer)
+}
+
+async function waitUntilAnswering(rpcUrl: string, timeoutMs: number, exited: Promise<unknown>): Promise<void> {
+  let done = false
+  void exited.then(() => (done = true))
+  const deadline = Date.now() + timeoutMs
+  while (!done) {
+    try {
+      const response = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+        signal: AbortSignal.timeout(1_000),
+      })
+      if (response.ok) return
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      throw new AnvilStartError({ reason: `no answer on ${rpcUrl} within ${timeoutMs} ms`, output: '' })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+function collectLines(child: ChildProcess, stream: 'stdout' | 'stderr', onLine: (line: string) => void): void {
+  let pending = ''
+  child[stream]?.setEncoding('utf8')
+  child[stream]?.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines) if (line.trim() !== '') onLine(line.trimEnd())
+  })
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))))
+    })
+  })
+}
+
+const PLATFORM_PACKAGES: Record<string, string> = {
+  'linux-x64': '@foundry-rs/anvil-linux-amd64/bin/anvil',
+  'linux-arm64': '@foundry-rs/anvil-linux-arm64/bin/anvil',
+  'darwin-x64': '@foundry-rs/anvil-darwin-amd64/bin/anvil',
+  'darwin-arm64': '@foundry-rs/anvil-darwin-arm64/bin/anvil',
+  'win32-x64': '@foundry-rs/anvil-win32-amd64/bin/anvil.exe',
+}
+
+/**
+ * The native binary from the platform package that `@foundry-rs/anvil`
+ * installs, run directly: its JS wrapper (`npx anvil`) would add a node
+ * process in between that does not forward every way the parent can die.
+ * Falls back to `anvil` on PATH (a Foundry install).
+ */
+function resolveAnvilBinary(): string {
+  const target = PLATFORM_PACKAGES[`${process.platform}-${process.arch}`]
+  if (target) {
+    try {
+      const path = createRequire(import.meta.url).resolve(target)
+      if (existsSync(path)) return path
+    } catch {
+      // Platform package not installed.
+    }
+  }
+  return 'anvil'
+}
