@@ -42,3 +42,28 @@ export function percentiles(latencies: ArrayLike<number>): { p50Ms: number; p99M
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
   return { p50Ms: at(0.5), p99Ms: at(0.99) }
 }
+
+/** Open loop: operations arrive at `ratePerSecond` whatever the latency, and
+ *  each latency counts from its scheduled arrival, so queueing shows up. */
+export async function measureAtRate(
+  name: string,
+  { total, ratePerSecond }: { total: number; ratePerSecond: number },
+  operation: (i: number) => Promise<unknown> | unknown,
+): Promise<BenchRow> {
+  const latencies = new Float64Array(total)
+  const pending: Promise<unknown>[] = []
+  const started = performance.now()
+  let launched = 0
+  while (launched < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * ratePerSecond))
+    for (; launched < due; launched++) {
+      const i = launched
+      const arrival = started + (i / ratePerSecond) * 1000
+      pending.push(Promise.resolve(operation(i)).then(() => (latencies[i] = performance.now() - arrival)))
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  await Promise.all(pending)
+  const seconds = (performance.now() - started) / 1000
+  return { name, opsPerSecond: total / seconds, ...percentiles(latencies), note: `offered ${ratePerSecond.toLocaleString('en-US')}/s` }
+}

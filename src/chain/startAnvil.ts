@@ -79,7 +79,13 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
 
   const verbose = logger?.isLevelEnabled('debug') ?? false
   const child = spawn(binary, args, { stdio: ['ignore', verbose ? 'pipe' : 'ignore', 'pipe'] })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // 'close' rather than 'exit': it comes after stderr is drained, so an early
+  // exit is reported with everything anvil printed. 'error' without 'close'
+  // is how a spawn failure (binary missing) ends.
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('close', (code) => resolve(code))
+    child.once('error', () => resolve(null))
+  })
   // Killing on parent exit keeps an orphaned anvil from holding the port and,
   // worse, from overwriting the state file of the next run with stale state.
   // SIGTERM (not SIGKILL) still lets anvil dump its state on the way out.
@@ -122,14 +128,11 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
     await stop()
     throw error
   }
-  // Keep later exits and errors from surfacing as unhandled rejections.
-  exitedEarly.catch(() => {})
-  spawnFailed.catch(() => {})
   return { rpcUrl, chainId: DEV_CHAIN_ID, stop }
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
   child.kill('SIGTERM')
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
   await exited

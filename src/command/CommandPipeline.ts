@@ -4,7 +4,7 @@ import type { Metrics } from '../app/metrics.ts'
 import type { Services } from '../app/Services.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { AppError } from '../errors/AppError.ts'
-import { ensureChatIdentity } from '../identity/ensureChatIdentity.ts'
+import { ChatIdentities } from '../identity/ChatIdentities.ts'
 import { claimAction, createAction, newActionId } from './actionStore.ts'
 import type { ChatPlace, ChatUser, CommandContext } from './CommandContext.ts'
 import type { ActionHandler, CommandDefinition } from './defineCommand.ts'
@@ -43,11 +43,13 @@ const REJECTED_PRESS: Record<string, string> = {
 export class CommandPipeline {
   private readonly byName: Map<string, CommandDefinition>
   private readonly actionHandlers = new Map<string, { command: CommandDefinition; handler: ActionHandler }>()
+  private readonly identities: ChatIdentities
   private inFlight = 0
   private idle: (() => void)[] = []
 
   constructor(private readonly deps: PipelineDeps) {
     this.byName = new Map(deps.commands.map((c) => [c.name, c]))
+    this.identities = new ChatIdentities(deps.db)
     for (const command of deps.commands) {
       for (const [name, handler] of Object.entries(command.actions ?? {})) {
         if (this.actionHandlers.has(name)) throw new Error(`action ${name} is defined twice`)
@@ -179,8 +181,8 @@ export class CommandPipeline {
 
   private context(user: ChatUser, chat: ChatPlace, now: number, command: CommandDefinition): CommandContext {
     const { db, services, logger } = this.deps
-    const { accountId } = ensureChatIdentity(db, user, now)
-    const groupId = newActionId()
+    const { accountId } = this.identities.ensure(user, now)
+    let groupId: string | undefined
     return {
       ...services,
       user,
@@ -188,10 +190,11 @@ export class CommandPipeline {
       accountId,
       isAdmin: user.platform === 'console' || this.deps.adminIds.has(`${user.platform}:${user.id}`),
       now,
-      logger: logger.child({ command: command.name }),
+      logger,
       commands: this.deps.commands,
       action: (name, payload, options) => {
         if (!this.actionHandlers.has(name)) throw new Error(`no handler for action ${name}`)
+        groupId ??= newActionId()
         return createAction(db, { name, payload, owner: user, groupId, now, ...options })
       },
     }

@@ -15,7 +15,11 @@ export class AppError extends Error {
 /** Thrown when the user caused the failure; its message is shown as-is. */
 export class UserError extends AppError {
   constructor(userMessage: string, code = 'USER_ERROR') {
+    // A user's mistake needs no stack; capturing one is the costliest part of a bad command.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(userMessage, { code, userMessage })
+    Error.stackTraceLimit = limit
   }
 }
 

@@ -1,0 +1,28 @@
+import { describe, expect, test } from 'vitest'
+import { runMain } from '../../support/runMain.ts'
+
+describe('console adapter through a pipe (a real child process)', () => {
+  test('answers each line, then exits 0 at end of input', async () => {
+    const { code, stdout } = await runMain('/help\n/help help\n/hlep\n\n/help "oops\n')
+    expect(code).toBe(0)
+    const answers = stdout.trim().split('\n\n')
+    expect(answers[0]).toMatch(/^Gridshare commands\n\/help — List the commands/)
+    expect(answers[1]).toBe(
+      '/help — List the commands, or show how to use one\nUsage: /help [command]\nOptions: command (optional): A command name, e.g. rent\nExamples: /help\n/help rent',
+    )
+    expect(answers[2]).toBe('Unknown command /hlep — did you mean /help? Type /help for the list.')
+    expect(answers[3]).toBe('A quote is not closed: put a " after the quoted text.')
+    expect(answers).toHaveLength(4)
+  })
+
+  test('error: invalid configuration exits 2 with one line naming the variable', async () => {
+    const bad = await runMain('', { HTTP_PORT: 'abc' })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trim().split('\n')).toEqual([
+      'Invalid configuration: HTTP_PORT ("abc") is not a whole number; expected a port number between 0 and 65535.',
+    ])
+    const missingDir = await runMain('', { DATABASE_PATH: '/nonexistent/dir/x.db' })
+    expect(missingDir.code).toBe(2)
+    expect(missingDir.stderr).toContain('Invalid configuration: DATABASE_PATH')
+  })
+})
