@@ -1,5 +1,25 @@
+import type { Address } from 'viem'
+import type { PayoutSender } from '../chain/PayoutSender.ts'
+import type { WalletLinking } from '../identity/WalletLinking.ts'
+import type { Ledger } from '../ledger/Ledger.ts'
+import type { TokenUnits } from '../ledger/TokenUnits.ts'
+
+export interface ChainSummary {
+  chainId: number
+  token: Address
+  treasury: Address
+  confirmations: number
+  /** True for the embedded local chain. */
+  devChain: boolean
+}
+
 /** The domain services command handlers may call, built in the composition
  *  root (src/app/createApp.ts). Handlers reach them as ctx.<name>. */
 export interface Services {
   publicUrl: string
+  units: TokenUnits
+  ledger: Ledger
+  linking: WalletLinking
+  payouts: PayoutSender
+  chain: ChainSummary
 }

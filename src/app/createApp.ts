@@ -13,6 +13,13 @@ import { deleteExpiredActions } from '../command/actionStore.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics } from './metrics.ts'
 import type { Services } from './Services.ts'
+import { connectChain } from './connectChain.ts'
+import { Ledger } from '../ledger/Ledger.ts'
+import { TokenUnits } from '../ledger/TokenUnits.ts'
+import { WalletLinking } from '../identity/WalletLinking.ts'
+import { PayoutSender } from '../chain/PayoutSender.ts'
+import { DepositWatcher } from '../chain/DepositWatcher.ts'
+import { linkRoutes } from '../http/linkRoutes.ts'
 
 export interface AppIo {
   input: Readable
@@ -22,6 +29,8 @@ export interface AppIo {
 
 export interface App {
   readonly pipeline: CommandPipeline
+  /** One human line: chain, token and treasury, printed at start. */
+  readonly summary: string
   readonly httpPort: number
   start(): Promise<void>
   /** Resolves when the console's input ends (piped input), never otherwise. */
@@ -36,7 +45,53 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
   const { db } = database
   const clock = () => Date.now()
   const metrics = createMetrics()
-  const services: Services = { publicUrl: config.PUBLIC_URL }
+  const chain = await connectChain(config, logger).catch((error) => {
+    database.close()
+    throw error
+  })
+  const ledger = new Ledger(db)
+  const units = new TokenUnits(chain.symbol, chain.decimals)
+  const linking = new WalletLinking({
+    db,
+    ledger,
+    units,
+    clock,
+    publicUrl: config.PUBLIC_URL,
+    chainId: chain.chainId,
+    verifySiweMessage: (params) => chain.publicClient.verifySiweMessage(params),
+  })
+  const payouts = new PayoutSender({
+    db,
+    ledger,
+    units,
+    publicClient: chain.publicClient,
+    walletClient: chain.walletClient,
+    logger,
+    clock,
+    token: chain.token,
+    confirmations: Math.max(1, chain.confirmations),
+    explorerUrl: config.EXPLORER_URL,
+  })
+  const deposits = new DepositWatcher({
+    db,
+    ledger,
+    units,
+    publicClient: chain.publicClient,
+    logger,
+    clock,
+    token: chain.token,
+    treasury: chain.treasury,
+    confirmations: chain.confirmations,
+  })
+  deposits.initCursor(chain.scanFrom)
+  const services: Services = {
+    publicUrl: config.PUBLIC_URL,
+    units,
+    ledger,
+    linking,
+    payouts,
+    chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
+  }
   const pipeline = new CommandPipeline({
     db,
     logger,
@@ -52,8 +107,11 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
   const http = createHttpApp({
     logger,
     metrics,
-    healthChecks: [{ name: 'database', check: () => void database.sqlite.prepare('select 1').get() }],
-    routes: [],
+    healthChecks: [
+      { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
+      { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
+    ],
+    routes: [linkRoutes({ linking })],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -64,6 +122,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
 
   return {
     pipeline,
+    summary: `${chain.devChain ? 'Dev chain' : 'Chain'} ${chain.chainId}: token ${chain.symbol} at ${chain.token}, treasury ${chain.treasury}`,
     get httpPort() {
       return httpPort
     },
@@ -71,13 +130,16 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
     async start() {
       server = await listen(http.fetch, config.HTTP_PORT, (port) => (httpPort = port))
       scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))
-      logger.info({ httpPort, publicUrl: config.PUBLIC_URL }, 'gridshare ready')
+      scheduler.add('deposits.scan', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => deposits.scan())
+      scheduler.add('payouts.process', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => payouts.process())
+      logger.info({ httpPort, publicUrl: config.PUBLIC_URL, token: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
       if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)
     },
     async stop() {
       await scheduler.stop()
       await pipeline.drain()
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+      await chain.stop()
       database.close()
     },
   }

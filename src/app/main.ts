@@ -32,6 +32,7 @@ async function main(): Promise<number> {
     await stop().catch(() => {})
     return 1
   }
+  process.stderr.write(`${app.summary}\nHTTP on port ${app.httpPort}.\n`)
   if (interactive) process.stdout.write('Gridshare is ready. Type /help for the commands, Ctrl-D to quit.\n')
   await app.consoleDone
   await stop()

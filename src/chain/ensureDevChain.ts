@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { getAddress, isAddress, parseUnits, type Address, type Hash } from 'viem'
+import { getAddress, isAddress, parseEther, parseUnits, testActions, type Address, type Hash } from 'viem'
 import type { ChainPublicClient, TreasuryWalletClient } from './chainClients.ts'
 import { disperseArtifact, gridTokenArtifact } from './contractArtifacts.ts'
 import { devAccounts } from './devAccounts.ts'
@@ -28,6 +28,9 @@ export type EnsureDevChainReturnType = {
 export const DEV_TREASURY_MINT = parseUnits('1000000', 18)
 export const DEV_ACCOUNT_MINT = parseUnits('10000', 18)
 
+const DEV_TREASURY_MIN_GAS = parseEther('1')
+const DEV_TREASURY_GAS = parseEther('10000')
+
 type DevChainRecord = { chainId: number; token: Address; disperse: Address; deployBlock: string }
 
 /**
@@ -47,6 +50,11 @@ export async function ensureDevChain(
   }
 
   const treasury = walletClient.account.address
+  // An operator's own TREASURY_PRIVATE_KEY has no ETH on a fresh dev chain;
+  // gas is play money here, so top it up rather than fail the deploy.
+  if ((await publicClient.getBalance({ address: treasury })) < DEV_TREASURY_MIN_GAS) {
+    await publicClient.extend(testActions({ mode: 'anvil' })).setBalance({ address: treasury, value: DEV_TREASURY_GAS })
+  }
   // Explicit nonces let all deploys and mints go out back to back and be
   // awaited together, which matters when the chain mines on an interval.
   let nonce = await publicClient.getTransactionCount({ address: treasury, blockTag: 'pending' })

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname } from 'node:path'
@@ -74,6 +74,7 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
   if (blockTime !== undefined) args.push('--block-time', String(blockTime))
   if (stateFile !== undefined) {
     mkdirSync(dirname(stateFile), { recursive: true })
+    setAsideUnreadableState(stateFile, logger)
     args.push('--state', stateFile, '--state-interval', String(stateIntervalSeconds))
   }
 
@@ -129,6 +130,23 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
     throw error
   }
   return { rpcUrl, chainId: DEV_CHAIN_ID, stop }
+}
+
+/**
+ * anvil refuses to start from a state file it cannot parse, and a dump cut
+ * short (power loss, SIGKILL mid-write) leaves exactly that. The dev chain is
+ * disposable, so the file is moved aside (kept for inspection) and a fresh
+ * chain starts; ensureDevChain then redeploys.
+ */
+function setAsideUnreadableState(stateFile: string, logger: AnvilLogger | undefined): void {
+  if (!existsSync(stateFile)) return
+  try {
+    JSON.parse(readFileSync(stateFile, 'utf8'))
+  } catch {
+    const movedTo = `${stateFile}.unreadable-${Date.now()}`
+    renameSync(stateFile, movedTo)
+    logger?.warn({ stateFile, movedTo }, 'dev chain state file is unreadable; starting a fresh dev chain')
+  }
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

@@ -27,6 +27,8 @@ export interface CommandContext extends Services {
   user: ChatUser
   chat: ChatPlace
   accountId: number
+  /** This platform identity (an account may have one per platform). */
+  identityId: number
   isAdmin: boolean
   now: number
   logger: Logger

@@ -181,13 +181,14 @@ export class CommandPipeline {
 
   private context(user: ChatUser, chat: ChatPlace, now: number, command: CommandDefinition): CommandContext {
     const { db, services, logger } = this.deps
-    const { accountId } = this.identities.ensure(user, now)
+    const { accountId, identityId } = this.identities.ensure(user, now)
     let groupId: string | undefined
     return {
       ...services,
       user,
       chat,
       accountId,
+      identityId,
       isAdmin: user.platform === 'console' || this.deps.adminIds.has(`${user.platform}:${user.id}`),
       now,
       logger,

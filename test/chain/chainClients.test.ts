@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { parseEther } from 'viem'
 import { createChainClients } from '../../src/chain/chainClients.ts'
@@ -38,11 +39,11 @@ test('error: chain id mismatch names CHAIN_ID and RPC_URL without credentials', 
 })
 
 test('error: an unreachable endpoint names RPC_URL and the reason, without credentials', async () => {
-  // Port 9 (discard) on loopback: nothing listens, so the connection is refused at once.
-  const rpcUrl = 'http://operator:hunter2@127.0.0.1:9/v3/0123456789abcdef0123456789abcdef?apikey=abc'
+  const port = await closedPort()
+  const rpcUrl = `http://operator:hunter2@127.0.0.1:${port}/v3/0123456789abcdef0123456789abcdef?apikey=abc`
   const error = await createChainClients({ rpcUrl, treasuryPrivateKey: treasury!.privateKey }).catch((caught: unknown) => caught)
   expect(error).toBeInstanceOf(ChainUnreachableError)
-  expect((error as Error).message).toMatchInlineSnapshot(`"Cannot reach the EVM JSON-RPC endpoint http://127.0.0.1:9/v3/*** (RPC_URL): fetch failed: bad port. Check that the node is running and RPC_URL is right, or unset RPC_URL to use the embedded dev chain."`)
+  expect((error as Error).message.replaceAll(String(port), '<port>')).toMatchInlineSnapshot(`"Cannot reach the EVM JSON-RPC endpoint http://127.0.0.1:<port>/v3/*** (RPC_URL): fetch failed: connect ECONNREFUSED 127.0.0.1:<port>. Check that the node is running and RPC_URL is right, or unset RPC_URL to use the embedded dev chain."`)
   expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toMatch(/hunter2|operator|apikey|0123456789abcdef/)
 })
 
@@ -54,3 +55,13 @@ test('error: an invalid treasury key is reported without echoing it', async () =
 test('error: a non-http RPC_URL', async () => {
   await expect(createChainClients({ rpcUrl: 'ws://127.0.0.1:8545', treasuryPrivateKey: treasury!.privateKey })).rejects.toThrowErrorMatchingInlineSnapshot(`[InvalidChainConfigError: RPC_URL: ws://127.0.0.1:8545/ is not an http(s) URL]`)
 })
+
+/** A loopback port nobody listens on, so connecting is refused at once. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}

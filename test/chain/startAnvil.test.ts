@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createPublicClient, http, parseEther } from 'viem'
 import { AnvilStartError } from '../../src/chain/chainErrors.ts'
@@ -35,14 +37,14 @@ test('starts on a free port with chain id 31337 and the standard dev accounts fu
 
 test('a restart with the same state file keeps balances, nonces and Transfer logs', async () => {
   const stateFile = join(dataDir, 'state', 'anvil.json')
-  const chain = await startTestChain({ stateFile, dataDir })
+  // An hour between periodic dumps: only the dump on stop can save this run.
+  const chain = await startTestChain({ stateFile, stateIntervalSeconds: 3600, dataDir })
   const { token, deployBlock } = await deployDevContracts(chain)
   const recipient = devAccounts(2)[1]!.address
   const nonce = await chain.publicClient.getTransactionCount({ address: chain.treasury })
   const txHash = await sendTokenTransfer(chain, { token, to: recipient, value: 123n, nonce })
   await chain.publicClient.waitForTransactionReceipt({ hash: txHash })
   const before = await readTokenTransfers(chain.publicClient, { token, to: recipient, fromBlock: deployBlock, toBlock: await chain.publicClient.getBlockNumber() })
-  // Stopped right away, long before the 1 s dump interval: only the dump on SIGTERM can have saved this.
   await chain.stop()
 
   const restarted = await startTestChain({ stateFile, dataDir })
@@ -61,6 +63,54 @@ test('a restart with the same state file keeps balances, nonces and Transfer log
   } finally {
     await restarted.stop()
   }
+})
+
+test('an unreadable state file (a dump cut short) is set aside and a fresh chain starts', async () => {
+  const stateFile = join(dataDir, 'broken', 'anvil.json')
+  mkdirSync(dirname(stateFile), { recursive: true })
+  writeFileSync(stateFile, '{"block": {')
+  const warnings: object[] = []
+  const logger = { debug: () => {}, warn: (obj: object) => warnings.push(obj), isLevelEnabled: () => false }
+  const anvil = await startAnvil({ stateFile, logger })
+  try {
+    expect(await createPublicClient({ transport: http(anvil.rpcUrl) }).getBlockNumber()).toBe(0n)
+  } finally {
+    await anvil.stop()
+  }
+  const [movedAside] = readdirSync(dirname(stateFile)).filter((file) => file.startsWith('anvil.json.unreadable-'))
+  expect(readFileSync(join(dirname(stateFile), movedAside!), 'utf8')).toBe('{"block": {')
+  expect(warnings).toEqual([{ stateFile, movedTo: join(dirname(stateFile), movedAside!) }])
+  // anvil dumped the fresh chain on stop.
+  expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toHaveProperty('block')
+})
+
+test('a debug logger gets anvil\'s request log but never the banner with the dev private keys', async () => {
+  const lines: string[] = []
+  const logger = {
+    debug: (obj: object) => lines.push(JSON.stringify(obj)),
+    warn: (obj: object) => lines.push(JSON.stringify(obj)),
+    isLevelEnabled: (level: string) => level === 'debug',
+  }
+  const anvil = await startAnvil({ logger })
+  await createPublicClient({ transport: http(anvil.rpcUrl) }).getBlockNumber()
+  await anvil.stop()
+  expect(lines).toContain(JSON.stringify({ anvil: 'eth_blockNumber' }))
+  expect(lines.join('\n')).not.toMatch(/ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80|Private Keys|Mnemonic/)
+})
+
+test.concurrent.each(['exit', 'crash'])('anvil is stopped when the process that started it ends (%s)', async (how) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('fixtures/startAnvilThenExit.ts', import.meta.url)), how], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  const code = await new Promise((resolve) => child.once('close', resolve))
+  expect(code).toBe(how === 'crash' ? 1 : 0)
+  const rpcUrl = stdout.trim()
+  expect(rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 500 }) })
+  // SIGTERM was sent on exit; give anvil a moment to shut down.
+  await expect.poll(() => client.getChainId().then(() => 'up', () => 'down'), { timeout: 5_000, interval: 100 }).toBe('down')
 })
 
 test('error: a missing binary is reported with its path', async () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createTestClient, getAddress, http, keccak256, toHex, type Address } from 'viem'
+import { createTestClient, createWalletClient, getAddress, http, keccak256, toHex, type Address } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { createChainClients, type ChainClients } from '../../src/chain/chainClients.ts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
 import { ensureDevChain, type EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
@@ -49,4 +50,14 @@ export function deployDevContracts(chain: TestChain): Promise<EnsureDevChainRetu
 /** Fresh addresses that hold nothing, so balances in a test start at zero. */
 export function freshAddresses(count: number, salt: string): Address[] {
   return Array.from({ length: count }, (_, index) => getAddress(keccak256(toHex(`${salt}/${index}`)).slice(0, 42)))
+}
+
+/** A wallet client for dev account `index`, for playing a renter or a provider. */
+export function devWallet(chain: TestChain, index: number) {
+  return createWalletClient({
+    account: privateKeyToAccount(devAccounts(index + 1)[index]!.privateKey),
+    chain: chain.publicClient.chain,
+    transport: http(chain.anvil.rpcUrl),
+    pollingInterval: 50,
+  })
 }

@@ -1,0 +1,29 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+
+export default defineCommand({
+  name: 'link',
+  description: 'Link a wallet to your chat account with one signature',
+  options: {
+    address: opt.string({ description: 'Your wallet address, to get the message to sign by hand', expected: 'a 0x address' }),
+  },
+  private: true,
+  examples: ['/link', '/link 0x70997970C51812dc3A010C7d01b50e0d17dc79C8'],
+  run({ address }, ctx) {
+    const challenge = ctx.linking.createChallenge({ identityId: ctx.identityId, address })
+    const minutes = Math.round((challenge.expiresAt - ctx.now) / 60_000)
+    if (!challenge.message) {
+      return {
+        title: 'Link your wallet',
+        text: `Open the page below and sign with your wallet (valid ${minutes} minutes). To sign by hand instead, send /link <your wallet address>.`,
+        buttons: [{ label: 'Sign in with your wallet', url: challenge.url }],
+      }
+    }
+    return {
+      title: 'Link your wallet',
+      text: `Sign this message with ${challenge.address} (personal_sign), then send /verify <signature>. Valid ${minutes} minutes. Or use the page: ${challenge.url}`,
+      code: challenge.message,
+      buttons: [{ label: 'Sign on the web page', url: challenge.url }],
+    }
+  },
+})

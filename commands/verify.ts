@@ -1,0 +1,19 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+
+export default defineCommand({
+  name: 'verify',
+  description: 'Finish linking a wallet with the signature of the /link message',
+  options: {
+    signature: opt.string({ description: 'The signature, 0x…', required: true, expected: 'a signature, 0x followed by hex digits' }),
+  },
+  private: true,
+  examples: ['/verify 0x3b1f…1c'],
+  async run({ signature }, ctx) {
+    const outcome = await ctx.linking.verifyLatest({ identityId: ctx.identityId, signature })
+    const lines = [`Linked ${outcome.address} to your account.`]
+    if (outcome.merged) lines.push('This wallet was already linked from another platform, so both chat accounts are now one account.')
+    if (outcome.claimed > 0n) lines.push(`${ctx.units.format(outcome.claimed)} of earlier deposits from it are now in your balance.`)
+    return { text: lines.join(' ') }
+  },
+})

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto'
+import { and, asc, eq, inArray, max } from 'drizzle-orm'
+import { encodeFunctionData, erc20Abi, keccak256, type Address, type Hex } from 'viem'
+import type { Logger } from '../app/logger.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { payouts } from '../db/schema/chain.ts'
+import { wallets } from '../db/schema/wallets.ts'
+import { UserError } from '../errors/AppError.ts'
+import { available, system } from '../ledger/balanceKeys.ts'
+import type { Ledger } from '../ledger/Ledger.ts'
+import { NegativeBalanceError } from '../ledger/LedgerErrors.ts'
+import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { enqueueNotification } from '../notify/enqueueNotification.ts'
+import type { ChainPublicClient, TreasuryWalletClient } from './chainClients.ts'
+import { getTxOutcome } from './getTxOutcome.ts'
+
+export type Payout = typeof payouts.$inferSelect
+
+export interface PayoutSenderDeps {
+  db: Db
+  ledger: Ledger
+  units: TokenUnits
+  publicClient: ChainPublicClient
+  walletClient: TreasuryWalletClient
+  logger: Logger
+  clock: () => number
+  token: Address
+  /** Blocks before a payout counts as confirmed (1 = mined). */
+  confirmations: number
+  explorerUrl?: string
+  /** Test seam: runs after a payout is recorded as submitted and before it is broadcast. */
+  afterRecordSubmitted?: (payout: Payout) => void
+}
+
+/** Sends token payouts from the treasury: pending → submitted (tx hash, nonce,
+ *  signed bytes, written before broadcast) → confirmed. After a crash,
+ *  process() rebroadcasts the same signed bytes, so one payout is one transfer. */
+export class PayoutSender {
+  constructor(private readonly deps: PayoutSenderDeps) {}
+
+  /** Moves the amount from available to pending payouts and queues the transfer.
+   *  @throws UserError: no linked wallet, insufficient balance */
+  requestWithdrawal({ accountId, amount, to }: { accountId: number; amount: bigint; to?: Address }): Payout {
+    const { db, ledger, units, clock } = this.deps
+    const now = clock()
+    const linked = db.select().from(wallets).where(eq(wallets.accountId, accountId)).orderBy(asc(wallets.linkedAt)).all()
+    if (linked.length === 0) throw new UserError('You have no linked wallet to withdraw to; use /link first.', 'NO_WALLET')
+    const wallet = to ? linked.find((w) => w.address.toLowerCase() === to.toLowerCase()) : linked[0]
+    if (!wallet) throw new UserError(`${to} is not one of your linked wallets; /wallet lists them.`, 'NOT_YOUR_WALLET')
+    const id = `w${randomBytes(4).toString('hex')}`
+    return db.transaction((tx) => {
+      try {
+        ledger.post({
+          kind: 'withdrawal',
+          idempotencyKey: `withdrawal:${id}`,
+          entries: [
+            { key: available(accountId), amount: -amount },
+            { key: system('payouts_pending'), amount },
+          ],
+          now,
+        })
+      } catch (error) {
+        if (!(error instanceof NegativeBalanceError)) throw error
+        const have = ledger.balance(available(accountId))
+        throw new UserError(`You asked to withdraw ${units.format(amount)} but have ${units.format(have)} available.`, 'INSUFFICIENT_BALANCE')
+      }
+      return tx
+        .insert(payouts)
+        .values({ id, kind: 'withdrawal', accountId, toAddress: wallet.address, amount: amount.toString(), status: 'pending', createdAt: now })
+        .returning()
+        .get()
+    })
+  }
+
+  /** Resumes submitted payouts from what the chain says, then sends pending ones. */
+  async process(): Promise<{ sent: number; confirmed: number; failed: number }> {
+    const counts = { sent: 0, confirmed: 0, failed: 0 }
+    const open = this.deps.db
+      .select()
+      .from(payouts)
+      .where(inArray(payouts.status, ['pending', 'submitted']))
+      .orderBy(asc(payouts.createdAt), asc(payouts.id))
+      .all()
+    for (const payout of open) {
+      if (payout.status === 'pending') {
+        await this.submit(payout)
+        counts.sent++
+      }
+    }
+    for (const payout of this.deps.db.select().from(payouts).where(eq(payouts.status, 'submitted')).all()) {
+      const outcome = await this.settle(payout)
+      if (outcome === 'confirmed') counts.confirmed++
+      if (outcome === 'failed') counts.failed++
+    }
+    return counts
+  }
+
+  get(id: string): Payout | undefined {
+    return this.deps.db.select().from(payouts).where(eq(payouts.id, id)).get()
+  }
+
+  private async submit(payout: Payout): Promise<void> {
+    const { db, walletClient, publicClient, token } = this.deps
+    const nonce = await this.nextNonce()
+    const request = await walletClient.prepareTransactionRequest({
+      to: token,
+      data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [payout.toAddress as Address, BigInt(payout.amount)] }),
+      nonce,
+    })
+    const raw = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0])
+    const txHash = keccak256(raw)
+    const recorded = db
+      .update(payouts)
+      .set({ status: 'submitted', txHash, nonce, rawTx: raw, submittedAt: this.deps.clock() })
+      .where(and(eq(payouts.id, payout.id), eq(payouts.status, 'pending')))
+      .returning()
+      .get()
+    if (!recorded) return
+    this.deps.afterRecordSubmitted?.(recorded)
+    await this.broadcast(raw, publicClient)
+  }
+
+  private async settle(payout: Payout): Promise<'confirmed' | 'failed' | 'waiting'> {
+    const { publicClient, confirmations } = this.deps
+    const outcome = await getTxOutcome(publicClient, { txHash: payout.txHash as Hex, confirmations })
+    if (outcome === 'unknown') {
+      await this.broadcast(payout.rawTx as Hex, publicClient)
+      return 'waiting'
+    }
+    if (outcome === 'pending') return 'waiting'
+    this.finish(payout, outcome === 'confirmed' ? 'confirmed' : 'failed')
+    return outcome === 'confirmed' ? 'confirmed' : 'failed'
+  }
+
+  private finish(payout: Payout, status: 'confirmed' | 'failed'): void {
+    const { db, ledger, units, clock } = this.deps
+    const now = clock()
+    const amount = BigInt(payout.amount)
+    db.transaction((tx) => {
+      const done = tx
+        .update(payouts)
+        .set({ status, confirmedAt: now })
+        .where(and(eq(payouts.id, payout.id), eq(payouts.status, 'submitted')))
+        .run()
+      if (done.changes === 0) return
+      ledger.post({
+        kind: status === 'confirmed' ? 'payout.confirmed' : 'payout.failed',
+        idempotencyKey: `payout.${status}:${payout.id}`,
+        entries: [
+          { key: system('payouts_pending'), amount: -amount },
+          { key: status === 'confirmed' ? system('treasury') : available(payout.accountId), amount },
+        ],
+        now,
+      })
+      const link = this.deps.explorerUrl ? `${this.deps.explorerUrl.replace(/\/$/, '')}/tx/${payout.txHash}` : payout.txHash!
+      enqueueNotification(tx, {
+        dedupeKey: `payout.${status}:${payout.id}`,
+        accountId: payout.accountId,
+        topic: 'payments',
+        reply: {
+          text:
+            status === 'confirmed'
+              ? `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Payout'} of ${units.format(amount)} to ${payout.toAddress} confirmed: ${link}`
+              : `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Payout'} of ${units.format(amount)} failed on-chain and was returned to your balance (${link}).`,
+        },
+        now,
+      })
+    })
+  }
+
+  /** The chain's pending nonce, or one past the last we signed, whichever is higher. */
+  private async nextNonce(): Promise<number> {
+    const { publicClient, walletClient, db } = this.deps
+    const onChain = await publicClient.getTransactionCount({ address: walletClient.account.address, blockTag: 'pending' })
+    const recorded = db.select({ last: max(payouts.nonce) }).from(payouts).get()?.last
+    return Math.max(onChain, recorded === null || recorded === undefined ? 0 : recorded + 1)
+  }
+
+  private async broadcast(raw: Hex, publicClient: ChainPublicClient): Promise<void> {
+    try {
+      await publicClient.sendRawTransaction({ serializedTransaction: raw })
+    } catch (error) {
+      // "already known" means an earlier broadcast got through: exactly what we want.
+      const text = String((error as Error)?.message ?? error)
+      if (/already known|known transaction|already imported/i.test(text)) return
+      if (/nonce too low/i.test(text)) {
+        this.deps.logger.warn({ err: error }, 'payout nonce already used; its outcome is read from the chain next run')
+        return
+      }
+      throw error
+    }
+  }
+}

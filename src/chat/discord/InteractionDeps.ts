@@ -1,0 +1,12 @@
+import type { Logger } from '../../app/logger.ts'
+import type { CommandPipeline } from '../../command/CommandPipeline.ts'
+import type { Db } from '../../db/openDatabase.ts'
+
+export interface InteractionDeps {
+  pipeline: CommandPipeline
+  db: Db
+  logger: Logger
+  clock: () => number
+  /** A handler still running after this long is deferred first (Discord allows 3 s to acknowledge). */
+  deferAfterMs: number
+}

@@ -1,0 +1,73 @@
+import { DiscordAPIError, RESTJSONErrorCodes, Routes, type REST, type RESTPostAPIChannelMessageJSONBody } from 'discord.js'
+import type { Logger } from '../../app/logger.ts'
+import type { Reply } from '../../command/reply.ts'
+import type { Db } from '../../db/openDatabase.ts'
+import { markDmReachable, markDmUnreachable } from '../../identity/dmReachability.ts'
+import { deliveryErrorOf, isDmClosed } from './deliveryErrorOf.ts'
+import type { FanOutGate } from './FanOutGate.ts'
+import { renderDiscordMessages } from './renderDiscordMessages.ts'
+
+/** Enough for a large fan-out to hit the cache on its next run without growing forever. */
+const DM_CHANNEL_CACHE_SIZE = 10_000
+
+export interface DiscordSender {
+  sendPrivate(userId: string, reply: Reply): Promise<void>
+  sendToChannel(channelId: string, reply: Reply): Promise<void>
+}
+
+/** Notifications over REST alone (no gateway needed, so the sharding manager
+ *  can send them too). Sends pass the fan-out gate; 429s are waited out by the
+ *  REST client's queue; failures are thrown as DeliveryError. */
+export function createDiscordSender(deps: { rest: REST; db: Db; logger: Logger; clock: () => number; gate: FanOutGate }): DiscordSender {
+  const { rest, db, gate } = deps
+  // userId → DM channel id: opening a DM is one more request per user otherwise.
+  const dmChannels = new Map<string, string>()
+
+  async function dmChannelOf(userId: string): Promise<string> {
+    const known = dmChannels.get(userId)
+    if (known) return known
+    const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string }
+    if (dmChannels.size >= DM_CHANNEL_CACHE_SIZE) dmChannels.delete(dmChannels.keys().next().value!)
+    dmChannels.set(userId, channel.id)
+    return channel.id
+  }
+
+  async function post(channelId: string, reply: Reply): Promise<void> {
+    const { contents, components } = renderDiscordMessages(reply)
+    for (const [i, content] of contents.entries()) {
+      const body: RESTPostAPIChannelMessageJSONBody = {
+        content,
+        components: i === contents.length - 1 ? components : [],
+        allowed_mentions: { parse: [] },
+      }
+      await rest.post(Routes.channelMessages(channelId), { body })
+    }
+  }
+
+  return {
+    async sendPrivate(userId, reply) {
+      await gate.run(async () => {
+        try {
+          await post(await dmChannelOf(userId), reply)
+        } catch (error) {
+          if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownChannel) dmChannels.delete(userId)
+          if (isDmClosed(error)) markDmUnreachable(db, 'discord', userId, deps.clock())
+          throw deliveryErrorOf(error)
+        }
+        markDmReachable(db, 'discord', userId)
+      })
+    },
+
+    async sendToChannel(channelId, reply) {
+      // A channel is seen by everyone in it; private data belongs in a DM.
+      if (reply.private) throw new Error('refusing to post a private reply to a Discord channel; send it with sendPrivate')
+      await gate.run(async () => {
+        try {
+          await post(channelId, reply)
+        } catch (error) {
+          throw deliveryErrorOf(error)
+        }
+      })
+    },
+  }
+}

@@ -1,0 +1,37 @@
+import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js'
+import type { Reply } from '../../command/reply.ts'
+import { answerInteraction } from './answerInteraction.ts'
+import { chatPlaceOf, chatUserOf } from './chatIdentityOf.ts'
+import { deferBudget } from './deferBudget.ts'
+import { tellIfDmClosed } from './dmClosedNotice.ts'
+import type { InteractionDeps } from './InteractionDeps.ts'
+import { settleWithin } from './settleWithin.ts'
+
+/** A slash command: runs it through the pipeline and answers within Discord's
+ *  3-second window, deferring first when the handler is slow. */
+export async function handleChatInput(deps: InteractionDeps, interaction: ChatInputCommandInteraction): Promise<void> {
+  const { pipeline } = deps
+  // Unknown commands (a stale registration) answer privately too.
+  const privateByDefault = pipeline.find(interaction.commandName)?.private ?? true
+  const raw = Object.fromEntries(interaction.options.data.map((option) => [option.name, option.value]))
+  const running = pipeline.runCommand(chatUserOf(interaction), chatPlaceOf(interaction), interaction.commandName, raw)
+
+  const early = await settleWithin(running, deferBudget(interaction, deps.deferAfterMs))
+  if (early.settled) {
+    await answerInteraction(interaction, early.value, { first: 'reply', ephemeral: early.value.private ?? false })
+  } else {
+    await interaction.deferReply(privateByDefault ? { flags: MessageFlags.Ephemeral } : {})
+    await answerDeferred(interaction, await running, privateByDefault)
+  }
+  await tellIfDmClosed(deps, interaction)
+}
+
+async function answerDeferred(interaction: ChatInputCommandInteraction, reply: Reply, deferredEphemeral: boolean): Promise<void> {
+  if (reply.private && !deferredEphemeral) {
+    // The public "thinking…" placeholder must not be filled with private data.
+    await interaction.deleteReply()
+    await answerInteraction(interaction, reply, { first: 'followUp', ephemeral: true })
+    return
+  }
+  await answerInteraction(interaction, reply, { first: 'edit', ephemeral: deferredEphemeral })
+}

@@ -1,0 +1,41 @@
+import type { InlineKeyboardMarkup } from 'telegraf/types'
+import { formatTable } from '../../command/renderPlainText.ts'
+import { isActionButton, type LinkButton, type Reply } from '../../command/reply.ts'
+import { inlineKeyboard, isButtonUrl } from './inlineKeyboard.ts'
+import { splitTelegramMessage, type Block, type Segment } from './splitTelegramMessage.ts'
+
+export interface TelegramMessageParts {
+  /** Telegram HTML, each part at most 4,096 characters and well-formed alone. */
+  parts: string[]
+  /** Goes on the last part, so the buttons sit under the whole answer. */
+  keyboard?: InlineKeyboardMarkup
+}
+
+/** Renders a platform-neutral reply as Telegram HTML. Every string in a reply
+ *  may hold user input, so all of it is escaped; markup comes only from here:
+ *  the title in bold, fields as "<b>name</b>: value", tables and code in <pre>. */
+export function renderTelegramReply(reply: Reply): TelegramMessageParts {
+  const buttons = reply.buttons ?? []
+  const onKeyboard = buttons.filter((b) => isActionButton(b) || isButtonUrl(b.url))
+  const inText = buttons.filter((b): b is LinkButton => !onKeyboard.includes(b))
+  const blocks: Block[] = []
+  const head = [...linesOf(reply.title, true), ...linesOf(reply.text)]
+  if (head.length) blocks.push({ kind: 'lines', lines: head })
+  const fields = (reply.fields ?? []).flatMap(({ name, value }) => {
+    const [first = '', ...rest] = value.split('\n')
+    return [[{ text: name, bold: true }, { text: `: ${first}` }], ...rest.map((line) => [{ text: line }])]
+  })
+  const links = inText.map(({ label, url }) => [{ text: `${label}: ${url}` }])
+  if (fields.length || links.length) blocks.push({ kind: 'lines', lines: [...fields, ...links] })
+  if (reply.table) blocks.push({ kind: 'pre', text: formatTable(reply.table.columns, reply.table.rows) })
+  if (reply.code) blocks.push({ kind: 'pre', text: reply.code })
+  const parts = splitTelegramMessage(blocks)
+  // Telegram refuses an empty message; a reply of only buttons still needs a line.
+  if (parts.length === 0) parts.push('Done.')
+  return { parts, keyboard: inlineKeyboard(onKeyboard) }
+}
+
+function linesOf(text: string | undefined, bold = false): Segment[][] {
+  if (!text) return []
+  return text.split('\n').map((line) => [{ text: line, bold: bold && line !== '' }])
+}

@@ -1,0 +1,73 @@
+import type { InlineKeyboardMarkup, Message } from 'telegraf/types'
+import type { Reply } from '../../command/reply.ts'
+import { renderTelegramReply } from './renderTelegramReply.ts'
+import { TelegramDeliveryError } from './TelegramDeliveryError.ts'
+import { chatIdParam } from './telegramIdentity.ts'
+import type { ChatCall, TelegramSender } from './TelegramSender.ts'
+
+/** Sends a reply as one or more HTML messages, its buttons under the last.
+ *  In a group, `replyTo` threads the answer under the command that asked. */
+export async function sendReply(
+  sender: TelegramSender,
+  chatId: string,
+  reply: Reply,
+  options: { replyTo?: number } = {},
+): Promise<Message.TextMessage[]> {
+  const { parts, keyboard } = renderTelegramReply(reply)
+  return (await sender.sendAll(chatId, messageCalls(chatId, parts, keyboard, options.replyTo))) as Message.TextMessage[]
+}
+
+/** Replaces the message that held a pressed button with the outcome. The
+ *  edit carries no old keyboard, so Telegram removes it and the button
+ *  cannot be pressed again; a long outcome continues in new messages. */
+export async function editToReply(sender: TelegramSender, chatId: string, messageId: number, reply: Reply): Promise<void> {
+  const { parts, keyboard } = renderTelegramReply(reply)
+  const [first, ...rest] = parts
+  try {
+    await sender.send(chatId, 'editMessageText', {
+      chat_id: chatIdParam(chatId),
+      message_id: messageId,
+      text: first,
+      parse_mode: 'HTML',
+      link_preview_options: { is_disabled: true },
+      reply_markup: rest.length ? undefined : keyboard,
+    })
+  } catch (error) {
+    if (isNotModified(error)) return
+    // Too old to edit, or deleted meanwhile: the outcome still has to reach the user.
+    if (error instanceof TelegramDeliveryError && error.code === 400 && /message (can't be edited|to edit not found)/i.test(error.description)) {
+      await sendReply(sender, chatId, reply)
+      return
+    }
+    throw error
+  }
+  if (rest.length) await sender.sendAll(chatId, messageCalls(chatId, rest, keyboard))
+}
+
+/** Takes the keyboard off a message and leaves its text as it was. */
+export async function removeKeyboard(sender: TelegramSender, chatId: string, messageId: number): Promise<void> {
+  try {
+    await sender.send(chatId, 'editMessageReplyMarkup', { chat_id: chatIdParam(chatId), message_id: messageId })
+  } catch (error) {
+    if (!isNotModified(error)) throw error
+  }
+}
+
+function messageCalls(chatId: string, parts: string[], keyboard: InlineKeyboardMarkup | undefined, replyTo?: number): ChatCall[] {
+  return parts.map((text, i) => ({
+    method: 'sendMessage',
+    payload: {
+      chat_id: chatIdParam(chatId),
+      text,
+      parse_mode: 'HTML',
+      // Previews of signing-page links would dwarf the answer.
+      link_preview_options: { is_disabled: true },
+      reply_parameters: i === 0 && replyTo !== undefined ? { message_id: replyTo, allow_sending_without_reply: true } : undefined,
+      reply_markup: i === parts.length - 1 ? keyboard : undefined,
+    },
+  }))
+}
+
+function isNotModified(error: unknown): boolean {
+  return error instanceof TelegramDeliveryError && error.code === 400 && /message is not modified/i.test(error.description)
+}

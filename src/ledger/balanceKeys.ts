@@ -1,0 +1,14 @@
+/** System balances may go negative (the treasury's is minus what it holds for users). */
+export const SYSTEM_BALANCES = ['treasury', 'fees', 'rewards_pool', 'unclaimed_deposits', 'payouts_pending'] as const
+export type SystemBalance = (typeof SYSTEM_BALANCES)[number]
+
+export type BalanceKey = `account:${number}:available` | `account:${number}:escrow` | `system:${SystemBalance}`
+
+export const available = (accountId: number): BalanceKey => `account:${accountId}:available`
+export const escrow = (accountId: number): BalanceKey => `account:${accountId}:escrow`
+export const system = (name: SystemBalance): BalanceKey => `system:${name}`
+
+export function accountIdOf(key: string): number | null {
+  const match = /^account:(\d+):/.exec(key)
+  return match ? Number(match[1]) : null
+}

@@ -1,0 +1,21 @@
+import type { Reply } from '../command/reply.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { notifications, type NotificationTopic } from '../db/schema/outbox.ts'
+
+/** Appends to the outbox. Call inside the transaction that makes the change
+ *  it reports; a repeated dedupe key is ignored, so retries add nothing. */
+export function enqueueNotification(
+  db: Db,
+  params: { dedupeKey: string; accountId: number | null; topic: NotificationTopic | 'announcements'; reply: Reply; now: number },
+): void {
+  db.insert(notifications)
+    .values({
+      dedupeKey: params.dedupeKey,
+      accountId: params.accountId,
+      topic: params.topic,
+      reply: JSON.stringify(params.reply),
+      createdAt: params.now,
+    })
+    .onConflictDoNothing({ target: notifications.dedupeKey })
+    .run()
+}
