@@ -98,7 +98,7 @@ test('a debug logger gets anvil\'s request log but never the banner with the dev
   expect(lines.join('\n')).not.toMatch(/ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80|Private Keys|Mnemonic/)
 })
 
-test.concurrent.each(['exit', 'crash'])('anvil is stopped when the process that started it ends (%s)', async (how) => {
+test.concurrent.for(['exit', 'crash'])('anvil is stopped when the process that started it ends (%s)', async (how, { expect }) => {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('fixtures/startAnvilThenExit.ts', import.meta.url)), how], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })

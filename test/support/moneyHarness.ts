@@ -14,7 +14,7 @@ import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts
 export function createMoneyHarness(
   chain: TestChain,
   dev: EnsureDevChainReturnType,
-  options: { confirmations?: number; publicUrl?: string; chainId?: number; clock?: () => number } = {},
+  options: { confirmations?: number; publicUrl?: string; chainId?: number; clock?: () => number; scanFrom?: bigint } = {},
 ) {
   const { db, sqlite, close } = openDatabase(':memory:')
   const clock = options.clock ?? (() => Date.now())
@@ -53,7 +53,7 @@ export function createMoneyHarness(
     treasury: chain.treasury,
     confirmations: options.confirmations ?? 0,
   })
-  deposits.initCursor(dev.deployBlock)
+  deposits.initCursor(options.scanFrom ?? dev.deployBlock)
   return {
     db,
     sqlite,

@@ -1,0 +1,194 @@
+import type { Hono } from 'hono'
+import { Telegraf } from 'telegraf'
+import type { Update, UserFromGetMe } from 'telegraf/types'
+import type { Logger } from '../../app/logger.ts'
+import type { CommandPipeline } from '../../command/CommandPipeline.ts'
+import type { Reply } from '../../command/reply.ts'
+import type { Db } from '../../db/openDatabase.ts'
+import { markDmReachable, markDmUnreachable } from '../../identity/dmReachability.ts'
+import type { ChatAdapter } from '../ChatAdapter.ts'
+import { classifyTelegramFailure } from './classifyTelegramFailure.ts'
+import { ConversationQueue } from './ConversationQueue.ts'
+import { createTelegramWebhookApp } from './createTelegramWebhookApp.ts'
+import { PendingStarts } from './PendingStarts.ts'
+import { publishCommands } from './publishCommands.ts'
+import { scrubToken } from './scrubToken.ts'
+import { sendReply } from './sendReply.ts'
+import { TelegramDeliveryError } from './TelegramDeliveryError.ts'
+import { TelegramSender, type SenderLimits } from './TelegramSender.ts'
+import { TelegramUpdateHandler } from './TelegramUpdateHandler.ts'
+
+export interface TelegramAdapterDeps {
+  pipeline: CommandPipeline
+  db: Db
+  logger: Logger
+  /** Wall-clock milliseconds, for deep-link expiry and reachability stamps. */
+  clock?: () => number
+  /** TELEGRAM_BOT_TOKEN. */
+  token: string
+  /** TELEGRAM_API_ROOT: another Bot API server (a local one, or a test server). */
+  apiRoot?: string
+  /** TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET: webhook mode instead of long polling. */
+  webhook?: { url: string; secret: string }
+  /** Telegram's limits by default; tests and benchmarks loosen them. */
+  limits?: Partial<SenderLimits>
+  /** Telegram user ids from ADMIN_IDS: their private chats list the admin commands. */
+  adminUserIds?: readonly string[]
+  /** Updates handled at once before intake pauses. */
+  maxUpdatesInFlight?: number
+}
+
+export interface TelegramAdapter extends ChatAdapter {
+  readonly platform: 'telegram'
+  /** In webhook mode, the route Telegram posts to; mount it on the HTTP server. */
+  readonly webhookApp?: Hono
+  /** Known after start (getMe). */
+  botUsername(): string | undefined
+}
+
+const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const
+const POLLING_RETRY_MS = 5_000
+const STOP_DRAIN_MS = 10_000
+
+/** The Telegram chat adapter: telegraf for the Bot API client and long
+ *  polling, our own sender for pacing and retries, the command pipeline for
+ *  everything users type or press. */
+export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapter {
+  const { pipeline, db, token } = deps
+  const logger = deps.logger.child({ platform: 'telegram' })
+  const clock = deps.clock ?? (() => Date.now())
+  const webhookPath = deps.webhook ? webhookPathOf(deps.webhook) : undefined
+
+  const bot = new Telegraf(token, { telegram: { apiRoot: deps.apiRoot, webhookReply: false } })
+  const sender = new TelegramSender({
+    callApi: (method, payload) => bot.telegram.callApi(method as never, payload as never),
+    logger,
+    token,
+    limits: deps.limits,
+    onUnreachable(chatId, description) {
+      if (/^\d+$/.test(chatId)) markDmUnreachable(db, 'telegram', chatId, clock())
+      else logger.warn({ chatId, description }, 'a Telegram group or channel refused the bot')
+    },
+  })
+  let me: UserFromGetMe | undefined
+  const handler = new TelegramUpdateHandler({
+    pipeline,
+    db,
+    sender,
+    pendingStarts: new PendingStarts({ clock }),
+    clock,
+    logger,
+    botUsername: () => me?.username,
+  })
+  const queue = new ConversationQueue({
+    maxInFlight: deps.maxUpdatesInFlight ?? 1_000,
+    onError: (error) => logFailure(logger, token, error, 'a Telegram update failed'),
+  })
+  bot.use(async (ctx) => {
+    const conversation = TelegramUpdateHandler.conversationOf(ctx.update)
+    if (conversation) await queue.enqueue(conversation, () => handler.handle(ctx.update))
+  })
+  bot.catch((error) => logFailure(logger, token, error, 'a Telegram update failed'))
+
+  let running = false
+  let polling: Promise<void> | undefined
+  let wakePolling: (() => void) | undefined
+
+  /** telegraf's polling retries network errors and 5xx itself but gives up on
+   *  anything else (a 409 while another instance polls): start it again. */
+  async function pollUntilStopped(): Promise<void> {
+    while (running) {
+      try {
+        await bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] })
+        return
+      } catch (error) {
+        const failure = classifyTelegramFailure(error, token)
+        logger.error({ method: 'getUpdates', code: failure.code, description: failure.description }, 'Telegram polling stopped')
+        if (failure.code === 401) return
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, POLLING_RETRY_MS)
+          wakePolling = () => (clearTimeout(timer), resolve())
+        })
+      }
+    }
+  }
+
+  const webhookApp =
+    deps.webhook && webhookPath
+      ? createTelegramWebhookApp({
+          path: webhookPath,
+          secret: deps.webhook.secret,
+          accept: (update: Update) => bot.handleUpdate(update),
+          isOpen: () => running,
+        })
+      : undefined
+
+  return {
+    platform: 'telegram',
+    webhookApp,
+    botUsername: () => me?.username,
+
+    async start() {
+      try {
+        me = await sender.call<UserFromGetMe>('getMe')
+      } catch (error) {
+        throw new Error(`Telegram refused to start the bot (getMe: ${(error as Error).message}); check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT.`)
+      }
+      bot.botInfo = me
+      // A missing menu is cosmetic: the sender logged why, and commands still work.
+      await publishCommands(sender, pipeline.commands, deps.adminUserIds).catch(() => {})
+      running = true
+      if (deps.webhook) {
+        await sender.call('setWebhook', { url: deps.webhook.url, secret_token: deps.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] })
+      } else {
+        polling = pollUntilStopped()
+      }
+      logger.info({ bot: me.username, mode: deps.webhook ? 'webhook' : 'polling' }, 'Telegram adapter started')
+    },
+
+    async stop() {
+      if (!running) return
+      running = false
+      if (polling) {
+        try {
+          bot.stop('adapter stopped')
+        } catch {
+          // Not polling at this moment (between retries).
+        }
+        wakePolling?.()
+        await polling
+      }
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([queue.drain(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_DRAIN_MS)))])
+      clearTimeout(timer)
+      sender.close()
+    },
+
+    async sendPrivate(userId: string, reply: Reply) {
+      await sendReply(sender, userId, reply)
+      markDmReachable(db, 'telegram', userId)
+    },
+
+    async sendToChannel(channelId: string, reply: Reply) {
+      await sendReply(sender, channelId, reply)
+    },
+  }
+}
+
+function webhookPathOf(webhook: { url: string; secret: string }): string {
+  if (!/^[\w-]{1,256}$/.test(webhook.secret)) throw new Error('The Telegram webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -.')
+  const path = new URL(webhook.url).pathname
+  if (path === '/') throw new Error('The Telegram webhook URL needs a path, such as https://bot.example.org/telegram/webhook.')
+  return path
+}
+
+/** Logs an error with the token scrubbed from everything that could carry it. */
+function logFailure(logger: Logger, token: string, error: unknown, message: string): void {
+  const scrubbed =
+    error instanceof Error
+      ? { type: error.name, message: scrubToken(error.message, token), stack: error.stack && scrubToken(error.stack, token) }
+      : { message: scrubToken(String(error), token) }
+  // A delivery failure was logged in detail by the sender when it happened.
+  if (error instanceof TelegramDeliveryError) logger.warn({ error: scrubbed, method: error.method, kind: error.kind }, message)
+  else logger.error({ error: scrubbed }, message)
+}
