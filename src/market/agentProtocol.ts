@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+
+/** The provider agent API, shared by the coordinator and the agent.
+ *  Every request is signed by the provider's wallet (EIP-191 personal_sign)
+ *  over signedPayload(); the coordinator refuses stale timestamps and replays. */
+export const AGENT_HEADERS = {
+  address: 'x-gridshare-address',
+  timestamp: 'x-gridshare-timestamp',
+  signature: 'x-gridshare-signature',
+} as const
+
+/** How far a request's timestamp may be from the coordinator's clock. */
+export const AGENT_CLOCK_SKEW_MS = 60_000
+
+export function signedPayload({ method, path, timestamp, body }: { method: string; path: string; timestamp: string; body: string }): string {
+  const bodyHash = createHash('sha256').update(body).digest('hex')
+  return `gridshare-agent-v1\n${method.toUpperCase()}\n${path}\n${timestamp}\n${bodyHash}`
+}
+
+const decimalAmount = z.string().regex(/^\d+(\.\d+)?$/, 'expected a decimal amount such as 2.5')
+
+export const gpuReport = z.object({
+  /** As the driver names it (e.g. "NVIDIA H100 80GB HBM3") or canonical ("H100-80GB"). */
+  name: z.string().min(1).max(100),
+  memoryMb: z.number().int().positive().max(1_000_000),
+  count: z.number().int().min(1).max(64).default(1),
+  uuid: z.string().max(100).optional(),
+  driverVersion: z.string().max(50).optional(),
+  cudaVersion: z.string().max(50).optional(),
+})
+
+export const registerNodeBody = z.object({
+  /** Stable id the agent chooses for this machine (kept in its state file). */
+  nodeKey: z.string().regex(/^[\w.-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores'),
+  gpus: z.array(gpuReport).min(1).max(64),
+  /** Price per GPU-hour in whole tokens, e.g. "2.5". */
+  pricePerGpuHour: decimalAmount,
+  region: z.string().regex(/^[a-z0-9-]{2,32}$/, 'expected a region such as eu-west'),
+  energy: z
+    .object({
+      renewable: z.boolean().default(false),
+      /** UTC hours [start, end) when the provider's grid is off-peak. */
+      offPeak: z.object({ startHour: z.number().int().min(0).max(23), endHour: z.number().int().min(0).max(24) }).optional(),
+    })
+    .default({ renewable: false }),
+})
+
+export const heartbeatBody = z.object({
+  /** GPU utilisation in percent, one per GPU. */
+  utilization: z.array(z.number().min(0).max(100)).max(64).default([]),
+  /** Rentals the agent is running now (so the coordinator can spot drift). */
+  running: z.array(z.string().max(32)).max(64).default([]),
+})
+
+export const runningBody = z.object({
+  /** Connection details for the renter (host, port, user, secret…): encrypted at rest. */
+  connection: z.record(z.string().max(64), z.string().max(2000)).refine((c) => Object.keys(c).length <= 20, 'at most 20 fields'),
+})
+
+export const finishedBody = z.object({
+  outcome: z.enum(['completed', 'failed']),
+  reason: z.string().max(500).optional(),
+})
+
+export type RegisterNodeBody = z.input<typeof registerNodeBody>
+export type HeartbeatBody = z.input<typeof heartbeatBody>
+
+/** What a heartbeat answers: the work the agent should do now. */
+export interface HeartbeatResponse {
+  nodeId: string
+  /** Rentals to start: claim each, launch, then report running. */
+  start: AgentRental[]
+  /** Rentals the coordinator holds as provisioning or running on this node:
+   *  an agent that restarted relaunches any of these it is not running. */
+  active: AgentRental[]
+  /** Rentals to stop now (renter stopped, expired, re-placed). */
+  stop: string[]
+  heartbeatIntervalMs: number
+}
+
+export interface AgentRental {
+  id: string
+  gpuCount: number
+  /** Unix ms when the workload must end. */
+  endsAt: number
+  /** Generated per rental; the workload uses it as its access secret. */
+  accessSecret: string
+}
+
+export interface RegisterNodeResponse {
+  nodeId: string
+  heartbeatIntervalMs: number
+}
+
+/** Errors are JSON: { error: one sentence, code }. 401 bad/stale/replayed signature, 403 not your node. */
+export interface AgentErrorBody {
+  error: string
+  code: string
+}
+
+/** Routes (relative to the coordinator URL). */
+export const AGENT_ROUTES = {
+  registerNode: '/api/v1/agent/nodes',
+  heartbeat: (nodeId: string) => `/api/v1/agent/nodes/${nodeId}/heartbeat`,
+  claim: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/claim`,
+  running: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/running`,
+  finished: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/finished`,
+} as const
