@@ -1,12 +1,35 @@
 import type { CommandDefinition } from '../src/command/defineCommand.ts'
 import balance from './balance.ts'
 import deposit from './deposit.ts'
+import extend from './extend.ts'
+import gpus from './gpus.ts'
 import help from './help.ts'
+import job from './job.ts'
+import jobs from './jobs.ts'
 import link from './link.ts'
+import provider from './provider.ts'
+import rent from './rent.ts'
+import stop from './stop.ts'
 import unlink from './unlink.ts'
 import verify from './verify.ts'
 import wallet from './wallet.ts'
 import withdraw from './withdraw.ts'
 
 /** Every command, in /help order. Adding a command = one file + one line here. */
-export const commandRegistry: readonly CommandDefinition[] = [help, balance, deposit, withdraw, link, verify, wallet, unlink]
+export const commandRegistry: readonly CommandDefinition[] = [
+  help,
+  gpus,
+  rent,
+  jobs,
+  job,
+  stop,
+  extend,
+  balance,
+  deposit,
+  withdraw,
+  link,
+  verify,
+  wallet,
+  unlink,
+  provider,
+]

@@ -3,6 +3,8 @@ import type { PayoutSender } from '../chain/PayoutSender.ts'
 import type { WalletLinking } from '../identity/WalletLinking.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import type { MarketService } from '../market/MarketService.ts'
+import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -22,4 +24,6 @@ export interface Services {
   linking: WalletLinking
   payouts: PayoutSender
   chain: ChainSummary
+  market: MarketService
+  params: ProtocolParameters
 }

@@ -99,6 +99,7 @@ const envSchema = z.object({
   EXPLORER_URL: url('a block explorer base URL such as https://etherscan.io').optional(),
   ADMIN_IDS: adminIds.default([]),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `is not a log level; expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  HEARTBEAT_INTERVAL_S: integer(1, 3600, 'a whole number of seconds between 1 and 3600').default(30),
   RATE_LIMIT_BURST: integer(1, 10_000, 'a whole number of commands between 1 and 10000').default(10),
   RATE_LIMIT_PER_SECOND: integer(1, 10_000, 'a whole number of commands per second between 1 and 10000').default(2),
 })

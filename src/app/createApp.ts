@@ -12,14 +12,11 @@ import { Scheduler } from '../scheduler/Scheduler.ts'
 import { deleteExpiredActions } from '../command/actionStore.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics } from './metrics.ts'
-import type { Services } from './Services.ts'
 import { connectChain } from './connectChain.ts'
-import { Ledger } from '../ledger/Ledger.ts'
-import { TokenUnits } from '../ledger/TokenUnits.ts'
-import { WalletLinking } from '../identity/WalletLinking.ts'
-import { PayoutSender } from '../chain/PayoutSender.ts'
-import { DepositWatcher } from '../chain/DepositWatcher.ts'
 import { linkRoutes } from '../http/linkRoutes.ts'
+import { agentRoutes, pruneAgentSignatures } from '../http/agentRoutes.ts'
+import { createDomain } from './createDomain.ts'
+import { autocompleteSources } from './autocompleteSources.ts'
 
 export interface AppIo {
   input: Readable
@@ -49,49 +46,8 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
     database.close()
     throw error
   })
-  const ledger = new Ledger(db)
-  const units = new TokenUnits(chain.symbol, chain.decimals)
-  const linking = new WalletLinking({
-    db,
-    ledger,
-    units,
-    clock,
-    publicUrl: config.PUBLIC_URL,
-    chainId: chain.chainId,
-    verifySiweMessage: (params) => chain.publicClient.verifySiweMessage(params),
-  })
-  const payouts = new PayoutSender({
-    db,
-    ledger,
-    units,
-    publicClient: chain.publicClient,
-    walletClient: chain.walletClient,
-    logger,
-    clock,
-    token: chain.token,
-    confirmations: Math.max(1, chain.confirmations),
-    explorerUrl: config.EXPLORER_URL,
-  })
-  const deposits = new DepositWatcher({
-    db,
-    ledger,
-    units,
-    publicClient: chain.publicClient,
-    logger,
-    clock,
-    token: chain.token,
-    treasury: chain.treasury,
-    confirmations: chain.confirmations,
-  })
-  deposits.initCursor(chain.scanFrom)
-  const services: Services = {
-    publicUrl: config.PUBLIC_URL,
-    units,
-    ledger,
-    linking,
-    payouts,
-    chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
-  }
+  const domain = createDomain({ config, db, chain, logger, clock })
+  const { services, linking, deposits, payouts, registry, rentals } = domain
   const pipeline = new CommandPipeline({
     db,
     logger,
@@ -101,7 +57,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
     services,
     rateLimiter: new RateLimiter({ burst: config.RATE_LIMIT_BURST, perSecond: config.RATE_LIMIT_PER_SECOND }),
     adminIds: new Set(config.ADMIN_IDS),
-    autocomplete: { commands: () => commandRegistry.map((c) => c.name) },
+    autocomplete: autocompleteSources(commandRegistry),
   })
   const scheduler = new Scheduler(logger)
   const http = createHttpApp({
@@ -111,7 +67,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
       { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
     ],
-    routes: [linkRoutes({ linking })],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, clock })],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -132,6 +88,11 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
       scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))
       scheduler.add('deposits.scan', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => deposits.scan())
       scheduler.add('payouts.process', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => payouts.process())
+      scheduler.add('nodes.offline', '*/10 * * * * *', () => {
+        for (const nodeId of registry.markOffline()) rentals.handleNodeOffline(nodeId)
+      })
+      scheduler.add('rentals.expire', '*/15 * * * * *', () => rentals.expireDue())
+      scheduler.add('agent.signatures.prune', '*/5 * * * *', () => pruneAgentSignatures(db, clock()))
       logger.info({ httpPort, publicUrl: config.PUBLIC_URL, token: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
       if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)
     },

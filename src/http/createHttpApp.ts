@@ -6,6 +6,9 @@ import type { Metrics } from '../app/metrics.ts'
 import { AppError } from '../errors/AppError.ts'
 import { HttpError } from './HttpError.ts'
 
+/** Domain error codes that mean more than "bad request" to an HTTP client. */
+const STATUS_BY_CODE: Record<string, 403 | 404 | 409> = { FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 }
+
 export type HealthCheck = { name: string; check: () => Promise<void> | void }
 
 export interface HttpAppDeps {
@@ -13,7 +16,7 @@ export interface HttpAppDeps {
   metrics: Metrics
   healthChecks: HealthCheck[]
   /** Sub-apps mounted at the root (agent API, signing pages, webhooks). */
-  routes: Hono[]
+  routes: Hono<any>[]
 }
 
 export function createHttpApp({ logger, metrics, healthChecks, routes }: HttpAppDeps): Hono {
@@ -46,7 +49,7 @@ export function createHttpApp({ logger, metrics, healthChecks, routes }: HttpApp
   app.notFound((c) => c.json({ error: 'Not found.', code: 'NOT_FOUND' }, 404))
   app.onError((error, c) => {
     if (error instanceof HttpError) return c.json({ error: error.message, code: error.code }, error.status)
-    if (error instanceof AppError && error.userMessage) return c.json({ error: error.userMessage, code: error.code }, 400)
+    if (error instanceof AppError && error.userMessage) return c.json({ error: error.userMessage, code: error.code }, STATUS_BY_CODE[error.code] ?? 400)
     const ref = randomBytes(3).toString('hex')
     logger.error({ err: error, ref, path: c.req.path }, 'http request failed')
     return c.json({ error: `Internal error (ref ${ref}).`, code: 'INTERNAL' }, 500)

@@ -1,3 +1,4 @@
+import type { SecretBox } from '../app/SecretBox.ts'
 import type { Reply } from '../command/reply.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { notifications, type NotificationTopic } from '../db/schema/outbox.ts'
@@ -6,16 +7,27 @@ import { notifications, type NotificationTopic } from '../db/schema/outbox.ts'
  *  it reports; a repeated dedupe key is ignored, so retries add nothing. */
 export function enqueueNotification(
   db: Db,
-  params: { dedupeKey: string; accountId: number | null; topic: NotificationTopic | 'announcements'; reply: Reply; now: number },
+  params: {
+    dedupeKey: string
+    accountId: number | null
+    topic: NotificationTopic | 'announcements'
+    reply: Reply
+    now: number
+    /** Seals the stored reply (connection details must not sit in the outbox in clear). */
+    sealWith?: SecretBox
+  },
 ): void {
+  const json = JSON.stringify(params.reply)
   db.insert(notifications)
     .values({
       dedupeKey: params.dedupeKey,
       accountId: params.accountId,
       topic: params.topic,
-      reply: JSON.stringify(params.reply),
+      reply: params.sealWith ? SEALED_PREFIX + params.sealWith.seal(json) : json,
       createdAt: params.now,
     })
     .onConflictDoNothing({ target: notifications.dedupeKey })
     .run()
 }
+
+export const SEALED_PREFIX = 'sealed:'

@@ -62,6 +62,8 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
   const sender = createDiscordSender({ rest: client.rest, db: deps.db, logger, clock, gate })
   const interactionDeps = { pipeline, db: deps.db, logger, clock, deferAfterMs: deps.deferAfterMs ?? 1500 }
   const inFlight = new Set<Promise<void>>()
+  // destroy() closes the shards, which discord.js reports as disconnects; those are not news.
+  let stopping = false
 
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     const handled = handleInteraction(interactionDeps, interaction)
@@ -70,8 +72,8 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
   })
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'))
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'))
-  client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, code: event.code }, 'discord shard disconnected'))
-  client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'discord shard reconnecting'))
+  client.on(Events.ShardDisconnect, (event, shardId) => stopping || logger.warn({ shardId, code: event.code }, 'discord shard disconnected'))
+  client.on(Events.ShardReconnecting, (shardId) => stopping || logger.info({ shardId }, 'discord shard reconnecting'))
   client.rest.on(RESTEvents.RateLimited, (info) =>
     logger.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope }, 'discord rate limit hit'),
   )
@@ -92,6 +94,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
     },
 
     async stop() {
+      stopping = true
       // Let running handlers answer before the connection goes.
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())])
       await client.destroy()

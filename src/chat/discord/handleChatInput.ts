@@ -11,8 +11,9 @@ import { settleWithin } from './settleWithin.ts'
  *  3-second window, deferring first when the handler is slow. */
 export async function handleChatInput(deps: InteractionDeps, interaction: ChatInputCommandInteraction): Promise<void> {
   const { pipeline } = deps
-  // Unknown commands (a stale registration) answer privately too.
-  const privateByDefault = pipeline.find(interaction.commandName)?.private ?? true
+  const command = pipeline.find(interaction.commandName)
+  // Unknown commands (a stale registration) answer privately.
+  const privateByDefault = command ? command.private === true : true
   const raw = Object.fromEntries(interaction.options.data.map((option) => [option.name, option.value]))
   const running = pipeline.runCommand(chatUserOf(interaction), chatPlaceOf(interaction), interaction.commandName, raw)
 

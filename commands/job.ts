@@ -1,0 +1,27 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+import { isoMinute } from '../src/market/Rentals.ts'
+
+export default defineCommand({
+  name: 'job',
+  description: 'Show one rental with its connection details',
+  options: { id: opt.string({ description: 'Rental id, e.g. r7k3p', required: true, autocomplete: 'myRentals', expected: 'a rental id such as r7k3p' }) },
+  private: true,
+  examples: ['/job r7k3p'],
+  run({ id }, ctx) {
+    const { rentals } = ctx.market
+    const rental = rentals.get(ctx.accountId, id)
+    const { units } = ctx
+    const fields = [
+      { name: 'GPUs', value: `${rental.gpuCount}× ${rental.model} on node ${rental.nodeId}` },
+      { name: 'Status', value: rental.status + (rental.failureReason ? ` (${rental.failureReason})` : '') },
+      { name: 'Price', value: `${units.format(BigInt(rental.pricePerGpuHour))} per GPU-hour, ${rental.hours} h paid` },
+    ]
+    if (rental.startedAt) fields.push({ name: 'Started', value: isoMinute(rental.startedAt) })
+    if (rental.endsAt && !rental.endedAt) fields.push({ name: 'Ends', value: isoMinute(rental.endsAt) })
+    if (rental.endedAt) fields.push({ name: 'Settled', value: `${units.format(BigInt(rental.charged ?? '0'))} charged, ${units.format(BigInt(rental.refunded ?? '0'))} refunded` })
+    const connection = rental.status === 'running' ? rentals.connectionDetails(rental) : null
+    for (const [name, value] of Object.entries(connection ?? {})) fields.push({ name, value })
+    return { title: `Rental ${rental.id}`, fields }
+  },
+})

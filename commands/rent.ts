@@ -1,0 +1,53 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+import type { QuotePayload } from '../src/market/Rentals.ts'
+
+export default defineCommand({
+  name: 'rent',
+  description: 'Rent GPUs: get a quote, then confirm',
+  options: {
+    model: opt.string({ description: 'GPU model, e.g. H100-80GB', required: true, autocomplete: 'gpuModels', expected: 'a GPU model such as H100-80GB' }),
+    hours: opt.integer({ description: 'Hours to rent', required: true, min: 1, max: 720 }),
+    count: opt.integer({ description: 'GPUs on one machine', min: 1, max: 16, default: 1 }),
+    max_price: opt.string({ description: 'Highest price per GPU-hour, e.g. 2.5', expected: 'an amount such as 2.5' }),
+    region: opt.string({ description: 'Region, e.g. eu-west', autocomplete: 'regions' }),
+  },
+  private: true,
+  examples: ['/rent H100-80GB 4', '/rent RTX4090 2 count:2 max_price:0.8'],
+  run(args, ctx) {
+    const { units } = ctx
+    const quote = ctx.market.rentals.quote({
+      accountId: ctx.accountId,
+      model: ctx.market.resolveModel(args.model),
+      hours: args.hours,
+      gpuCount: args.count,
+      maxPrice: args.max_price === undefined ? undefined : units.parse(args.max_price, 'max_price'),
+      region: args.region?.toLowerCase(),
+    })
+    const payload: QuotePayload = { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() }
+    const short = quote.balanceAfter < 0n
+    return {
+      title: `Quote: ${quote.gpuCount}× ${quote.model} for ${quote.hours} h`,
+      fields: [
+        { name: 'Node', value: `${quote.nodeId} (${quote.region}, ${Math.round(quote.reliability * 100)}% reliable)` },
+        { name: 'Price', value: `${units.format(quote.pricePerGpuHour)} per GPU-hour` },
+        { name: 'Total', value: `${units.format(quote.total)}, held in escrow; unused time is refunded` },
+        { name: 'Balance after', value: short ? `${units.format(0n)} — you need ${units.format(-quote.balanceAfter)} more (/deposit)` : units.format(quote.balanceAfter) },
+      ],
+      text: 'This quote is valid for 2 minutes.',
+      buttons: [
+        { label: 'Confirm', action: ctx.action('rent.confirm', payload, { ttlMs: quote.expiresAt - ctx.now }), style: 'success' },
+        { label: 'Cancel', action: ctx.action('rent.cancel', null, { ttlMs: quote.expiresAt - ctx.now }), style: 'secondary' },
+      ],
+    }
+  },
+  actions: {
+    'rent.confirm': (quote: QuotePayload, ctx) => {
+      const rental = ctx.market.rentals.confirm({ accountId: ctx.accountId, quote })
+      return {
+        text: `Confirmed: rental ${rental.id} starting (${rental.gpuCount}× ${rental.model} for ${rental.hours} h, ${ctx.units.format(BigInt(rental.escrowed))} in escrow). You get the connection details as soon as it runs; /job ${rental.id} shows its state.`,
+      }
+    },
+    'rent.cancel': () => ({ text: 'Cancelled; nothing was charged.' }),
+  },
+})

@@ -1,0 +1,15 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+
+export default defineCommand({
+  name: 'stop',
+  description: 'End a rental now; unused time is refunded',
+  options: { id: opt.string({ description: 'Rental id, e.g. r7k3p', required: true, autocomplete: 'myRentals', expected: 'a rental id such as r7k3p' }) },
+  private: true,
+  examples: ['/stop r7k3p'],
+  run({ id }, ctx) {
+    const rental = ctx.market.rentals.stop({ accountId: ctx.accountId, id })
+    const { units } = ctx
+    return { text: `Stopped ${rental.id}: ${units.format(BigInt(rental.charged!))} charged, ${units.format(BigInt(rental.refunded!))} refunded to your balance.` }
+  },
+})

@@ -1,0 +1,157 @@
+import type { z } from 'zod'
+import type { Logger } from '../app/logger.ts'
+import { AppError } from '../errors/AppError.ts'
+import {
+  AGENT_HEADERS,
+  AGENT_ROUTES,
+  signedPayload,
+  type HeartbeatBody,
+  type HeartbeatResponse,
+  type RegisterNodeBody,
+  type RegisterNodeResponse,
+  type finishedBody,
+  type runningBody,
+} from '../market/agentProtocol.ts'
+import { AgentAbortedError, AgentRequestError } from './AgentErrors.ts'
+import { heartbeatResponseSchema, registerNodeResponseSchema } from './agentResponses.ts'
+import { backoffDelay } from './backoffDelay.ts'
+import type { Sleep } from './sleep.ts'
+
+/** The part of a viem LocalAccount the client needs. */
+export interface AgentSigner {
+  address: string
+  signMessage(args: { message: string }): Promise<string>
+}
+
+export interface AgentClientDeps {
+  /** Coordinator base URL; a path prefix is kept in the URL but not signed. */
+  coordinatorUrl: string
+  signer: AgentSigner
+  clock: () => number
+  sleep: Sleep
+  random: () => number
+  logger: Logger
+  fetch?: typeof fetch
+  /** Longest wait between two tries (default 30 s). */
+  maxDelayMs?: number
+  /** First wait (default 500 ms); it doubles each try. */
+  baseDelayMs?: number
+  /** A try that has not answered by then counts as a network error (default 30 s). */
+  attemptTimeoutMs?: number
+}
+
+/** Signed requests to the coordinator's agent API. Network errors, 5xx, 408
+ *  and 429 are retried with backoff for as long as the caller's signal allows,
+ *  so the agent rides out a coordinator restart; other 4xx throw
+ *  AgentRequestError with the coordinator's sentence. */
+export class AgentClient {
+  private lastTimestamp = 0
+
+  constructor(private readonly deps: AgentClientDeps) {}
+
+  get address(): string {
+    return this.deps.signer.address
+  }
+
+  async registerNode(body: RegisterNodeBody, signal?: AbortSignal): Promise<RegisterNodeResponse> {
+    const answer = await this.request('POST', AGENT_ROUTES.registerNode, body, signal)
+    return this.parse(registerNodeResponseSchema, answer, 'POST', AGENT_ROUTES.registerNode)
+  }
+
+  async heartbeat(nodeId: string, body: HeartbeatBody, signal?: AbortSignal): Promise<HeartbeatResponse> {
+    const path = AGENT_ROUTES.heartbeat(nodeId)
+    return this.parse(heartbeatResponseSchema, await this.request('POST', path, body, signal), 'POST', path)
+  }
+
+  async claim(rentalId: string, signal?: AbortSignal): Promise<void> {
+    await this.request('POST', AGENT_ROUTES.claim(rentalId), {}, signal)
+  }
+
+  async running(rentalId: string, body: z.input<typeof runningBody>, signal?: AbortSignal): Promise<void> {
+    await this.request('POST', AGENT_ROUTES.running(rentalId), body, signal)
+  }
+
+  async finished(rentalId: string, body: z.input<typeof finishedBody>, signal?: AbortSignal): Promise<void> {
+    await this.request('POST', AGENT_ROUTES.finished(rentalId), body, signal)
+  }
+
+  /** Sends one signed request, retrying what may succeed later; answers the parsed JSON body.
+   *  @throws AgentRequestError on a 4xx, AgentAbortedError when the signal aborts */
+  async request(method: string, path: string, payload: unknown, signal?: AbortSignal): Promise<unknown> {
+    const { logger, sleep, random, maxDelayMs = 30_000, baseDelayMs = 500 } = this.deps
+    const body = JSON.stringify(payload)
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw new AgentAbortedError(method, path)
+      let retryReason: string
+      let retryAfterMs: number | undefined
+      try {
+        const response = await this.send(method, path, body, signal)
+        const text = await response.text()
+        if (response.ok) return text === '' ? undefined : JSON.parse(text)
+        if (response.status < 500 && response.status !== 408 && response.status !== 429) {
+          const answer = parseErrorBody(text)
+          throw new AgentRequestError({ status: response.status, code: answer?.code, method, path, sentence: answer?.error })
+        }
+        retryReason = `HTTP ${response.status}`
+        const after = Number(response.headers.get('retry-after'))
+        if (after > 0) retryAfterMs = Math.min(maxDelayMs, after * 1000)
+      } catch (error) {
+        if (error instanceof AgentRequestError) throw error
+        if (signal?.aborted) throw new AgentAbortedError(method, path)
+        if (error instanceof SyntaxError) throw new AppError(`The coordinator answered ${method} ${path} with a body that is not JSON.`, { code: 'BAD_RESPONSE', cause: error })
+        retryReason = describeNetworkError(error)
+      }
+      const delayMs = retryAfterMs ?? backoffDelay({ attempt, baseMs: baseDelayMs, maxMs: maxDelayMs, random })
+      logger.warn({ method, path, attempt, delayMs, reason: retryReason }, 'coordinator request failed; retrying')
+      await sleep(delayMs, signal)
+    }
+  }
+
+  private async send(method: string, path: string, body: string, signal: AbortSignal | undefined): Promise<Response> {
+    const { coordinatorUrl, signer, clock, fetch: doFetch = fetch, attemptTimeoutMs = 30_000 } = this.deps
+    // Each try is signed afresh: the coordinator refuses a replayed signature,
+    // and two requests in the same millisecond must not sign the same bytes.
+    const timestamp = String((this.lastTimestamp = Math.max(clock(), this.lastTimestamp + 1)))
+    const signature = await signer.signMessage({ message: signedPayload({ method, path, timestamp, body }) })
+    const timeout = AbortSignal.timeout(attemptTimeoutMs)
+    return doFetch(`${coordinatorUrl.replace(/\/+$/, '')}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        [AGENT_HEADERS.address]: signer.address,
+        [AGENT_HEADERS.timestamp]: timestamp,
+        [AGENT_HEADERS.signature]: signature,
+      },
+      body,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    })
+  }
+
+  private parse<T>(schema: z.ZodType<T>, answer: unknown, method: string, path: string): T {
+    const parsed = schema.safeParse(answer)
+    if (parsed.success) return parsed.data
+    const issue = parsed.error.issues[0]
+    throw new AppError(`The coordinator answered ${method} ${path} with an unexpected body (${issue?.path.join('.') || 'body'}: ${issue?.message}).`, {
+      code: 'BAD_RESPONSE',
+    })
+  }
+}
+
+function parseErrorBody(text: string): { error?: string; code?: string } | undefined {
+  try {
+    const parsed = JSON.parse(text) as unknown
+    if (typeof parsed !== 'object' || parsed === null) return undefined
+    const { error, code } = parsed as Record<string, unknown>
+    return { error: typeof error === 'string' ? error : undefined, code: typeof code === 'string' ? code : undefined }
+  } catch {
+    return undefined
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  if (error.name === 'TimeoutError') return 'no answer in time'
+  // undici hides the useful part (ECONNREFUSED, ENOTFOUND…) in the cause.
+  const cause = error.cause as { code?: string; message?: string } | undefined
+  return cause?.code ?? cause?.message ?? error.message
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod'
+import type { AgentRental, HeartbeatResponse, RegisterNodeResponse } from '../market/agentProtocol.ts'
+
+/** What the agent accepts from the coordinator. Ids go into URL paths and
+ *  file names, so they are held to the short readable form the coordinator mints. */
+const id = z.string().regex(/^[\w.-]{1,64}$/, 'expected a short id')
+
+export const agentRentalSchema = z.object({
+  id,
+  gpuCount: z.number().int().min(1).max(64),
+  endsAt: z.number().int().nonnegative(),
+  accessSecret: z.string().min(1).max(2000),
+}) satisfies z.ZodType<AgentRental>
+
+export const registerNodeResponseSchema = z.object({
+  nodeId: id,
+  heartbeatIntervalMs: z.number().int().positive(),
+}) satisfies z.ZodType<RegisterNodeResponse>
+
+export const heartbeatResponseSchema = z.object({
+  nodeId: id,
+  start: z.array(agentRentalSchema),
+  active: z.array(agentRentalSchema),
+  stop: z.array(id),
+  heartbeatIntervalMs: z.number().int().positive(),
+}) satisfies z.ZodType<HeartbeatResponse>

@@ -1,0 +1,12 @@
+import type { AutocompleteSource } from '../command/CommandPipeline.ts'
+import type { CommandDefinition } from '../command/defineCommand.ts'
+
+/** Lists that adapters offer while a user types an option (Discord autocomplete). */
+export function autocompleteSources(commands: readonly CommandDefinition[]): Record<string, AutocompleteSource> {
+  return {
+    commands: () => commands.map((c) => c.name),
+    gpuModels: (ctx) => ctx.market.catalogue().models,
+    regions: (ctx) => ctx.market.catalogue().regions,
+    myRentals: (ctx) => ctx.market.rentals.list(ctx.accountId, { activeOnly: true }).map((r) => r.id),
+  }
+}

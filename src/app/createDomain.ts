@@ -1,0 +1,75 @@
+import { join } from 'node:path'
+import { DepositWatcher } from '../chain/DepositWatcher.ts'
+import { PayoutSender } from '../chain/PayoutSender.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { ProtocolParameters } from '../governance/ProtocolParameters.ts'
+import { WalletLinking } from '../identity/WalletLinking.ts'
+import { Ledger } from '../ledger/Ledger.ts'
+import { TokenUnits } from '../ledger/TokenUnits.ts'
+import { MarketService } from '../market/MarketService.ts'
+import { NodeRegistry } from '../market/NodeRegistry.ts'
+import { Rentals } from '../market/Rentals.ts'
+import type { Config } from './config.ts'
+import type { ConnectedChain } from './connectChain.ts'
+import type { Logger } from './logger.ts'
+import { SecretBox } from './SecretBox.ts'
+import type { Services } from './Services.ts'
+
+export const CLAIM_TIMEOUT_MS = 3 * 60_000
+
+/** Builds the domain services over one database and chain; no I/O starts here. */
+export function createDomain({ config, db, chain, logger, clock }: { config: Config; db: Db; chain: ConnectedChain; logger: Logger; clock: () => number }) {
+  const ledger = new Ledger(db)
+  const units = new TokenUnits(chain.symbol, chain.decimals)
+  const params = new ProtocolParameters(db)
+  const secrets = SecretBox.fromKeyFile(join(config.DATA_DIR, 'secret.key'))
+  const linking = new WalletLinking({
+    db,
+    ledger,
+    units,
+    clock,
+    publicUrl: config.PUBLIC_URL,
+    chainId: chain.chainId,
+    verifySiweMessage: (params) => chain.publicClient.verifySiweMessage(params),
+  })
+  const payouts = new PayoutSender({
+    db,
+    ledger,
+    units,
+    publicClient: chain.publicClient,
+    walletClient: chain.walletClient,
+    logger,
+    clock,
+    token: chain.token,
+    confirmations: Math.max(1, chain.confirmations),
+    explorerUrl: config.EXPLORER_URL,
+  })
+  const deposits = new DepositWatcher({
+    db,
+    ledger,
+    units,
+    publicClient: chain.publicClient,
+    logger,
+    clock,
+    token: chain.token,
+    treasury: chain.treasury,
+    confirmations: chain.confirmations,
+  })
+  deposits.initCursor(chain.scanFrom)
+  const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, openSecret: (s) => secrets.open(s) })
+  const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS })
+  const market = new MarketService(db, registry, rentals)
+  const services: Services = {
+    publicUrl: config.PUBLIC_URL,
+    units,
+    ledger,
+    linking,
+    payouts,
+    market,
+    params,
+    chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
+  }
+  return { services, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
+}
+
+export type Domain = ReturnType<typeof createDomain>

@@ -1,0 +1,13 @@
+import { randomBytes } from 'node:crypto'
+
+// No 0/o, 1/l/i: ids are read aloud and typed by people.
+const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'
+
+/** A short readable id such as r7k3p: a prefix and random letters, unguessable
+ *  enough that an id reveals nothing about anyone else's records. */
+export function shortId(prefix: string, length = 4): string {
+  const bytes = randomBytes(length)
+  let id = prefix
+  for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length]
+  return id
+}

@@ -1,0 +1,121 @@
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/** A provider is a wallet that runs node agents; its earnings go to the account owning that wallet. */
+export const providers = sqliteTable('providers', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  address: text('address').notNull().unique(),
+  createdAt: integer('created_at').notNull(),
+})
+
+export const nodes = sqliteTable(
+  'nodes',
+  {
+    id: text('id').primaryKey(),
+    providerId: integer('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    nodeKey: text('node_key').notNull(),
+    region: text('region').notNull(),
+    /** Base units per GPU-hour. */
+    pricePerGpuHour: text('price_per_gpu_hour').notNull(),
+    renewable: integer('renewable', { mode: 'boolean' }).notNull().default(false),
+    offPeakStartHour: integer('off_peak_start_hour'),
+    offPeakEndHour: integer('off_peak_end_hour'),
+    online: integer('online', { mode: 'boolean' }).notNull().default(true),
+    lastHeartbeatAt: integer('last_heartbeat_at').notNull(),
+    /** Share of 5-minute buckets with a heartbeat over the last 7 days, 0..1. */
+    reliability: real('reliability').notNull().default(1),
+    utilization: text('utilization').notNull().default('[]'),
+    driverVersion: text('driver_version'),
+    maintenanceFrom: integer('maintenance_from'),
+    maintenanceUntil: integer('maintenance_until'),
+    registeredAt: integer('registered_at').notNull(),
+  },
+  (t) => [uniqueIndex('nodes_provider_key').on(t.providerId, t.nodeKey), index('nodes_online_heartbeat').on(t.online, t.lastHeartbeatAt)],
+)
+
+/** Capacity per (node, model), with the node's searchable fields copied in so
+ *  availability search reads one table. */
+export const nodeGpus = sqliteTable(
+  'node_gpus',
+  {
+    nodeId: text('node_id')
+      .notNull()
+      .references(() => nodes.id),
+    model: text('model').notNull(),
+    memoryMb: integer('memory_mb').notNull(),
+    total: integer('total').notNull(),
+    allocated: integer('allocated').notNull().default(0),
+    region: text('region').notNull(),
+    pricePerGpuHour: text('price_per_gpu_hour').notNull(),
+    /** The price zero-padded to 40 digits: text order = numeric order, no overflow. */
+    priceSort: text('price_sort').notNull(),
+    reliability: real('reliability').notNull(),
+    online: integer('online', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.model] }), index('node_gpus_search').on(t.online, t.model, t.priceSort)],
+)
+
+/** Fixed 5-minute buckets in which a node was seen: bounded storage for
+ *  reliability and per-epoch rewards, instead of raw heartbeats. */
+export const uptimeBuckets = sqliteTable(
+  'uptime_buckets',
+  {
+    nodeId: text('node_id').notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    gpus: integer('gpus').notNull(),
+    rentedGpus: integer('rented_gpus').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.bucketStart] }), index('uptime_buckets_start').on(t.bucketStart)],
+)
+
+export const RENTAL_STATUSES = ['pending', 'provisioning', 'running', 'completed', 'stopped', 'failed', 'expired'] as const
+export type RentalStatus = (typeof RENTAL_STATUSES)[number]
+
+export const rentals = sqliteTable(
+  'rentals',
+  {
+    id: text('id').primaryKey(),
+    accountId: integer('account_id').notNull(),
+    nodeId: text('node_id')
+      .notNull()
+      .references(() => nodes.id),
+    model: text('model').notNull(),
+    gpuCount: integer('gpu_count').notNull(),
+    hours: integer('hours').notNull(),
+    pricePerGpuHour: text('price_per_gpu_hour').notNull(),
+    /** Held in escrow for this rental (grows with /extend). */
+    escrowed: text('escrowed').notNull(),
+    status: text('status', { enum: RENTAL_STATUSES }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** The agent must claim before this, or the rental is re-placed. */
+    claimBy: integer('claim_by').notNull(),
+    startedAt: integer('started_at'),
+    endsAt: integer('ends_at'),
+    endedAt: integer('ended_at'),
+    /** AES-GCM sealed JSON of the connection details and the access secret. */
+    connectionSealed: text('connection_sealed'),
+    accessSecretSealed: text('access_secret_sealed').notNull(),
+    failureReason: text('failure_reason'),
+    /** The rental this one continues after its node failed. */
+    replacesId: text('replaces_id'),
+    charged: text('charged'),
+    fee: text('fee'),
+    refunded: text('refunded'),
+  },
+  (t) => [index('rentals_account').on(t.accountId, t.createdAt), index('rentals_node_status').on(t.nodeId, t.status), index('rentals_status').on(t.status)],
+)
+
+/** Signatures already seen from agents, kept past the clock-skew window: replays are refused. */
+export const agentRequestSignatures = sqliteTable(
+  'agent_request_signatures',
+  {
+    signature: text('signature').primaryKey(),
+    seenAt: integer('seen_at').notNull(),
+  },
+  (t) => [index('agent_request_signatures_seen').on(t.seenAt)],
+)
+
+export type Node = typeof nodes.$inferSelect
+export type NodeGpu = typeof nodeGpus.$inferSelect
+export type Rental = typeof rentals.$inferSelect

@@ -1,0 +1,59 @@
+import { eq } from 'drizzle-orm'
+import type { Db } from '../db/openDatabase.ts'
+import { protocolParameters } from '../db/schema/parameters.ts'
+import { UserError } from '../errors/AppError.ts'
+import { PARAMETERS, type ParameterName } from './parameterDefinitions.ts'
+
+export interface ParameterValue {
+  name: ParameterName
+  value: string
+  setByProposal: string | null
+  description: string
+}
+
+/** The one place running services read governed parameters from, so a passed
+ *  proposal changes the fee, emission and multipliers everywhere at once. */
+export class ProtocolParameters {
+  constructor(private readonly db: Db) {}
+
+  get(name: ParameterName): string {
+    const row = this.db.select({ value: protocolParameters.value }).from(protocolParameters).where(eq(protocolParameters.name, name)).get()
+    return row?.value ?? PARAMETERS[name].default
+  }
+
+  getNumber(name: ParameterName): number {
+    return Number(this.get(name))
+  }
+
+  getBigInt(name: ParameterName): bigint {
+    return BigInt(this.get(name))
+  }
+
+  list(): ParameterValue[] {
+    const rows = new Map(this.db.select().from(protocolParameters).all().map((r) => [r.name, r]))
+    return (Object.keys(PARAMETERS) as ParameterName[]).map((name) => ({
+      name,
+      value: rows.get(name)?.value ?? PARAMETERS[name].default,
+      setByProposal: rows.get(name)?.setByProposal ?? null,
+      description: PARAMETERS[name].description,
+    }))
+  }
+
+  /** Sets a parameter; call inside the transaction that records why (a passed proposal).
+   *  @throws UserError for an unknown name or an invalid value */
+  set(name: string, value: string, { setByProposal, now }: { setByProposal: string | null; now: number }): void {
+    const checked = checkParameter(name, value)
+    this.db
+      .insert(protocolParameters)
+      .values({ name: checked, value, setByProposal, updatedAt: now })
+      .onConflictDoUpdate({ target: protocolParameters.name, set: { value, setByProposal, updatedAt: now } })
+      .run()
+  }
+}
+
+export function checkParameter(name: string, value: string): ParameterName {
+  if (!(name in PARAMETERS)) throw new UserError(`There is no parameter ${name}; expected one of ${Object.keys(PARAMETERS).join(', ')}.`, 'UNKNOWN_PARAMETER')
+  const problem = PARAMETERS[name as ParameterName].validate(value)
+  if (problem) throw new UserError(`The value "${value}" for ${name} is not valid: ${problem}.`, 'BAD_PARAMETER')
+  return name as ParameterName
+}

@@ -1,0 +1,106 @@
+import { Hono, type Context } from 'hono'
+import { lt } from 'drizzle-orm'
+import { getAddress, isAddress, isHex, recoverMessageAddress, type Address } from 'viem'
+import type { z } from 'zod'
+import type { Db } from '../db/openDatabase.ts'
+import { agentRequestSignatures } from '../db/schema/market.ts'
+import {
+  AGENT_CLOCK_SKEW_MS,
+  AGENT_HEADERS,
+  finishedBody,
+  heartbeatBody,
+  registerNodeBody,
+  runningBody,
+  signedPayload,
+} from '../market/agentProtocol.ts'
+import type { NodeRegistry } from '../market/NodeRegistry.ts'
+import type { Rentals } from '../market/Rentals.ts'
+import { HttpError } from './HttpError.ts'
+
+export interface AgentRoutesDeps {
+  db: Db
+  registry: NodeRegistry
+  rentals: Rentals
+  clock: () => number
+  /** After a heartbeat or report that may change capacity (alerts, offline checks). */
+  afterChange?: () => void
+}
+
+type Env = { Variables: { provider: Address; body: unknown } }
+
+/** The provider agent API. Each request is signed by the provider's wallet over
+ *  method, path, timestamp and body hash; stale or replayed signatures get 401,
+ *  another provider's node or rental 403, and nothing changes. */
+export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
+  const app = new Hono<Env>()
+  app.use('/api/v1/agent/*', async (c, next) => {
+    const raw = await c.req.text()
+    c.set('provider', await authenticate(deps, c, raw))
+    try {
+      c.set('body', raw ? JSON.parse(raw) : {})
+    } catch {
+      throw new HttpError(400, 'The body is not JSON.')
+    }
+    await next()
+  })
+  app.post('/api/v1/agent/nodes', (c) => c.json(deps.registry.register(c.get('provider'), parse(registerNodeBody, c.get('body')))))
+  app.post('/api/v1/agent/nodes/:nodeId/heartbeat', (c) => {
+    const work = deps.registry.heartbeat(c.get('provider'), c.req.param('nodeId'), parse(heartbeatBody, c.get('body')))
+    deps.afterChange?.()
+    return c.json(work)
+  })
+  app.post('/api/v1/agent/rentals/:id/claim', (c) => c.json(view(deps.rentals.claim(c.get('provider'), c.req.param('id')))))
+  app.post('/api/v1/agent/rentals/:id/running', (c) => {
+    const { connection } = parse(runningBody, c.get('body'))
+    return c.json(view(deps.rentals.reportRunning(c.get('provider'), c.req.param('id'), connection)))
+  })
+  app.post('/api/v1/agent/rentals/:id/finished', (c) => {
+    const { outcome, reason } = parse(finishedBody, c.get('body'))
+    const rental = deps.rentals.reportFinished(c.get('provider'), c.req.param('id'), outcome, reason)
+    deps.afterChange?.()
+    return c.json(view(rental))
+  })
+  return app
+}
+
+async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string): Promise<Address> {
+  const address = c.req.header(AGENT_HEADERS.address) ?? ''
+  const timestamp = c.req.header(AGENT_HEADERS.timestamp) ?? ''
+  const signature = c.req.header(AGENT_HEADERS.signature) ?? ''
+  if (!isAddress(address, { strict: false }) || !/^\d{10,16}$/.test(timestamp) || !isHex(signature)) {
+    throw new HttpError(401, 'Missing or malformed signature headers; expected x-gridshare-address, -timestamp and -signature.', 'UNAUTHENTICATED')
+  }
+  const now = deps.clock()
+  if (Math.abs(now - Number(timestamp)) > AGENT_CLOCK_SKEW_MS) {
+    throw new HttpError(401, 'The request timestamp is more than 60 s from the coordinator clock; check the agent machine time.', 'STALE')
+  }
+  const path = new URL(c.req.url).pathname
+  let signer: Address
+  try {
+    signer = await recoverMessageAddress({ message: signedPayload({ method: c.req.method, path, timestamp, body: raw }), signature })
+  } catch {
+    throw new HttpError(401, 'The request signature is not valid.', 'BAD_SIGNATURE')
+  }
+  if (signer !== getAddress(address)) throw new HttpError(401, 'The request signature is not from the stated address.', 'BAD_SIGNATURE')
+  const fresh = deps.db.insert(agentRequestSignatures).values({ signature: signature.toLowerCase(), seenAt: now }).onConflictDoNothing().run()
+  if (fresh.changes === 0) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
+  return signer
+}
+
+/** Forgets signatures too old to pass the timestamp check anyway. */
+export function pruneAgentSignatures(db: Db, now: number): number {
+  return db.delete(agentRequestSignatures).where(lt(agentRequestSignatures.seenAt, now - 2 * AGENT_CLOCK_SKEW_MS)).run().changes
+}
+
+function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const result = schema.safeParse(body)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    throw new HttpError(422, `Invalid ${issue.path.join('.') || 'body'}: ${issue.message}.`, 'INVALID_BODY')
+  }
+  return result.data
+}
+
+function view(rental: { id: string; status: string; endsAt: number | null }) {
+  return { id: rental.id, status: rental.status, endsAt: rental.endsAt }
+}

@@ -1,0 +1,41 @@
+import type { Db } from '../db/openDatabase.ts'
+import { UserError } from '../errors/AppError.ts'
+import { resolveModelQuery } from './gpuCatalogue.ts'
+import type { NodeRegistry } from './NodeRegistry.ts'
+import { providerSummary } from './providerSummary.ts'
+import type { Rentals } from './Rentals.ts'
+import { listCatalogue, searchAvailability, type AvailabilityQuery } from './searchAvailability.ts'
+
+/** What commands need from the marketplace, in one object on ctx.market. */
+export class MarketService {
+  constructor(
+    private readonly db: Db,
+    readonly registry: NodeRegistry,
+    readonly rentals: Rentals,
+  ) {}
+
+  search(query: AvailabilityQuery) {
+    return searchAvailability(this.db, query)
+  }
+
+  catalogue() {
+    return listCatalogue(this.db)
+  }
+
+  providerNodes(accountId: number) {
+    return providerSummary(this.db, accountId)
+  }
+
+  /** "h100" → "H100-80GB". @throws UserError naming the known models */
+  resolveModel(query: string): string {
+    const { models } = this.catalogue()
+    const model = resolveModelQuery(query, models)
+    if (!model) {
+      throw new UserError(
+        `Unknown GPU model "${query.slice(0, 40)}"; expected one of ${models.length ? models.join(', ') : 'the models /gpus lists (none are online yet)'}.`,
+        'UNKNOWN_MODEL',
+      )
+    }
+    return model
+  }
+}

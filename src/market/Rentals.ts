@@ -1,0 +1,469 @@
+import { randomBytes } from 'node:crypto'
+import { and, asc, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm'
+import type { Address } from 'viem'
+import type { Logger } from '../app/logger.ts'
+import type { SecretBox } from '../app/SecretBox.ts'
+import { shortId } from '../app/shortId.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { nodeGpus, nodes, providers, rentals, type Rental, type RentalStatus } from '../db/schema/market.ts'
+import { wallets } from '../db/schema/wallets.ts'
+import { UserError } from '../errors/AppError.ts'
+import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
+import { available, escrow, system } from '../ledger/balanceKeys.ts'
+import type { Ledger } from '../ledger/Ledger.ts'
+import { NegativeBalanceError } from '../ledger/LedgerErrors.ts'
+import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { enqueueNotification } from '../notify/enqueueNotification.ts'
+import { CapacityGoneError, InsufficientBalanceError, NoCapacityError, RentalNotFoundError, RentalStateError } from './MarketErrors.ts'
+import { ForbiddenNodeError, priceSortKey } from './NodeRegistry.ts'
+import { settle } from './settlement.ts'
+
+export const QUOTE_TTL_MS = 2 * 60_000
+const ACTIVE: RentalStatus[] = ['pending', 'provisioning', 'running']
+
+export interface RentalsDeps {
+  db: Db
+  ledger: Ledger
+  units: TokenUnits
+  params: ProtocolParameters
+  secrets: SecretBox
+  clock: () => number
+  logger: Logger
+  /** An agent must claim a new rental within this, or it is re-placed. */
+  claimTimeoutMs: number
+}
+
+export interface Quote {
+  nodeId: string
+  region: string
+  reliability: number
+  model: string
+  gpuCount: number
+  hours: number
+  pricePerGpuHour: bigint
+  total: bigint
+  balanceAfter: bigint
+  expiresAt: number
+}
+
+/** What a quote button carries server-side (bigints as strings for JSON). */
+export interface QuotePayload {
+  nodeId: string
+  model: string
+  gpuCount: number
+  hours: number
+  pricePerGpuHour: string
+  expiresAt: number
+}
+
+export type EndStatus = 'completed' | 'stopped' | 'failed' | 'expired'
+
+/** Rentals from quote to settlement. Every state change is one transaction,
+ *  guarded by the state it comes from, so retries and races change nothing twice. */
+export class Rentals {
+  constructor(private readonly deps: RentalsDeps) {}
+
+  /** The cheapest node that can host all `gpuCount` GPUs together, ties broken by reliability.
+   *  @throws NoCapacityError */
+  quote(params: { accountId: number; model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string; excludeNode?: string }): Quote {
+    const offer = this.findOffer(params)
+    const what = `${params.gpuCount}× ${params.model}${params.region ? ` in ${params.region}` : ''}${params.maxPrice !== undefined ? ` at or under ${this.deps.units.format(params.maxPrice)}/GPU-hour` : ''}`
+    if (!offer) throw new NoCapacityError(what)
+    const price = BigInt(offer.pricePerGpuHour)
+    const total = price * BigInt(params.gpuCount) * BigInt(params.hours)
+    return {
+      nodeId: offer.nodeId,
+      region: offer.region,
+      reliability: offer.reliability,
+      model: params.model,
+      gpuCount: params.gpuCount,
+      hours: params.hours,
+      pricePerGpuHour: price,
+      total,
+      balanceAfter: this.deps.ledger.balance(available(params.accountId)) - total,
+      expiresAt: this.deps.clock() + QUOTE_TTL_MS,
+    }
+  }
+
+  /** Escrows the quote's cost and allocates its GPUs in one transaction.
+   *  @throws UserError (quote expired), CapacityGoneError, InsufficientBalanceError */
+  confirm({ accountId, quote }: { accountId: number; quote: QuotePayload }): Rental {
+    const { db, ledger, units, secrets, clock } = this.deps
+    const now = clock()
+    if (quote.expiresAt <= now) throw new UserError('This quote expired (quotes last 2 minutes); run /rent again.', 'QUOTE_EXPIRED')
+    const price = BigInt(quote.pricePerGpuHour)
+    const total = price * BigInt(quote.gpuCount) * BigInt(quote.hours)
+    return db.transaction(
+      (tx) => {
+        const offer = tx
+          .select()
+          .from(nodeGpus)
+          .where(and(eq(nodeGpus.nodeId, quote.nodeId), eq(nodeGpus.model, quote.model)))
+          .get()
+        if (!offer || !offer.online || offer.total - offer.allocated < quote.gpuCount || BigInt(offer.pricePerGpuHour) > price) {
+          throw new CapacityGoneError()
+        }
+        const id = this.newRentalId()
+        try {
+          ledger.post({
+            kind: 'rental.escrow',
+            idempotencyKey: `rental.escrow:${id}`,
+            entries: [
+              { key: available(accountId), amount: -total },
+              { key: escrow(accountId), amount: total },
+            ],
+            now,
+          })
+        } catch (error) {
+          if (!(error instanceof NegativeBalanceError)) throw error
+          throw new InsufficientBalanceError({ needed: total, available: ledger.balance(available(accountId)), format: (n) => units.format(n) })
+        }
+        const allocated = tx
+          .update(nodeGpus)
+          .set({ allocated: sql`${nodeGpus.allocated} + ${quote.gpuCount}` })
+          .where(and(eq(nodeGpus.nodeId, quote.nodeId), eq(nodeGpus.model, quote.model), sql`${nodeGpus.total} - ${nodeGpus.allocated} >= ${quote.gpuCount}`))
+          .run()
+        if (allocated.changes !== 1) throw new CapacityGoneError()
+        return tx
+          .insert(rentals)
+          .values({
+            id,
+            accountId,
+            nodeId: quote.nodeId,
+            model: quote.model,
+            gpuCount: quote.gpuCount,
+            hours: quote.hours,
+            pricePerGpuHour: price.toString(),
+            escrowed: total.toString(),
+            status: 'pending',
+            createdAt: now,
+            claimBy: now + this.deps.claimTimeoutMs,
+            accessSecretSealed: secrets.seal(randomBytes(18).toString('base64url')),
+          })
+          .returning()
+          .get()
+      },
+      { behavior: 'immediate' },
+    )
+  }
+
+  list(accountId: number, { activeOnly = false } = {}): Rental[] {
+    return this.deps.db
+      .select()
+      .from(rentals)
+      .where(activeOnly ? and(eq(rentals.accountId, accountId), inArray(rentals.status, ACTIVE)) : eq(rentals.accountId, accountId))
+      .orderBy(desc(rentals.createdAt))
+      .limit(20)
+      .all()
+  }
+
+  /** @throws RentalNotFoundError for an id that is not this account's (never revealing whether it exists) */
+  get(accountId: number, id: string): Rental {
+    const rental = this.deps.db.select().from(rentals).where(eq(rentals.id, id.trim().toLowerCase())).get()
+    if (!rental || rental.accountId !== accountId) throw new RentalNotFoundError(id)
+    return rental
+  }
+
+  connectionDetails(rental: Rental): Record<string, string> | null {
+    return rental.connectionSealed ? (JSON.parse(this.deps.secrets.open(rental.connectionSealed)) as Record<string, string>) : null
+  }
+
+  /** The renter ends a rental early; unused time is refunded. */
+  stop({ accountId, id }: { accountId: number; id: string }): Rental {
+    const rental = this.get(accountId, id)
+    if (!ACTIVE.includes(rental.status)) throw new UserError(`Rental ${rental.id} already ended (${rental.status}).`, 'ALREADY_ENDED')
+    return this.end(rental.id, 'stopped', { servedUntil: this.deps.clock() })!
+  }
+
+  /** Adds hours if the balance covers them; the GPUs stay allocated to this rental.
+   *  @throws UserError, InsufficientBalanceError */
+  extend({ accountId, id, hours }: { accountId: number; id: string; hours: number }): Rental {
+    const { db, ledger, units, clock } = this.deps
+    const rental = this.get(accountId, id)
+    if (!ACTIVE.includes(rental.status)) throw new UserError(`Rental ${rental.id} already ended (${rental.status}); start a new one with /rent.`, 'ALREADY_ENDED')
+    if (rental.hours + hours > 720) throw new UserError(`A rental can last at most 720 hours; ${rental.id} has ${rental.hours}.`, 'TOO_LONG')
+    const node = db.select({ online: nodes.online }).from(nodes).where(eq(nodes.id, rental.nodeId)).get()
+    if (!node?.online) throw new UserError(`Node ${rental.nodeId} is offline, so ${rental.id} cannot be extended.`, 'NODE_OFFLINE')
+    const cost = BigInt(rental.pricePerGpuHour) * BigInt(rental.gpuCount) * BigInt(hours)
+    const now = clock()
+    return db.transaction(
+      (tx) => {
+        try {
+          ledger.post({
+            kind: 'rental.extend',
+            idempotencyKey: `rental.extend:${rental.id}:${rental.hours}+${hours}`,
+            entries: [
+              { key: available(accountId), amount: -cost },
+              { key: escrow(accountId), amount: cost },
+            ],
+            now,
+          })
+        } catch (error) {
+          if (!(error instanceof NegativeBalanceError)) throw error
+          throw new InsufficientBalanceError({ needed: cost, available: ledger.balance(available(accountId)), format: (n) => units.format(n) })
+        }
+        const updated = tx
+          .update(rentals)
+          .set({
+            hours: rental.hours + hours,
+            escrowed: (BigInt(rental.escrowed) + cost).toString(),
+            endsAt: rental.endsAt === null ? null : rental.endsAt + hours * 3600_000,
+          })
+          .where(and(eq(rentals.id, rental.id), eq(rentals.hours, rental.hours), inArray(rentals.status, ACTIVE)))
+          .returning()
+          .get()
+        if (!updated) throw new UserError(`Rental ${rental.id} changed meanwhile; try again.`, 'CONFLICT')
+        return updated
+      },
+      { behavior: 'immediate' },
+    )
+  }
+
+  /** Agent: takes a pending rental. Idempotent for a rental it already claimed. */
+  claim(address: Address, id: string): Rental {
+    const rental = this.agentRental(address, id)
+    if (rental.status === 'provisioning' || rental.status === 'running') return rental
+    if (rental.status !== 'pending') throw new RentalStateError(id, rental.status, 'claimed')
+    return this.deps.db.update(rentals).set({ status: 'provisioning' }).where(and(eq(rentals.id, id), eq(rentals.status, 'pending'))).returning().get() ?? this.agentRental(address, id)
+  }
+
+  /** Agent: the workload is up; the renter gets the connection details privately. */
+  reportRunning(address: Address, id: string, connection: Record<string, string>): Rental {
+    const { db, secrets, clock } = this.deps
+    const rental = this.agentRental(address, id)
+    if (rental.status === 'running') return rental
+    if (rental.status !== 'provisioning' && rental.status !== 'pending') throw new RentalStateError(id, rental.status, 'started')
+    const now = clock()
+    return db.transaction((tx) => {
+      const started = tx
+        .update(rentals)
+        .set({ status: 'running', startedAt: now, endsAt: now + rental.hours * 3600_000, connectionSealed: secrets.seal(JSON.stringify(connection)) })
+        .where(and(eq(rentals.id, id), inArray(rentals.status, ['pending', 'provisioning'])))
+        .returning()
+        .get()!
+      const details = Object.entries(connection).map(([name, value]) => ({ name, value }))
+      enqueueNotification(tx, {
+        dedupeKey: `rental.running:${id}`,
+        accountId: rental.accountId,
+        topic: 'jobs',
+        reply: {
+          title: `Rental ${id} is running`,
+          text: `${rental.gpuCount}× ${rental.model} on node ${rental.nodeId} until ${isoMinute(started.endsAt!)}.`,
+          fields: details,
+          private: true,
+        },
+        now,
+        sealWith: secrets,
+      })
+      return started
+    })
+  }
+
+  /** Agent: the workload ended on its own (completed at its end time, or failed). */
+  reportFinished(address: Address, id: string, outcome: 'completed' | 'failed', reason?: string): Rental {
+    const rental = this.agentRental(address, id)
+    if (!ACTIVE.includes(rental.status)) return rental
+    const now = this.deps.clock()
+    const servedUntil = outcome === 'completed' && rental.endsAt !== null ? Math.min(now, rental.endsAt) : now
+    return this.end(id, outcome, { servedUntil, reason: outcome === 'failed' ? reason ?? 'the workload failed' : undefined }) ?? this.agentRental(address, id)
+  }
+
+  /** Scheduler: ends rentals past their end time and re-places those never claimed or started. */
+  expireDue(): { expired: number; replaced: number } {
+    const { db, clock, claimTimeoutMs } = this.deps
+    const now = clock()
+    const due = db.select().from(rentals).where(and(eq(rentals.status, 'running'), lte(rentals.endsAt, now))).all()
+    for (const rental of due) this.end(rental.id, 'expired', { servedUntil: rental.endsAt! })
+    const stuck = db
+      .select()
+      .from(rentals)
+      .where(
+        sql`(${rentals.status} = 'pending' and ${rentals.claimBy} <= ${now}) or (${rentals.status} = 'provisioning' and ${rentals.claimBy} + ${claimTimeoutMs} <= ${now})`,
+      )
+      .all()
+    for (const rental of stuck) this.failOver(rental, 'the provider did not start it in time', now)
+    return { expired: due.length, replaced: stuck.length }
+  }
+
+  /** A node went offline: every active rental on it is settled for the time
+   *  served (up to the last heartbeat) and re-placed if another node can take it. */
+  handleNodeOffline(nodeId: string): number {
+    const { db } = this.deps
+    const node = db.select({ lastHeartbeatAt: nodes.lastHeartbeatAt }).from(nodes).where(eq(nodes.id, nodeId)).get()
+    const active = db.select().from(rentals).where(and(eq(rentals.nodeId, nodeId), inArray(rentals.status, ACTIVE))).all()
+    for (const rental of active) this.failOver(rental, 'its node went offline', node?.lastHeartbeatAt ?? this.deps.clock())
+    return active.length
+  }
+
+  private failOver(rental: Rental, reason: string, servedUntil: number): void {
+    const { db, units, clock, secrets } = this.deps
+    const now = clock()
+    const remainingHours =
+      rental.startedAt === null ? rental.hours : Math.max(0, Math.ceil(((rental.endsAt ?? now) - Math.max(servedUntil, rental.startedAt)) / 3600_000))
+    db.transaction(() => {
+      const ended = this.end(rental.id, 'failed', { servedUntil: Math.max(servedUntil, rental.startedAt ?? servedUntil), reason, silent: true })
+      if (!ended) return
+      let replacement: Rental | undefined
+      if (remainingHours > 0) {
+        try {
+          const quote = this.quote({
+            accountId: rental.accountId,
+            model: rental.model,
+            hours: remainingHours,
+            gpuCount: rental.gpuCount,
+            maxPrice: BigInt(rental.pricePerGpuHour),
+            excludeNode: rental.nodeId,
+          })
+          replacement = this.confirm({
+            accountId: rental.accountId,
+            quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString(), expiresAt: now + QUOTE_TTL_MS },
+          })
+          db.update(rentals).set({ replacesId: rental.id }).where(eq(rentals.id, replacement.id)).run()
+        } catch (error) {
+          if (!(error instanceof UserError) && !(error as { userMessage?: string }).userMessage) throw error
+        }
+      }
+      const refund = units.format(BigInt(ended.refunded ?? '0'))
+      enqueueNotification(db, {
+        dedupeKey: `rental.failed:${rental.id}`,
+        accountId: rental.accountId,
+        topic: 'jobs',
+        reply: replacement
+          ? {
+              title: `Rental ${rental.id} moved to ${replacement.id}`,
+              text: `${rental.id} stopped because ${reason}. You were refunded ${refund} for unserved time, and ${replacement.id} (${remainingHours} h on node ${replacement.nodeId}) is starting; you get its connection details when it runs.`,
+            }
+          : {
+              title: `Rental ${rental.id} ended`,
+              text: `${rental.id} stopped because ${reason}, and no other node can take it now. You were refunded ${refund} for unserved time.`,
+            },
+        now,
+        sealWith: secrets,
+      })
+    })
+  }
+
+  /** Settles and ends an active rental; returns undefined if it had already ended. */
+  private end(id: string, status: EndStatus, { servedUntil, reason, silent }: { servedUntil: number; reason?: string; silent?: boolean }): Rental | undefined {
+    const { db, ledger, units, params, clock } = this.deps
+    const now = clock()
+    return db.transaction(
+      (tx) => {
+        const rental = tx.select().from(rentals).where(eq(rentals.id, id)).get()
+        if (!rental || !ACTIVE.includes(rental.status)) return undefined
+        const escrowed = BigInt(rental.escrowed)
+        const result = settle({
+          pricePerGpuHour: BigInt(rental.pricePerGpuHour),
+          gpuCount: rental.gpuCount,
+          hours: rental.hours,
+          escrowed,
+          startedAt: rental.startedAt,
+          servedUntil,
+          feeBps: params.getNumber('protocol_fee_bps'),
+        })
+        const providerAccount = this.providerAccountOfNode(rental.nodeId)
+        const entries = [
+          { key: escrow(rental.accountId), amount: -escrowed },
+          { key: available(rental.accountId), amount: result.refunded },
+          { key: available(providerAccount), amount: result.providerEarns },
+          { key: system('fees'), amount: result.fee },
+        ].filter((e) => e.amount !== 0n)
+        ledger.post({ kind: `rental.${status}`, idempotencyKey: `rental.settle:${id}`, entries, now })
+        tx.update(nodeGpus)
+          .set({ allocated: sql`max(0, ${nodeGpus.allocated} - ${rental.gpuCount})` })
+          .where(and(eq(nodeGpus.nodeId, rental.nodeId), eq(nodeGpus.model, rental.model)))
+          .run()
+        const ended = tx
+          .update(rentals)
+          .set({
+            status,
+            endedAt: now,
+            failureReason: reason ?? null,
+            charged: result.charged.toString(),
+            fee: result.fee.toString(),
+            refunded: result.refunded.toString(),
+          })
+          .where(eq(rentals.id, id))
+          .returning()
+          .get()!
+        if (!silent) {
+          enqueueNotification(tx, {
+            dedupeKey: `rental.ended:${id}`,
+            accountId: rental.accountId,
+            topic: 'jobs',
+            reply: {
+              title: `Rental ${id} ${status === 'failed' ? 'failed' : 'ended'}`,
+              text:
+                `${rental.gpuCount}× ${rental.model}: ${result.minutes} min billed, ${units.format(result.charged)} charged, ${units.format(result.refunded)} refunded.` +
+                (reason ? ` Reason: ${reason}.` : ''),
+            },
+            now,
+          })
+        }
+        if (result.providerEarns > 0n) {
+          enqueueNotification(tx, {
+            dedupeKey: `rental.earned:${id}`,
+            accountId: providerAccount,
+            topic: 'payments',
+            reply: { text: `Rental ${id} on node ${rental.nodeId} earned you ${units.format(result.providerEarns)} (after a ${units.format(result.fee)} protocol fee).` },
+            now,
+          })
+        }
+        return ended
+      },
+      { behavior: 'immediate' },
+    )
+  }
+
+  private findOffer(params: { model: string; gpuCount: number; maxPrice?: bigint; region?: string; excludeNode?: string }) {
+    const conditions = [
+      eq(nodeGpus.online, true),
+      eq(nodeGpus.model, params.model),
+      sql`${nodeGpus.total} - ${nodeGpus.allocated} >= ${params.gpuCount}`,
+    ]
+    if (params.region) conditions.push(eq(nodeGpus.region, params.region))
+    if (params.maxPrice !== undefined) conditions.push(lte(nodeGpus.priceSort, priceSortKey(params.maxPrice)))
+    if (params.excludeNode) conditions.push(ne(nodeGpus.nodeId, params.excludeNode))
+    return this.deps.db
+      .select()
+      .from(nodeGpus)
+      .where(and(...conditions))
+      .orderBy(asc(nodeGpus.priceSort), desc(nodeGpus.reliability), asc(nodeGpus.nodeId))
+      .limit(1)
+      .get()
+  }
+
+  private agentRental(address: Address, id: string): Rental {
+    const row = this.deps.db
+      .select({ rental: rentals, address: providers.address })
+      .from(rentals)
+      .innerJoin(nodes, eq(nodes.id, rentals.nodeId))
+      .innerJoin(providers, eq(providers.id, nodes.providerId))
+      .where(eq(rentals.id, id))
+      .get()
+    if (!row || row.address !== address) throw new ForbiddenNodeError(row?.rental.nodeId ?? id)
+    return row.rental
+  }
+
+  private providerAccountOfNode(nodeId: string): number {
+    return this.deps.db
+      .select({ accountId: wallets.accountId })
+      .from(nodes)
+      .innerJoin(providers, eq(providers.id, nodes.providerId))
+      .innerJoin(wallets, eq(wallets.address, providers.address))
+      .where(eq(nodes.id, nodeId))
+      .get()!.accountId
+  }
+
+  private newRentalId(): string {
+    for (;;) {
+      const id = shortId('r', 4)
+      if (!this.deps.db.select({ id: rentals.id }).from(rentals).where(eq(rentals.id, id)).get()) return id
+    }
+  }
+}
+
+export function isoMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+}
+
