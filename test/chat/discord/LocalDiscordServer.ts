@@ -86,7 +86,7 @@ export class LocalDiscordServer {
   private port = 0
 
   private constructor(
-    private readonly options: { token: string; heartbeatIntervalMs: number; ackDeadlineMs: number },
+    private readonly options: { token: string; heartbeatIntervalMs: number; ackDeadlineMs: number; shards: number },
   ) {
     this.bot = { id: this.snowflake(), username: 'gridshare' }
     this.applicationId = this.bot.id
@@ -96,8 +96,9 @@ export class LocalDiscordServer {
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req))
   }
 
-  static async start(options: { token: string; heartbeatIntervalMs?: number; ackDeadlineMs?: number }): Promise<LocalDiscordServer> {
-    const server = new LocalDiscordServer({ heartbeatIntervalMs: 41_250, ackDeadlineMs: 3000, ...options })
+  /** `shards`: the count GET /gateway/bot recommends (a sharded start uses it). */
+  static async start(options: { token: string; heartbeatIntervalMs?: number; ackDeadlineMs?: number; shards?: number }): Promise<LocalDiscordServer> {
+    const server = new LocalDiscordServer({ heartbeatIntervalMs: 41_250, ackDeadlineMs: 3000, shards: 1, ...options })
     await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve))
     server.port = (server.http.address() as AddressInfo).port
     return server
@@ -341,7 +342,8 @@ export class LocalDiscordServer {
     } catch {
       body = text
     }
-    const path = url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) : url.pathname
+    const pathname = decodeURIComponent(url.pathname)
+    const path = pathname.startsWith(API_PREFIX) ? pathname.slice(API_PREFIX.length) : pathname
     const record: RecordedRequest = { method, path, query: url.searchParams, body, status: 0, at: Date.now() }
     this.requests.push(record)
     this.inFlight++
@@ -400,7 +402,7 @@ export class LocalDiscordServer {
     if (path === '/gateway/bot' && method === 'GET') {
       return ok({
         url: this.gatewayUrl,
-        shards: 1,
+        shards: this.options.shards,
         session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
       })
     }

@@ -408,7 +408,8 @@ describe('notifications', () => {
     server.peakInFlight = 0
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, i) => bounded.sendToChannel(server.guild.channelId, { text: `announcement ${i}` })),
+        // Different DM channels: discord.js itself runs requests to one channel one at a time.
+        Array.from({ length: 8 }, (_, i) => bounded.sendPrivate(server.user(`fan${i}`).id, { text: `Epoch 41 closed, reward ${i}` })),
       )
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected'])
       for (const r of results.filter((r) => r.status === 'rejected')) {
