@@ -24,7 +24,14 @@ export default defineCommand({
       maxPrice: args.max_price === undefined ? undefined : units.parse(args.max_price, 'max_price'),
       region: args.region?.toLowerCase(),
     })
-    const payload: QuotePayload = { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() }
+    const payload: QuotePayload = {
+      nodeId: quote.nodeId,
+      model: quote.model,
+      gpuCount: quote.gpuCount,
+      hours: quote.hours,
+      pricePerGpuHour: quote.pricePerGpuHour.toString(),
+      expiresAt: quote.expiresAt,
+    }
     const short = quote.balanceAfter < 0n
     return {
       title: `Quote: ${quote.gpuCount}× ${quote.model} for ${quote.hours} h`,
