@@ -1,4 +1,5 @@
 import type { CommandDefinition } from '../src/command/defineCommand.ts'
+import admin from './admin.ts'
 import balance from './balance.ts'
 import deposit from './deposit.ts'
 import extend from './extend.ts'
@@ -7,6 +8,7 @@ import help from './help.ts'
 import job from './job.ts'
 import jobs from './jobs.ts'
 import link from './link.ts'
+import notify from './notify.ts'
 import provider from './provider.ts'
 import rent from './rent.ts'
 import stop from './stop.ts'
@@ -32,4 +34,6 @@ export const commandRegistry: readonly CommandDefinition[] = [
   wallet,
   unlink,
   provider,
+  notify,
+  admin,
 ]

@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import type { MarketService } from '../market/MarketService.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
+import type { NotificationSettings } from '../notify/NotificationSettings.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -26,4 +27,5 @@ export interface Services {
   chain: ChainSummary
   market: MarketService
   params: ProtocolParameters
+  notifications: NotificationSettings
 }

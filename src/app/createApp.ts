@@ -17,6 +17,7 @@ import { linkRoutes } from '../http/linkRoutes.ts'
 import { agentRoutes, pruneAgentSignatures } from '../http/agentRoutes.ts'
 import { createDomain } from './createDomain.ts'
 import { autocompleteSources } from './autocompleteSources.ts'
+import { Notifier, type Destination } from '../notify/Notifier.ts'
 
 export interface AppIo {
   input: Readable
@@ -71,6 +72,9 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
+  const destinations = new Map<string, Destination>()
+  if (consoleAdapter) destinations.set('console', consoleAdapter)
+  const notifier = new Notifier({ db, logger, clock, secrets: domain.secrets, destinations, registry: metrics.registry })
   let server: ServerType | undefined
   let httpPort = config.HTTP_PORT
   let resolveConsole: () => void = () => {}
@@ -85,6 +89,8 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
     consoleDone,
     async start() {
       server = await listen(http.fetch, config.HTTP_PORT, (port) => (httpPort = port))
+      notifier.recover()
+      scheduler.add('notifications.deliver', '* * * * * *', () => notifier.run())
       scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))
       scheduler.add('deposits.scan', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => deposits.scan())
       scheduler.add('payouts.process', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => payouts.process())

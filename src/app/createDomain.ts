@@ -14,6 +14,7 @@ import type { ConnectedChain } from './connectChain.ts'
 import type { Logger } from './logger.ts'
 import { SecretBox } from './SecretBox.ts'
 import type { Services } from './Services.ts'
+import { NotificationSettings } from '../notify/NotificationSettings.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
 
@@ -67,6 +68,7 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
     payouts,
     market,
     params,
+    notifications: new NotificationSettings(db, clock),
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
   return { services, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }

@@ -33,8 +33,12 @@ export class ConsoleAdapter {
     }
   }
 
-  /** Prints a notification addressed to the console user. */
-  deliver(reply: Reply): void {
+  /** Notifications for the console user (and announcements) are printed. */
+  async sendPrivate(_userId: string, reply: Reply): Promise<void> {
+    this.print(this.render(reply))
+  }
+
+  async sendToChannel(_channelId: string, reply: Reply): Promise<void> {
     this.print(this.render(reply))
   }
 

@@ -1,0 +1,46 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+import { UserError } from '../src/errors/AppError.ts'
+
+const ACTIONS = ['params', 'announce', 'set'] as const
+
+export default defineCommand({
+  name: 'admin',
+  description: 'Operator tools: parameters, announcement channel',
+  adminOnly: true,
+  options: {
+    action: opt.choice({ description: 'What to do', choices: ACTIONS, required: true }),
+    args: opt.string({ description: 'Arguments, e.g. "here" or "stop" for announce', rest: true }),
+  },
+  examples: ['/admin params', '/admin announce here', '/admin announce stop'],
+  run({ action, args }, ctx) {
+    const words = (args ?? '').split(/\s+/).filter(Boolean)
+    switch (action) {
+      case 'params':
+        return {
+          title: 'Protocol parameters',
+          table: {
+            columns: ['name', 'value', 'set by'],
+            rows: ctx.params.list().map((p) => [p.name, p.value, p.setByProposal ? `proposal ${p.setByProposal}` : 'default']),
+          },
+        }
+      case 'announce': {
+        if (words[0] === 'here') {
+          const added = ctx.notifications.addAnnouncementChannel(ctx.user.platform, ctx.chat.id)
+          return { text: added ? 'This chat now receives announcements: new proposals, results and epoch summaries.' : 'This chat already receives announcements.' }
+        }
+        if (words[0] === 'stop') {
+          const removed = ctx.notifications.removeAnnouncementChannel(ctx.user.platform, ctx.chat.id)
+          return { text: removed ? 'This chat no longer receives announcements.' : 'This chat was not receiving announcements.' }
+        }
+        throw new UserError('Say where: /admin announce here, or /admin announce stop.')
+      }
+      case 'set': {
+        const [name, value] = words
+        if (!name || !value) throw new UserError('Give a name and a value: /admin set protocol_fee_bps 400.')
+        ctx.params.set(name, value, { setByProposal: null, now: ctx.now })
+        return { text: `${name} is now ${value}.` }
+      }
+    }
+  },
+})

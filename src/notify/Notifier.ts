@@ -1,0 +1,208 @@
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { Logger } from '../app/logger.ts'
+import type { SecretBox } from '../app/SecretBox.ts'
+import type { Reply } from '../command/reply.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { chatIdentities } from '../db/schema/identity.ts'
+import { announcementChannels, deliveries, notifications } from '../db/schema/outbox.ts'
+import { DeliveryError } from './DeliveryError.ts'
+import { SEALED_PREFIX } from './enqueueNotification.ts'
+import { topicEnabled } from './preferences.ts'
+
+/** Where the notifier sends; each chat adapter provides one. */
+export interface Destination {
+  sendPrivate(userId: string, reply: Reply): Promise<void>
+  sendToChannel(channelId: string, reply: Reply): Promise<void>
+}
+
+export interface NotifierDeps {
+  db: Db
+  logger: Logger
+  clock: () => number
+  secrets: SecretBox
+  destinations: Map<string, Destination>
+  registry?: Registry
+  /** Deliveries in flight at once across all chats (backpressure for large fan-outs). */
+  concurrency?: number
+  maxAttempts?: number
+  random?: () => number
+}
+
+type Delivery = typeof deliveries.$inferSelect
+
+/** Delivers the outbox: fans each notification out to the recipient's chat
+ *  identities (or the announcement channels), then sends with retries and
+ *  backoff. At least once, deduplicated per (notification, destination), in
+ *  order per destination. */
+export class Notifier {
+  private readonly metrics
+  private running: Promise<number> | undefined
+
+  constructor(private readonly deps: NotifierDeps) {
+    const registers = deps.registry ? [deps.registry] : []
+    this.metrics = {
+      sent: new Counter({ name: 'gridshare_notifications_sent_total', help: 'Notifications delivered, by platform', labelNames: ['platform'], registers }),
+      failed: new Counter({ name: 'gridshare_notifications_failed_total', help: 'Failed delivery attempts, by platform and reason', labelNames: ['platform', 'reason'], registers }),
+      latency: new Histogram({
+        name: 'gridshare_notification_latency_seconds',
+        help: 'From the event to the message being sent',
+        labelNames: ['platform'],
+        buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+        registers,
+      }),
+      depth: new Gauge({
+        name: 'gridshare_notification_queue_depth',
+        help: 'Deliveries waiting to be sent',
+        registers,
+        collect: () => {
+          const { n } = deps.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(eq(deliveries.status, 'pending')).get()!
+          this.metrics.depth.set(n)
+        },
+      }),
+    }
+  }
+
+  /** After a crash, deliveries caught mid-send go back to pending: resent at most once. */
+  recover(): number {
+    return this.deps.db.update(deliveries).set({ status: 'pending' }).where(eq(deliveries.status, 'sending')).run().changes
+  }
+
+  /** One pass: fan out new notifications, send what is due. Concurrent calls share one pass. */
+  run(): Promise<number> {
+    this.running ??= (async () => {
+      try {
+        this.fanOut()
+        return await this.sendDue()
+      } finally {
+        this.running = undefined
+      }
+    })()
+    return this.running
+  }
+
+  fanOut(): number {
+    const { db, clock } = this.deps
+    const now = clock()
+    const fresh = db.select().from(notifications).where(isNull(notifications.fannedOutAt)).orderBy(asc(notifications.id)).limit(5000).all()
+    db.transaction((tx) => {
+      for (const note of fresh) {
+        const targets =
+          note.accountId === null
+            ? tx.select({ platform: announcementChannels.platform, destination: announcementChannels.channelId }).from(announcementChannels).all().map((t) => ({ ...t, kind: 'channel' as const }))
+            : topicEnabled(tx, note.accountId, note.topic)
+              ? tx
+                  .select({ platform: chatIdentities.platform, destination: chatIdentities.platformUserId })
+                  .from(chatIdentities)
+                  .where(and(eq(chatIdentities.accountId, note.accountId), isNull(chatIdentities.dmUnreachableAt)))
+                  .all()
+                  .map((t) => ({ ...t, kind: 'dm' as const }))
+              : []
+        for (const target of targets) {
+          tx.insert(deliveries)
+            .values({ notificationId: note.id, ...target, status: 'pending', nextAttemptAt: now })
+            .onConflictDoNothing()
+            .run()
+        }
+        tx.update(notifications).set({ fannedOutAt: now }).where(eq(notifications.id, note.id)).run()
+      }
+    })
+    return fresh.length
+  }
+
+  private async sendDue(): Promise<number> {
+    const { db, clock, concurrency = 32 } = this.deps
+    const now = clock()
+    const due = db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.status, 'pending'), lte(deliveries.nextAttemptAt, now)))
+      .orderBy(asc(deliveries.id))
+      .limit(10_000)
+      .all()
+    // Per destination in id order; a destination waiting on a retry holds its later messages.
+    const waiting = new Set(
+      db
+        .select({ platform: deliveries.platform, destination: deliveries.destination })
+        .from(deliveries)
+        .where(and(eq(deliveries.status, 'pending'), sql`${deliveries.nextAttemptAt} > ${now}`))
+        .all()
+        .map((d) => `${d.platform}:${d.destination}`),
+    )
+    const queues = new Map<string, Delivery[]>()
+    for (const delivery of due) {
+      const key = `${delivery.platform}:${delivery.destination}`
+      if (waiting.has(key)) continue
+      queues.set(key, [...(queues.get(key) ?? []), delivery])
+    }
+    let sent = 0
+    const lanes = [...queues.values()]
+    let next = 0
+    const worker = async () => {
+      while (next < lanes.length) {
+        const lane = lanes[next++]!
+        for (const delivery of lane) {
+          if (!(await this.sendOne(delivery))) break
+          sent++
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, worker))
+    return sent
+  }
+
+  /** Returns true when sent; false stops this destination's lane for this pass. */
+  private async sendOne(delivery: Delivery): Promise<boolean> {
+    const { db, clock, logger, destinations, maxAttempts = 8, random = Math.random } = this.deps
+    const destination = destinations.get(delivery.platform)
+    if (!destination) {
+      db.update(deliveries).set({ status: 'skipped', lastError: 'platform not connected' }).where(eq(deliveries.id, delivery.id)).run()
+      return true
+    }
+    const note = db.select().from(notifications).where(eq(notifications.id, delivery.notificationId)).get()!
+    const claimed = db.update(deliveries).set({ status: 'sending' }).where(and(eq(deliveries.id, delivery.id), eq(deliveries.status, 'pending'))).run()
+    if (claimed.changes === 0) return true
+    try {
+      const reply = this.openReply(note.reply)
+      if (delivery.kind === 'dm') await destination.sendPrivate(delivery.destination, reply)
+      else await destination.sendToChannel(delivery.destination, reply)
+      const now = clock()
+      db.update(deliveries).set({ status: 'sent', sentAt: now, attempts: delivery.attempts + 1 }).where(eq(deliveries.id, delivery.id)).run()
+      this.metrics.sent.inc({ platform: delivery.platform })
+      this.metrics.latency.observe({ platform: delivery.platform }, Math.max(0, now - note.createdAt) / 1000)
+      return true
+    } catch (error) {
+      const kind = error instanceof DeliveryError ? error.kind : 'transient'
+      this.metrics.failed.inc({ platform: delivery.platform, reason: kind })
+      const attempts = delivery.attempts + 1
+      const now = clock()
+      if (kind === 'unreachable' || attempts >= maxAttempts) {
+        db.transaction((tx) => {
+          tx.update(deliveries).set({ status: 'failed', attempts, lastError: String((error as Error).message).slice(0, 300) }).where(eq(deliveries.id, delivery.id)).run()
+          if (kind === 'unreachable' && delivery.kind === 'dm') {
+            tx.update(chatIdentities)
+              .set({ dmUnreachableAt: now })
+              .where(and(eq(chatIdentities.platform, delivery.platform as 'telegram'), eq(chatIdentities.platformUserId, delivery.destination), isNull(chatIdentities.dmUnreachableAt)))
+              .run()
+          }
+        })
+        logger.warn({ platform: delivery.platform, delivery: delivery.id, kind, attempts }, 'notification delivery gave up')
+        return false
+      }
+      const delay =
+        kind === 'rate_limited' && error instanceof DeliveryError && error.retryAfterMs !== undefined
+          ? error.retryAfterMs
+          : Math.min(300_000, 1000 * 2 ** (attempts - 1)) * (0.8 + 0.4 * random())
+      db.update(deliveries)
+        .set({ status: 'pending', attempts: kind === 'rate_limited' ? delivery.attempts : attempts, nextAttemptAt: now + Math.round(delay), lastError: String((error as Error).message).slice(0, 300) })
+        .where(eq(deliveries.id, delivery.id))
+        .run()
+      return false
+    }
+  }
+
+  private openReply(stored: string): Reply {
+    return JSON.parse(stored.startsWith(SEALED_PREFIX) ? this.deps.secrets.open(stored.slice(SEALED_PREFIX.length)) : stored) as Reply
+  }
+}
+
