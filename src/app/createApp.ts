@@ -6,7 +6,9 @@ import { ConsoleAdapter } from '../chat/console/ConsoleAdapter.ts'
 import { CommandPipeline } from '../command/CommandPipeline.ts'
 import { RateLimiter } from '../command/RateLimiter.ts'
 import { DEFAULT_DATABASE_PATH, type Config } from './config.ts'
-import { openDatabase } from '../db/openDatabase.ts'
+import { openDatabase, type Db } from '../db/openDatabase.ts'
+import { createDiscordAdapter } from '../chat/discord/createDiscordAdapter.ts'
+import type { ChatAdapter } from '../chat/ChatAdapter.ts'
 import { createHttpApp } from '../http/createHttpApp.ts'
 import { Scheduler } from '../scheduler/Scheduler.ts'
 import { deleteExpiredActions } from '../command/actionStore.ts'
@@ -25,8 +27,13 @@ export interface AppIo {
   interactive: boolean
 }
 
+/** How this process takes part in Discord: the whole bot, notifications only
+ *  (the shard manager), or none (a shard that runs its own gateway client). */
+export type DiscordRole = 'full' | 'rest-only' | 'none'
+
 export interface App {
   readonly pipeline: CommandPipeline
+  readonly db: Db
   /** One human line: chain, token and treasury, printed at start. */
   readonly summary: string
   readonly httpPort: number
@@ -37,7 +44,7 @@ export interface App {
 }
 
 /** The composition root: the one place that builds objects from config. */
-export async function createApp(config: Config, logger: Logger, io: AppIo): Promise<App> {
+export async function createApp(config: Config, logger: Logger, io: AppIo, { discordRole = 'full' }: { discordRole?: DiscordRole } = {}): Promise<App> {
   if (config.DATABASE_PATH === DEFAULT_DATABASE_PATH) mkdirSync(config.DATA_DIR, { recursive: true })
   const database = openDatabase(config.DATABASE_PATH)
   const { db } = database
@@ -72,7 +79,23 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
-  const destinations = new Map<string, Destination>()
+  const adapters: ChatAdapter[] = []
+  if (config.DISCORD_TOKEN && discordRole !== 'none') {
+    adapters.push(
+      createDiscordAdapter({
+        pipeline,
+        db,
+        logger,
+        clock,
+        token: config.DISCORD_TOKEN,
+        applicationId: config.DISCORD_APPLICATION_ID!,
+        guildId: config.DISCORD_GUILD_ID,
+        apiBase: config.DISCORD_API_BASE,
+        gateway: discordRole === 'full',
+      }),
+    )
+  }
+  const destinations = new Map<string, Destination>(adapters.map((a) => [a.platform, a]))
   if (consoleAdapter) destinations.set('console', consoleAdapter)
   const notifier = new Notifier({ db, logger, clock, secrets: domain.secrets, destinations, registry: metrics.registry })
   let server: ServerType | undefined
@@ -82,6 +105,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
 
   return {
     pipeline,
+    db,
     summary: `${chain.devChain ? 'Dev chain' : 'Chain'} ${chain.chainId}: token ${chain.symbol} at ${chain.token}, treasury ${chain.treasury}`,
     get httpPort() {
       return httpPort
@@ -89,6 +113,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
     consoleDone,
     async start() {
       server = await listen(http.fetch, config.HTTP_PORT, (port) => (httpPort = port))
+      for (const adapter of adapters) await adapter.start()
       notifier.recover()
       scheduler.add('notifications.deliver', '* * * * * *', () => notifier.run())
       scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))
@@ -104,6 +129,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo): Prom
     },
     async stop() {
       await scheduler.stop()
+      for (const adapter of adapters) await adapter.stop()
       await pipeline.drain()
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
       await chain.stop()

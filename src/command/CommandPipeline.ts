@@ -92,7 +92,7 @@ export class CommandPipeline {
     return this.track(async () => {
       const started = performance.now()
       const now = this.deps.clock()
-      const claim = claimAction(this.deps.db, { id: actionId, presser: user, now })
+      const claim = claimAction(this.deps.db, { id: actionId, presser: user, presserAccountId: () => this.identities.ensure(user, now).accountId, now })
       if (claim.status !== 'ok') {
         this.count('press', user, 'rejected')
         return { status: 'rejected', message: REJECTED_PRESS[claim.status]! }
@@ -140,7 +140,7 @@ export class CommandPipeline {
       const wait = this.deps.rateLimiter.take(`${user.platform}:${user.id}`, now)
       if (wait > 0) {
         this.count(command.name, user, 'rate_limited')
-        return { text: `Slow down: you can send another command in ${wait} s.`, private: command.private }
+        return { text: `Slow down: you can send another command in ${wait} s.`, private: command.private, error: true }
       }
       const reply = await this.guard(command, user, async () => {
         const ctx = this.context(user, chat, now, command)
@@ -163,12 +163,12 @@ export class CommandPipeline {
     } catch (error) {
       if (error instanceof AppError && error.userMessage) {
         this.count(command.name, user, 'user_error')
-        return { text: error.userMessage }
+        return { text: error.userMessage, error: true }
       }
       const ref = randomBytes(3).toString('hex')
       this.count(command.name, user, 'error')
       this.deps.logger.error({ err: error, ref, command: command.name, platform: user.platform }, 'command failed')
-      return { text: `Something went wrong (ref ${ref}). Please try again; if it keeps happening, quote the ref to an admin.` }
+      return { text: `Something went wrong (ref ${ref}). Please try again; if it keeps happening, quote the ref to an admin.`, error: true }
     }
   }
 
@@ -176,7 +176,7 @@ export class CommandPipeline {
     this.count('unknown', user, 'unknown')
     const suggestion = suggestCommand(name, [...this.byName.keys()])
     const hint = suggestion ? ` — did you mean /${suggestion}?` : '.'
-    return { text: `Unknown command /${name}${hint} Type /help for the list.` }
+    return { text: `Unknown command /${name}${hint} Type /help for the list.`, error: true }
   }
 
   private context(user: ChatUser, chat: ChatPlace, now: number, command: CommandDefinition): CommandContext {

@@ -15,9 +15,21 @@ export function newActionId(): string {
   return randomBytes(8).toString('base64url').slice(0, 10)
 }
 
+/** A button owned by an account rather than one chat identity: for buttons in
+ *  notifications, which reach every identity of the account. */
+export const ACCOUNT_OWNER = 'account'
+
 export function createAction(
   db: Db,
-  params: { name: string; payload: unknown; owner: ChatUser; groupId: string; now: number; ttlMs?: number; once?: boolean },
+  params: {
+    name: string
+    payload: unknown
+    owner: ChatUser | { platform: typeof ACCOUNT_OWNER; id: string }
+    groupId: string
+    now: number
+    ttlMs?: number
+    once?: boolean
+  },
 ): string {
   const id = newActionId()
   db.insert(actions)
@@ -36,10 +48,14 @@ export function createAction(
 
 /** Checks a press and, for single-use buttons, spends it and its siblings in
  *  one statement so two quick presses cannot both pass. */
-export function claimAction(db: Db, params: { id: string; presser: ChatUser; now: number }): ResolvedAction {
+export function claimAction(db: Db, params: { id: string; presser: ChatUser; presserAccountId: () => number; now: number }): ResolvedAction {
   const row = db.select().from(actions).where(eq(actions.id, params.id)).get()
   if (!row) return { status: 'unknown' }
-  if (row.ownerPlatform !== params.presser.platform || row.ownerUserId !== params.presser.id) return { status: 'foreign' }
+  const owner =
+    row.ownerPlatform === ACCOUNT_OWNER
+      ? row.ownerUserId === String(params.presserAccountId())
+      : row.ownerPlatform === params.presser.platform && row.ownerUserId === params.presser.id
+  if (!owner) return { status: 'foreign' }
   if (row.usedAt !== null) return { status: 'used' }
   if (row.expiresAt <= params.now) return { status: 'expired' }
   if (!row.groupId.startsWith('reusable:')) {

@@ -9,6 +9,8 @@ export interface Reply {
   buttons?: Button[]
   /** Private data: ephemeral on Discord, private chat only on Telegram. */
   private?: boolean
+  /** An error answer: shown only to the user where the platform can (Discord ephemeral), in place elsewhere. */
+  error?: boolean
 }
 
 export type Button = ActionButton | LinkButton

@@ -34,14 +34,19 @@ export class ChatIdentities {
       if (user.name && found.displayName !== user.name) this.renameStatement.run({ name: user.name, id: found.id })
       return { identityId: found.id, accountId: found.accountId }
     }
+    // Insert-or-ignore then read: two processes (Discord shards) may meet a new user at once.
     return this.db.transaction((tx) => {
       const account = tx.insert(accounts).values({ createdAt: now }).returning({ id: accounts.id }).get()
-      const identity = tx
+      const inserted = tx
         .insert(chatIdentities)
         .values({ platform: user.platform, platformUserId: user.id, accountId: account.id, displayName: user.name, createdAt: now })
+        .onConflictDoNothing()
         .returning({ id: chatIdentities.id })
         .get()
-      return { identityId: identity.id, accountId: account.id }
+      if (inserted) return { identityId: inserted.id, accountId: account.id }
+      tx.delete(accounts).where(eq(accounts.id, account.id)).run()
+      const existing = this.findStatement.get({ platform: user.platform, userId: user.id })!
+      return { identityId: existing.id, accountId: existing.accountId }
     })
   }
 }

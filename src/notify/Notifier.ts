@@ -176,7 +176,7 @@ export class Notifier {
       this.metrics.failed.inc({ platform: delivery.platform, reason: kind })
       const attempts = delivery.attempts + 1
       const now = clock()
-      if (kind === 'unreachable' || attempts >= maxAttempts) {
+      if (kind === 'unreachable' || kind === 'rejected' || attempts >= maxAttempts) {
         db.transaction((tx) => {
           tx.update(deliveries).set({ status: 'failed', attempts, lastError: String((error as Error).message).slice(0, 300) }).where(eq(deliveries.id, delivery.id)).run()
           if (kind === 'unreachable' && delivery.kind === 'dm') {
@@ -187,7 +187,7 @@ export class Notifier {
           }
         })
         logger.warn({ platform: delivery.platform, delivery: delivery.id, kind, attempts }, 'notification delivery gave up')
-        return false
+        return kind === 'rejected'
       }
       const delay =
         kind === 'rate_limited' && error instanceof DeliveryError && error.retryAfterMs !== undefined

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { Client, Events, GatewayIntentBits, Options, RESTEvents, type Interaction } from 'discord.js'
+import { Client, Events, GatewayIntentBits, Options, REST, RESTEvents, type Interaction } from 'discord.js'
 import type { Logger } from '../../app/logger.ts'
 import type { CommandPipeline } from '../../command/CommandPipeline.ts'
 import type { Db } from '../../db/openDatabase.ts'
@@ -58,8 +58,13 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
       ReactionManager: 0,
     }),
   })
+  // Notifications get their own REST queue: discord.js holds all of one queue's
+  // requests to 50/s, and a fan-out of thousands of DMs must not delay the
+  // follow-ups of people using commands. Discord's global limit does not
+  // count interaction requests, so two queues stay within it.
+  const sendRest = new REST({ ...(deps.apiBase ? { api: deps.apiBase } : {}) })
   const gate = new FanOutGate({ concurrency: deps.fanOutConcurrency ?? 16, maxWaiting: deps.fanOutMaxWaiting ?? 1000 })
-  const sender = createDiscordSender({ rest: client.rest, db: deps.db, logger, clock, gate })
+  const sender = createDiscordSender({ rest: sendRest, db: deps.db, logger, clock, gate })
   const interactionDeps = { pipeline, db: deps.db, logger, clock, deferAfterMs: deps.deferAfterMs ?? 1500 }
   const inFlight = new Set<Promise<void>>()
   // destroy() closes the shards, which discord.js reports as disconnects; those are not news.
@@ -74,17 +79,20 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'))
   client.on(Events.ShardDisconnect, (event, shardId) => stopping || logger.warn({ shardId, code: event.code }, 'discord shard disconnected'))
   client.on(Events.ShardReconnecting, (shardId) => stopping || logger.info({ shardId }, 'discord shard reconnecting'))
-  client.rest.on(RESTEvents.RateLimited, (info) =>
-    logger.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope }, 'discord rate limit hit'),
-  )
+  for (const rest of [client.rest, sendRest]) {
+    rest.on(RESTEvents.RateLimited, (info) =>
+      logger.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope }, 'discord rate limit hit'),
+    )
+  }
 
   return {
     platform: 'discord',
 
     async start() {
       client.rest.setToken(deps.token)
+      sendRest.setToken(deps.token)
       if (deps.registerCommands !== false) {
-        await syncSlashCommands({ rest: client.rest, logger }, { applicationId: deps.applicationId, guildId: deps.guildId, commands: pipeline.commands })
+        await syncSlashCommands({ rest: sendRest, logger }, { applicationId: deps.applicationId, guildId: deps.guildId, commands: pipeline.commands })
       }
       if (deps.gateway === false) return
       // Listen before logging in: ready can fire before login() resolves.
@@ -98,6 +106,8 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
       // Let running handlers answer before the connection goes.
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())])
       await client.destroy()
+      sendRest.clearHashSweeper()
+      sendRest.clearHandlerSweeper()
     },
 
     sendPrivate: sender.sendPrivate,

@@ -5,7 +5,6 @@ import { commandRegistry } from '../../../commands/registry.ts'
 import { ConfigError, loadConfig, type Config } from '../../app/config.ts'
 import { createApp } from '../../app/createApp.ts'
 import { createLogger, type Logger } from '../../app/logger.ts'
-import { openDatabase } from '../../db/openDatabase.ts'
 import { createDiscordAdapter } from './createDiscordAdapter.ts'
 import { syncSlashCommands } from './syncSlashCommands.ts'
 
@@ -43,7 +42,7 @@ async function main(): Promise<void> {
 async function runManager(config: Config, logger: Logger): Promise<void> {
   // With DISCORD_TOKEN set, createApp starts no console; the HTTP server and
   // scheduler run here and only here.
-  const app = await createApp(config, logger, { input: Readable.from([]), output: process.stdout, interactive: false })
+  const app = await createApp(config, logger, { input: Readable.from([]), output: process.stdout, interactive: false }, { discordRole: 'rest-only' })
   await app.start()
 
   const rest = new REST(config.DISCORD_API_BASE ? { api: config.DISCORD_API_BASE } : {}).setToken(config.DISCORD_TOKEN!)
@@ -86,12 +85,10 @@ async function runShard(config: Config, logger: Logger): Promise<void> {
   // The composition root builds the pipeline and its services as for a single
   // process; app.start() is never called here, so no HTTP server or scheduler
   // runs in a shard (the manager has them).
-  const app = await createApp(config, logger, { input: Readable.from([]), output: process.stdout, interactive: false })
-  // The adapter records DM reachability; App does not expose its connection, so the shard opens its own.
-  const database = openDatabase(config.DATABASE_PATH)
+  const app = await createApp(config, logger, { input: Readable.from([]), output: process.stdout, interactive: false }, { discordRole: 'none' })
   const adapter = createDiscordAdapter({
     pipeline: app.pipeline,
-    db: database.db,
+    db: app.db,
     logger,
     token: config.DISCORD_TOKEN!,
     applicationId: config.DISCORD_APPLICATION_ID!,
@@ -106,7 +103,6 @@ async function runShard(config: Config, logger: Logger): Promise<void> {
     (stopping ??= (async () => {
       await adapter.stop()
       await app.stop()
-      database.close()
     })())
   process.once('SIGINT', () => void stop().then(() => process.exit(0)))
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)))

@@ -397,6 +397,18 @@ describe('notifications', () => {
     expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(500)
   })
 
+  test('notifications held by a global rate limit do not hold up answers to commands', async () => {
+    server.rateLimitNext({ method: 'POST', path: /^\/users\/@me\/channels$/ }, { retryAfter: 1, global: true })
+    const sending = adapter.sendPrivate(server.user('hana').id, { text: 'Your node went offline' })
+    await server.waitFor(() => server.requests.at(-1)?.status === 429)
+    const started = Date.now()
+    // Original plus follow-ups: webhook requests, which share nothing with the held notification queue.
+    const interaction = server.slash({ user: server.user('ivan'), name: 'long' })
+    await server.waitFor(() => interaction.followUpIds.length >= 1)
+    expect(Date.now() - started).toBeLessThan(500)
+    await sending
+  })
+
   test('a private reply is never posted to a channel', async () => {
     await expect(adapter.sendToChannel(server.guild.channelId, { text: 'balance 42', private: true })).rejects.toThrow(/private reply/)
   })
