@@ -1,5 +1,7 @@
 import type { CommandDefinition } from '../src/command/defineCommand.ts'
 import admin from './admin.ts'
+import alert from './alert.ts'
+import alerts from './alerts.ts'
 import balance from './balance.ts'
 import deposit from './deposit.ts'
 import extend from './extend.ts'
@@ -34,6 +36,8 @@ export const commandRegistry: readonly CommandDefinition[] = [
   wallet,
   unlink,
   provider,
+  alert,
+  alerts,
   notify,
   admin,
 ]

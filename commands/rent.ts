@@ -1,5 +1,7 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
+import type { CommandContext } from '../src/command/CommandContext.ts'
+import type { Reply } from '../src/command/reply.ts'
 import type { QuotePayload } from '../src/market/Rentals.ts'
 
 export default defineCommand({
@@ -15,38 +17,13 @@ export default defineCommand({
   private: true,
   examples: ['/rent H100-80GB 4', '/rent RTX4090 2 count:2 max_price:0.8'],
   run(args, ctx) {
-    const { units } = ctx
-    const quote = ctx.market.rentals.quote({
-      accountId: ctx.accountId,
+    return quoteReply(ctx, {
       model: ctx.market.resolveModel(args.model),
       hours: args.hours,
       gpuCount: args.count,
-      maxPrice: args.max_price === undefined ? undefined : units.parse(args.max_price, 'max_price'),
+      maxPrice: args.max_price === undefined ? undefined : ctx.units.parse(args.max_price, 'max_price'),
       region: args.region?.toLowerCase(),
     })
-    const payload: QuotePayload = {
-      nodeId: quote.nodeId,
-      model: quote.model,
-      gpuCount: quote.gpuCount,
-      hours: quote.hours,
-      pricePerGpuHour: quote.pricePerGpuHour.toString(),
-      expiresAt: quote.expiresAt,
-    }
-    const short = quote.balanceAfter < 0n
-    return {
-      title: `Quote: ${quote.gpuCount}× ${quote.model} for ${quote.hours} h`,
-      fields: [
-        { name: 'Node', value: `${quote.nodeId} (${quote.region}, ${Math.round(quote.reliability * 100)}% reliable)` },
-        { name: 'Price', value: `${units.format(quote.pricePerGpuHour)} per GPU-hour` },
-        { name: 'Total', value: `${units.format(quote.total)}, held in escrow; unused time is refunded` },
-        { name: 'Balance after', value: short ? `${units.format(0n)} — you need ${units.format(-quote.balanceAfter)} more (/deposit)` : units.format(quote.balanceAfter) },
-      ],
-      text: 'This quote is valid for 2 minutes.',
-      buttons: [
-        { label: 'Confirm', action: ctx.action('rent.confirm', payload, { ttlMs: quote.expiresAt - ctx.now }), style: 'success' },
-        { label: 'Cancel', action: ctx.action('rent.cancel', null, { ttlMs: quote.expiresAt - ctx.now }), style: 'secondary' },
-      ],
-    }
   },
   actions: {
     'rent.confirm': (quote: QuotePayload, ctx) => {
@@ -58,3 +35,33 @@ export default defineCommand({
     'rent.cancel': () => ({ text: 'Cancelled; nothing was charged.' }),
   },
 })
+
+/** The quote with Confirm / Cancel buttons; also behind an alert's Rent button. */
+export function quoteReply(ctx: CommandContext, wanted: { model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string }): Reply {
+  const { units } = ctx
+  const quote = ctx.market.rentals.quote({ accountId: ctx.accountId, ...wanted })
+  const payload: QuotePayload = {
+    nodeId: quote.nodeId,
+    model: quote.model,
+    gpuCount: quote.gpuCount,
+    hours: quote.hours,
+    pricePerGpuHour: quote.pricePerGpuHour.toString(),
+    expiresAt: quote.expiresAt,
+  }
+  const short = quote.balanceAfter < 0n
+  return {
+    title: `Quote: ${quote.gpuCount}× ${quote.model} for ${quote.hours} h`,
+    fields: [
+      { name: 'Node', value: `${quote.nodeId} (${quote.region}, ${Math.round(quote.reliability * 100)}% reliable)` },
+      { name: 'Price', value: `${units.format(quote.pricePerGpuHour)} per GPU-hour` },
+      { name: 'Total', value: `${units.format(quote.total)}, held in escrow; unused time is refunded` },
+      { name: 'Balance after', value: short ? `${units.format(0n)} — you need ${units.format(-quote.balanceAfter)} more (/deposit)` : units.format(quote.balanceAfter) },
+    ],
+    text: 'This quote is valid for 2 minutes.',
+    private: true,
+    buttons: [
+      { label: 'Confirm', action: ctx.action('rent.confirm', payload, { ttlMs: quote.expiresAt - ctx.now }), style: 'success' },
+      { label: 'Cancel', action: ctx.action('rent.cancel', null, { ttlMs: quote.expiresAt - ctx.now }), style: 'secondary' },
+    ],
+  }
+}

@@ -6,6 +6,7 @@ import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import type { MarketService } from '../market/MarketService.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import type { NotificationSettings } from '../notify/NotificationSettings.ts'
+import type { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -28,4 +29,5 @@ export interface Services {
   market: MarketService
   params: ProtocolParameters
   notifications: NotificationSettings
+  alerts: AvailabilityAlerts
 }

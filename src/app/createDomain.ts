@@ -15,6 +15,7 @@ import type { Logger } from './logger.ts'
 import { SecretBox } from './SecretBox.ts'
 import type { Services } from './Services.ts'
 import { NotificationSettings } from '../notify/NotificationSettings.ts'
+import { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
 
@@ -57,8 +58,10 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
     confirmations: chain.confirmations,
   })
   deposits.initCursor(chain.scanFrom)
-  const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, openSecret: (s) => secrets.open(s) })
-  const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS })
+  const alerts = new AvailabilityAlerts({ db, units, clock })
+  const onCapacity = (nodeId: string) => void alerts.evaluateNode(nodeId)
+  const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, openSecret: (s) => secrets.open(s), onCapacity })
+  const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS, onCapacity })
   const market = new MarketService(db, registry, rentals)
   const services: Services = {
     publicUrl: config.PUBLIC_URL,
@@ -69,9 +72,10 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
     market,
     params,
     notifications: new NotificationSettings(db, clock),
+    alerts,
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
-  return { services, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
+  return { services, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
 }
 
 export type Domain = ReturnType<typeof createDomain>

@@ -31,6 +31,8 @@ export interface RentalsDeps {
   logger: Logger
   /** An agent must claim a new rental within this, or it is re-placed. */
   claimTimeoutMs: number
+  /** Called after a rental ends and frees GPUs on a node (availability alerts). */
+  onCapacity?: (nodeId: string) => void
 }
 
 export interface Quote {
@@ -347,7 +349,7 @@ export class Rentals {
   private end(id: string, status: EndStatus, { servedUntil, reason, silent }: { servedUntil: number; reason?: string; silent?: boolean }): Rental | undefined {
     const { db, ledger, units, params, clock } = this.deps
     const now = clock()
-    return db.transaction(
+    const ended = db.transaction(
       (tx) => {
         const rental = tx.select().from(rentals).where(eq(rentals.id, id)).get()
         if (!rental || !ACTIVE.includes(rental.status)) return undefined
@@ -413,6 +415,8 @@ export class Rentals {
       },
       { behavior: 'immediate' },
     )
+    if (ended) this.deps.onCapacity?.(ended.nodeId)
+    return ended
   }
 
   private findOffer(params: { model: string; gpuCount: number; maxPrice?: bigint; region?: string; excludeNode?: string }) {
