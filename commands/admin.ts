@@ -2,17 +2,17 @@ import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { UserError } from '../src/errors/AppError.ts'
 
-const ACTIONS = ['params', 'announce', 'set'] as const
+const ACTIONS = ['params', 'announce', 'set', 'epoch'] as const
 
 export default defineCommand({
   name: 'admin',
-  description: 'Operator tools: parameters, announcement channel',
+  description: 'Operator tools: parameters, announcement channel, epoch close',
   adminOnly: true,
   options: {
     action: opt.choice({ description: 'What to do', choices: ACTIONS, required: true }),
     args: opt.string({ description: 'Arguments, e.g. "here" or "stop" for announce', rest: true }),
   },
-  examples: ['/admin params', '/admin announce here', '/admin announce stop'],
+  examples: ['/admin params', '/admin set protocol_fee_bps 400', '/admin announce here', '/admin epoch close'],
   run({ action, args }, ctx) {
     const words = (args ?? '').split(/\s+/).filter(Boolean)
     switch (action) {
@@ -34,6 +34,11 @@ export default defineCommand({
           return { text: removed ? 'This chat no longer receives announcements.' : 'This chat was not receiving announcements.' }
         }
         throw new UserError('Say where: /admin announce here, or /admin announce stop.')
+      }
+      case 'epoch': {
+        if (words[0] !== 'close') throw new UserError('Say what to do: /admin epoch close.')
+        const epoch = ctx.rewards.epochs.close(ctx.now)
+        return { text: `Epoch ${epoch.number} closed. Merkle root ${epoch.merkleRoot}; payouts are being sent. Statement: ${ctx.publicUrl}/api/v1/epochs/${epoch.number}` }
       }
       case 'set': {
         const [name, value] = words

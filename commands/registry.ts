@@ -13,6 +13,7 @@ import link from './link.ts'
 import notify from './notify.ts'
 import provider from './provider.ts'
 import rent from './rent.ts'
+import rewards from './rewards.ts'
 import stop from './stop.ts'
 import unlink from './unlink.ts'
 import verify from './verify.ts'
@@ -36,6 +37,7 @@ export const commandRegistry: readonly CommandDefinition[] = [
   wallet,
   unlink,
   provider,
+  rewards,
   alert,
   alerts,
   notify,

@@ -7,6 +7,7 @@ import type { MarketService } from '../market/MarketService.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import type { NotificationSettings } from '../notify/NotificationSettings.ts'
 import type { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
+import type { RewardsService } from '../rewards/RewardsService.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -30,4 +31,5 @@ export interface Services {
   params: ProtocolParameters
   notifications: NotificationSettings
   alerts: AvailabilityAlerts
+  rewards: RewardsService
 }

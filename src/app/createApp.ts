@@ -17,6 +17,7 @@ import { createMetrics } from './metrics.ts'
 import { connectChain } from './connectChain.ts'
 import { linkRoutes } from '../http/linkRoutes.ts'
 import { agentRoutes, pruneAgentSignatures } from '../http/agentRoutes.ts'
+import { rewardsRoutes } from '../http/rewardsRoutes.ts'
 import { createDomain } from './createDomain.ts'
 import { autocompleteSources } from './autocompleteSources.ts'
 import { Notifier, type Destination } from '../notify/Notifier.ts'
@@ -75,7 +76,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
       { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, clock })],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, clock }), rewardsRoutes({ epochs: domain.epochs })],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -123,6 +124,8 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
         for (const nodeId of registry.markOffline()) rentals.handleNodeOffline(nodeId)
       })
       scheduler.add('rentals.expire', '*/15 * * * * *', () => rentals.expireDue())
+      await scheduler.runOnce('epochs.catch-up', () => domain.epochs.closeDue())
+      scheduler.add('epochs.close', config.EPOCH_CRON, () => domain.epochs.closeDue())
       scheduler.add('agent.signatures.prune', '*/5 * * * *', () => pruneAgentSignatures(db, clock()))
       logger.info({ httpPort, publicUrl: config.PUBLIC_URL, token: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
       if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)

@@ -16,6 +16,8 @@ import { SecretBox } from './SecretBox.ts'
 import type { Services } from './Services.ts'
 import { NotificationSettings } from '../notify/NotificationSettings.ts'
 import { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
+import { Epochs } from '../rewards/Epochs.ts'
+import { RewardsService } from '../rewards/RewardsService.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
 
@@ -45,6 +47,8 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
     token: chain.token,
     confirmations: Math.max(1, chain.confirmations),
     explorerUrl: config.EXPLORER_URL,
+    disperse: chain.disperse,
+    publicUrl: config.PUBLIC_URL,
   })
   const deposits = new DepositWatcher({
     db,
@@ -63,6 +67,8 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
   const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, openSecret: (s) => secrets.open(s), onCapacity })
   const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS, onCapacity })
   const market = new MarketService(db, registry, rentals)
+  const epochs = new Epochs({ db, ledger, units, params, clock, logger, epochCron: config.EPOCH_CRON, publicUrl: config.PUBLIC_URL })
+  const rewards = new RewardsService(db, epochs)
   const services: Services = {
     publicUrl: config.PUBLIC_URL,
     units,
@@ -73,9 +79,10 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
     params,
     notifications: new NotificationSettings(db, clock),
     alerts,
+    rewards,
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
-  return { services, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
+  return { services, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
 }
 
 export type Domain = ReturnType<typeof createDomain>

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { and, asc, eq, inArray, max } from 'drizzle-orm'
-import { encodeFunctionData, erc20Abi, keccak256, type Address, type Hex } from 'viem'
+import { encodeFunctionData, erc20Abi, keccak256, maxUint256, type Address, type Hex } from 'viem'
+import { disperseArtifact } from './contractArtifacts.ts'
 import type { Logger } from '../app/logger.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { payouts } from '../db/schema/chain.ts'
 import { wallets } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
-import { available, system } from '../ledger/balanceKeys.ts'
+import { available, earnings, system } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import { NegativeBalanceError } from '../ledger/LedgerErrors.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
@@ -25,6 +26,11 @@ export interface PayoutSenderDeps {
   logger: Logger
   clock: () => number
   token: Address
+  /** The Disperse contract: reward payouts of one batch go out in one transaction. */
+  disperse?: Address
+  /** Recipients per disperse transaction. */
+  batchSize?: number
+  publicUrl?: string
   /** Blocks before a payout counts as confirmed (1 = mined). */
   confirmations: number
   explorerUrl?: string
@@ -81,10 +87,21 @@ export class PayoutSender {
       .where(inArray(payouts.status, ['pending', 'submitted']))
       .orderBy(asc(payouts.createdAt), asc(payouts.id))
       .all()
+    const batches = new Map<string, Payout[]>()
     for (const payout of open) {
-      if (payout.status === 'pending') {
-        await this.submit(payout)
-        counts.sent++
+      if (payout.status !== 'pending') continue
+      if (payout.batchId && this.deps.disperse) {
+        batches.set(payout.batchId, [...(batches.get(payout.batchId) ?? []), payout])
+        continue
+      }
+      await this.submit([payout])
+      counts.sent++
+    }
+    const size = this.deps.batchSize ?? 200
+    for (const batch of batches.values()) {
+      for (let i = 0; i < batch.length; i += size) {
+        await this.submit(batch.slice(i, i + size))
+        counts.sent += Math.min(size, batch.length - i)
       }
     }
     for (const payout of this.deps.db.select().from(payouts).where(eq(payouts.status, 'submitted')).all()) {
@@ -99,28 +116,57 @@ export class PayoutSender {
     return this.deps.db.select().from(payouts).where(eq(payouts.id, id)).get()
   }
 
-  private async submit(payout: Payout): Promise<void> {
-    const { db, walletClient, publicClient, token } = this.deps
+  /** Signs one transaction for the payouts (a transfer, or a disperse batch),
+   *  records its hash, nonce and bytes on every row, and only then broadcasts. */
+  private async submit(batch: Payout[]): Promise<void> {
+    const { db, walletClient, publicClient, token, disperse } = this.deps
+    const total = batch.reduce((sum, p) => sum + BigInt(p.amount), 0n)
+    const single = batch.length === 1 && !batch[0]!.batchId
+    if (!single) await this.ensureAllowance(total)
     const nonce = await this.nextNonce()
-    const request = await walletClient.prepareTransactionRequest({
-      to: token,
-      data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [payout.toAddress as Address, BigInt(payout.amount)] }),
-      nonce,
-    })
+    const request = await walletClient.prepareTransactionRequest(
+      single
+        ? { to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [batch[0]!.toAddress as Address, total] }), nonce }
+        : {
+            to: disperse!,
+            data: encodeFunctionData({
+              abi: disperseArtifact.abi,
+              functionName: 'disperseToken',
+              args: [token, batch.map((p) => p.toAddress as Address), batch.map((p) => BigInt(p.amount))],
+            }),
+            nonce,
+          },
+    )
     const raw = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0])
     const txHash = keccak256(raw)
-    const recorded = db
-      .update(payouts)
-      .set({ status: 'submitted', txHash, nonce, rawTx: raw, submittedAt: this.deps.clock() })
-      .where(and(eq(payouts.id, payout.id), eq(payouts.status, 'pending')))
-      .returning()
-      .get()
-    if (!recorded) return
-    this.deps.afterRecordSubmitted?.(recorded)
+    const recorded = db.transaction((tx) =>
+      batch
+        .map((payout) =>
+          tx
+            .update(payouts)
+            .set({ status: 'submitted', txHash, nonce, rawTx: raw, submittedAt: this.deps.clock() })
+            .where(and(eq(payouts.id, payout.id), eq(payouts.status, 'pending')))
+            .returning()
+            .get(),
+        )
+        .filter((row) => row !== undefined),
+    )
+    if (recorded.length === 0) return
+    this.deps.afterRecordSubmitted?.(recorded[0]!)
     await this.broadcast(raw, publicClient)
   }
 
+  /** Disperse pulls from the treasury: approve it once, for good, before the first batch. */
+  private async ensureAllowance(total: bigint): Promise<void> {
+    const { walletClient, publicClient, token, disperse } = this.deps
+    const allowance = await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [walletClient.account.address, disperse!] })
+    if (allowance >= total) return
+    const hash = await walletClient.writeContract({ address: token, abi: erc20Abi, functionName: 'approve', args: [disperse!, maxUint256], nonce: await this.nextNonce() })
+    await publicClient.waitForTransactionReceipt({ hash })
+  }
+
   private async settle(payout: Payout): Promise<'confirmed' | 'failed' | 'waiting'> {
+    // Rows of one batch share a transaction: ask the chain once per hash.
     const { publicClient, confirmations } = this.deps
     const outcome = await getTxOutcome(publicClient, { txHash: payout.txHash as Hex, confirmations })
     if (outcome === 'unknown') {
@@ -148,11 +194,12 @@ export class PayoutSender {
         idempotencyKey: `payout.${status}:${payout.id}`,
         entries: [
           { key: system('payouts_pending'), amount: -amount },
-          { key: status === 'confirmed' ? system('treasury') : available(payout.accountId), amount },
+          { key: status === 'confirmed' ? system('treasury') : payout.kind === 'reward' ? earnings(payout.accountId) : available(payout.accountId), amount },
         ],
         now,
       })
       const link = this.deps.explorerUrl ? `${this.deps.explorerUrl.replace(/\/$/, '')}/tx/${payout.txHash}` : payout.txHash!
+      const statement = payout.batchId?.startsWith('epoch:') && this.deps.publicUrl ? ` Statement: ${this.deps.publicUrl}/api/v1/epochs/${payout.batchId.slice(6)}` : ''
       enqueueNotification(tx, {
         dedupeKey: `payout.${status}:${payout.id}`,
         accountId: payout.accountId,
@@ -160,7 +207,7 @@ export class PayoutSender {
         reply: {
           text:
             status === 'confirmed'
-              ? `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Payout'} of ${units.format(amount)} to ${payout.toAddress} confirmed: ${link}`
+              ? `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Reward payout'} of ${units.format(amount)} to ${payout.toAddress} confirmed: ${link}${statement}`
               : `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Payout'} of ${units.format(amount)} failed on-chain and was returned to your balance (${link}).`,
         },
         now,

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { ledgerBalances, ledgerEntries, ledgerTransactions } from '../db/schema/ledger.ts'
-import { accountIdOf, available, escrow, type BalanceKey } from './balanceKeys.ts'
+import { accountIdOf, available, earnings, escrow, type BalanceKey } from './balanceKeys.ts'
 import { NegativeBalanceError, UnbalancedPostingError } from './LedgerErrors.ts'
 
 export interface Posting {
@@ -92,5 +92,9 @@ export class Ledger {
 
   balancesOf(accountId: number): { available: bigint; escrow: bigint } {
     return { available: this.balance(available(accountId)), escrow: this.balance(escrow(accountId)) }
+  }
+
+  earningsOf(accountId: number): bigint {
+    return this.balance(earnings(accountId))
   }
 }

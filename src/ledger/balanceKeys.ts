@@ -2,10 +2,16 @@
 export const SYSTEM_BALANCES = ['treasury', 'fees', 'rewards_pool', 'unclaimed_deposits', 'payouts_pending'] as const
 export type SystemBalance = (typeof SYSTEM_BALANCES)[number]
 
-export type BalanceKey = `account:${number}:available` | `account:${number}:escrow` | `system:${SystemBalance}`
+export type BalanceKey =
+  | `account:${number}:available`
+  | `account:${number}:escrow`
+  | `account:${number}:earnings`
+  | `system:${SystemBalance}`
 
 export const available = (accountId: number): BalanceKey => `account:${accountId}:available`
 export const escrow = (accountId: number): BalanceKey => `account:${accountId}:escrow`
+/** A provider's rental earnings and emission, paid out at each epoch close. */
+export const earnings = (accountId: number): BalanceKey => `account:${accountId}:earnings`
 export const system = (name: SystemBalance): BalanceKey => `system:${name}`
 
 export function accountIdOf(key: string): number | null {

@@ -9,7 +9,7 @@ import { nodeGpus, nodes, providers, rentals, type Rental, type RentalStatus } f
 import { wallets } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
-import { available, escrow, system } from '../ledger/balanceKeys.ts'
+import { available, earnings, escrow, system } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import { NegativeBalanceError } from '../ledger/LedgerErrors.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
@@ -367,7 +367,7 @@ export class Rentals {
         const entries = [
           { key: escrow(rental.accountId), amount: -escrowed },
           { key: available(rental.accountId), amount: result.refunded },
-          { key: available(providerAccount), amount: result.providerEarns },
+          { key: earnings(providerAccount), amount: result.providerEarns },
           { key: system('fees'), amount: result.fee },
         ].filter((e) => e.amount !== 0n)
         ledger.post({ kind: `rental.${status}`, idempotencyKey: `rental.settle:${id}`, entries, now })
@@ -407,7 +407,7 @@ export class Rentals {
             dedupeKey: `rental.earned:${id}`,
             accountId: providerAccount,
             topic: 'payments',
-            reply: { text: `Rental ${id} on node ${rental.nodeId} earned you ${units.format(result.providerEarns)} (after a ${units.format(result.fee)} protocol fee).` },
+            reply: { text: `Rental ${id} on node ${rental.nodeId} earned you ${units.format(result.providerEarns)} (after a ${units.format(result.fee)} protocol fee), paid with the next epoch's rewards.` },
             now,
           })
         }

@@ -91,7 +91,7 @@ describe('rentals', () => {
     const fee = (charged * 500n) / 10_000n
     expect(stopped).toMatchObject({ status: 'stopped', charged: charged.toString(), fee: fee.toString(), refunded: (16n * TOKEN - charged).toString() })
     expect(h.ledger.balancesOf(accountId)).toEqual({ available: 20n * TOKEN - charged, escrow: 0n })
-    expect(h.ledger.balancesOf(provider.accountId).available).toBe(charged - fee)
+    expect(h.ledger.earningsOf(provider.accountId)).toBe(charged - fee)
     expect(h.ledger.balance('system:fees')).toBe(fee)
     expect(h.market.search({})[0]?.freeGpus).toBe(2)
     expect(h.registry.heartbeat(provider.address, provider.nodeId, { running: [rental.id] }).stop).toEqual([rental.id])

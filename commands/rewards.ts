@@ -1,0 +1,33 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { isoMinute } from '../src/market/Rentals.ts'
+
+export default defineCommand({
+  name: 'rewards',
+  description: 'Your provider rewards: this epoch so far, past epochs with Merkle proofs',
+  options: {},
+  private: true,
+  run(_args, ctx) {
+    const { units } = ctx
+    const estimate = ctx.rewards.estimate(ctx.accountId)
+    const statements = ctx.rewards.statements(ctx.accountId)
+    if (estimate.nodes.length === 0 && statements.length === 0) {
+      return { text: 'No rewards yet: rewards go to nodes registered under your linked wallets (see /provider).' }
+    }
+    const fields = [
+      {
+        name: `Epoch ${estimate.number} (since ${isoMinute(estimate.startsAt)}), so far`,
+        value: `${units.format(estimate.emission)} emission + ${units.format(estimate.earnings)} rental earnings; ${estimate.nodes
+          .map((n) => `${n.nodeId}: ${n.gpuHours} GPU-h, ${(n.uptimeBps / 100).toFixed(1)}% up${n.renewable ? ', renewable' : ''}${n.eligible ? '' : ', below the uptime minimum'}`)
+          .join('; ') || 'no uptime yet'}`,
+      },
+      ...statements.map((s) => ({
+        name: `Epoch ${s.epoch}`,
+        value:
+          `${units.format(BigInt(s.total))} (${units.format(BigInt(s.emission))} emission + ${units.format(BigInt(s.earnings))} earnings), ` +
+          (s.payout ? `payout ${s.payout.status}${s.payout.txHash ? ` in ${s.payout.txHash}` : ''}` : 'below the minimum payout, carried over') +
+          (s.proof ? `\nleaf [${s.proof.leaf.join(', ')}] root ${s.root}\nproof ${JSON.stringify(s.proof.proof)}` : ''),
+      })),
+    ]
+    return { title: 'Your rewards', fields, text: `Statements: ${ctx.publicUrl}/api/v1/epochs/<n>` }
+  },
+})

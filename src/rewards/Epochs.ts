@@ -1,0 +1,284 @@
+import { and, desc, eq, gte, isNotNull, isNull, lt, or, gt, sql } from 'drizzle-orm'
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import type { Logger } from '../app/logger.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { chainCursors, payouts } from '../db/schema/chain.ts'
+import { nodeGpus, nodes, providers, rentals, uptimeBuckets } from '../db/schema/market.ts'
+import { epochs, epochStatements, renewableAttestations } from '../db/schema/rewards.ts'
+import { wallets } from '../db/schema/wallets.ts'
+import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
+import { earnings, system } from '../ledger/balanceKeys.ts'
+import type { Ledger } from '../ledger/Ledger.ts'
+import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { BUCKET_MS } from '../market/NodeRegistry.ts'
+import { enqueueNotification } from '../notify/enqueueNotification.ts'
+import { cronTimesBetween } from './cronTimes.ts'
+import { payoutTree, reportHash } from './merkle.ts'
+import { computeRewards, type NodeEpochData, type ProviderEpochData, type RewardParams, type RewardResult } from './rewardFormula.ts'
+
+const GENESIS = 'epochs.genesis'
+
+export interface EpochsDeps {
+  db: Db
+  ledger: Ledger
+  units: TokenUnits
+  params: ProtocolParameters
+  clock: () => number
+  logger: Logger
+  epochCron: string
+  publicUrl: string
+}
+
+/** What a closed epoch stores: the inputs that can change later (parameters,
+ *  node models, renewable status) beside the results, so it can be recomputed. */
+export interface EpochReport {
+  number: number
+  startsAt: number
+  endsAt: number
+  params: RewardParams
+  /** Totals below this carry over to the next epoch. */
+  minPayout: bigint
+  nodes: (Omit<NodeEpochData, 'buckets'> & { result: RewardResult['nodes'][number] })[]
+  providers: (RewardResult['providers'][number] & { paid: boolean; carriedOut: bigint; leafIndex: number | null })[]
+  dust: bigint
+  totalScore: bigint
+}
+
+export type EpochRow = typeof epochs.$inferSelect
+
+/** Epochs close on EPOCH_CRON, each exactly once; closes missed while the
+ *  service was down are caught up in order. Closing writes the report, its
+ *  hash and Merkle root, the ledger moves and the payout rows in one transaction. */
+export class Epochs {
+  constructor(private readonly deps: EpochsDeps) {}
+
+  /** The first epoch starts when the service first ran. */
+  genesis(): number {
+    const { db, clock } = this.deps
+    db.insert(chainCursors).values({ name: GENESIS, block: clock() }).onConflictDoNothing().run()
+    return db.select().from(chainCursors).where(eq(chainCursors.name, GENESIS)).get()!.block
+  }
+
+  current(): { number: number; startsAt: number } {
+    const last = this.last()
+    return last ? { number: last.number + 1, startsAt: last.endsAt } : { number: 1, startsAt: this.genesis() }
+  }
+
+  last(): EpochRow | undefined {
+    return this.deps.db.select().from(epochs).orderBy(desc(epochs.number)).limit(1).get()
+  }
+
+  get(number: number): EpochRow | undefined {
+    return this.deps.db.select().from(epochs).where(eq(epochs.number, number)).get()
+  }
+
+  /** Closes every scheduled close up to now, oldest first (catch-up after downtime). */
+  closeDue(): EpochRow[] {
+    const { startsAt } = this.current()
+    return cronTimesBetween(this.deps.epochCron, startsAt, this.deps.clock()).map((endsAt) => this.close(endsAt))
+  }
+
+  /** Closes the current epoch at `endsAt` (default now). Idempotent: the epoch ending then is returned as is. */
+  close(endsAt = this.deps.clock()): EpochRow {
+    const { db, ledger, units, clock } = this.deps
+    const existing = db.select().from(epochs).where(eq(epochs.endsAt, endsAt)).get()
+    if (existing) return existing
+    const { number, startsAt } = this.current()
+    const report = this.buildReport(number, startsAt, endsAt)
+    const paid = report.providers.filter((p) => p.paid)
+    const tree = payoutTree(paid.map((p) => ({ address: p.address, amount: p.total })))
+    const hash = reportHash(report)
+    const now = clock()
+    return db.transaction(
+      (tx) => {
+        const emitted = report.providers.reduce((sum, p) => sum + p.emission, 0n)
+        if (emitted > 0n) {
+          ledger.post({
+            kind: 'epoch.emission',
+            idempotencyKey: `epoch.emission:${number}`,
+            entries: [{ key: system('rewards_pool'), amount: -emitted }, ...report.providers.filter((p) => p.emission > 0n).map((p) => ({ key: earnings(p.accountId), amount: p.emission }))],
+            now,
+          })
+        }
+        const paying = paid.reduce((sum, p) => sum + p.total, 0n)
+        if (paying > 0n) {
+          ledger.post({
+            kind: 'epoch.payout',
+            idempotencyKey: `epoch.payout:${number}`,
+            entries: [...paid.map((p) => ({ key: earnings(p.accountId), amount: -p.total })), { key: system('payouts_pending'), amount: paying }],
+            now,
+          })
+        }
+        for (const p of paid) {
+          tx.insert(payouts)
+            .values({ id: `e${number}-${p.providerId}`, kind: 'reward', accountId: p.accountId, toAddress: p.address, amount: p.total.toString(), status: 'pending', batchId: `epoch:${number}`, createdAt: now })
+            .run()
+        }
+        for (const p of report.providers) {
+          tx.insert(epochStatements)
+            .values({ epoch: number, providerId: p.providerId, address: p.address, accountId: p.accountId, emission: p.emission.toString(), earnings: p.earnings.toString(), total: p.total.toString(), leafIndex: p.leafIndex ?? -1 })
+            .run()
+        }
+        const row = tx
+          .insert(epochs)
+          .values({
+            number,
+            startsAt,
+            endsAt,
+            status: 'closed',
+            emission: report.params.emission.toString(),
+            reportHash: hash,
+            merkleRoot: tree.root,
+            report: JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+            tree: JSON.stringify(tree.dump),
+            closedAt: now,
+          })
+          .returning()
+          .get()
+        enqueueNotification(tx, {
+          dedupeKey: `epoch.closed:${number}`,
+          accountId: null,
+          topic: 'announcements',
+          reply: {
+            title: `Epoch ${number} closed`,
+            text: `${report.providers.length} providers earned ${units.format(emitted)} of emission and ${units.format(report.providers.reduce((s, p) => s + p.earnings, 0n))} in rentals; ${paid.length} payouts of ${units.format(paying)} are on their way.`,
+            fields: [
+              { name: 'Merkle root', value: tree.root },
+              { name: 'Statement', value: `${this.deps.publicUrl}/api/v1/epochs/${number}` },
+            ],
+          },
+          now,
+        })
+        this.deps.logger.info({ epoch: number, providers: report.providers.length, paying: paying.toString(), root: tree.root }, 'epoch closed')
+        return row
+      },
+      { behavior: 'immediate' },
+    )
+  }
+
+  /** Recomputes a closed epoch from the database and its stored inputs. */
+  recompute(number: number): { reportHash: string; merkleRoot: string } {
+    const epoch = this.get(number)
+    if (!epoch) throw new Error(`epoch ${number} is not closed`)
+    const stored = JSON.parse(epoch.report) as { params: Record<string, unknown>; minPayout: string; nodes: { nodeId: string; providerId: number; renewable: boolean; offPeak: NodeEpochData['offPeak']; models: NodeEpochData['models'] }[] }
+    const params = { ...(stored.params as unknown as RewardParams), emission: BigInt(stored.params.emission as string) }
+    const report = this.buildReport(number, epoch.startsAt, epoch.endsAt, { params, minPayout: BigInt(stored.minPayout), nodes: stored.nodes })
+    const paid = report.providers.filter((p) => p.paid)
+    return { reportHash: reportHash(report), merkleRoot: payoutTree(paid.map((p) => ({ address: p.address, amount: p.total }))).root }
+  }
+
+  /** The formula over the epoch so far, for /rewards estimates (nothing is written). */
+  estimate(): EpochReport {
+    const { number, startsAt } = this.current()
+    return this.buildReport(number, startsAt, this.deps.clock())
+  }
+
+  private buildReport(
+    number: number,
+    startsAt: number,
+    endsAt: number,
+    fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'buckets'>[] },
+  ): EpochReport {
+    const { db } = this.deps
+    const params = fixed?.params ?? this.rewardParams()
+    const bucketRows = db
+      .select()
+      .from(uptimeBuckets)
+      .where(and(gte(uptimeBuckets.bucketStart, startsAt), lt(uptimeBuckets.bucketStart, endsAt)))
+      .all()
+    const bucketsByNode = new Map<string, { bucketStart: number; gpus: number }[]>()
+    for (const b of bucketRows) bucketsByNode.set(b.nodeId, [...(bucketsByNode.get(b.nodeId) ?? []), { bucketStart: b.bucketStart, gpus: b.gpus }])
+    const nodeInfo = fixed?.nodes ?? this.nodeInfo([...bucketsByNode.keys()], endsAt)
+    const nodeData: NodeEpochData[] = nodeInfo.map((n) => ({ ...n, buckets: bucketsByNode.get(n.nodeId) ?? [] }))
+    const providerData = this.providerData(number, startsAt, endsAt, new Set(nodeData.map((n) => n.providerId)))
+    const result = computeRewards({ params, epochStart: startsAt, epochEnd: endsAt, bucketMs: BUCKET_MS, nodes: nodeData, providers: providerData })
+    const minPayout = fixed?.minPayout ?? this.deps.units.parse(this.deps.params.get('min_payout'), 'min_payout', { allowZero: true })
+    let leafIndex = 0
+    return {
+      number,
+      startsAt,
+      endsAt,
+      params,
+      minPayout,
+      nodes: nodeInfo.map((n) => ({ ...n, result: result.nodes.find((r) => r.nodeId === n.nodeId)! })).sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
+      providers: result.providers.map((p) => {
+        const paid = p.total > 0n && p.total >= minPayout
+        return { ...p, paid, carriedOut: paid ? 0n : p.total, leafIndex: paid ? leafIndex++ : null }
+      }),
+      dust: result.dust,
+      totalScore: result.totalScore,
+    }
+  }
+
+  private rewardParams(): RewardParams {
+    const { params, units } = this.deps
+    return {
+      emission: units.parse(params.get('epoch_emission'), 'epoch_emission', { allowZero: true }),
+      offpeakMultiplierBps: params.getNumber('offpeak_multiplier_bps'),
+      renewableMultiplierBps: params.getNumber('renewable_multiplier_bps'),
+      minUptimeBps: params.getNumber('min_uptime_bps'),
+      offpeakStartHour: params.getNumber('offpeak_start_hour'),
+      offpeakEndHour: params.getNumber('offpeak_end_hour'),
+      gpuWeights: JSON.parse(params.get('gpu_weights')) as Record<string, number>,
+    }
+  }
+
+  private nodeInfo(nodeIds: string[], at: number): Omit<NodeEpochData, 'buckets'>[] {
+    const { db } = this.deps
+    if (nodeIds.length === 0) return []
+    const rows = db.select().from(nodes).where(sql`${nodes.id} in ${nodeIds}`).all()
+    const models = db.select().from(nodeGpus).where(sql`${nodeGpus.nodeId} in ${nodeIds}`).all()
+    const renewable = new Set(
+      db
+        .select({ providerId: renewableAttestations.providerId })
+        .from(renewableAttestations)
+        .where(and(gt(renewableAttestations.validUntil, at), or(isNull(renewableAttestations.revokedAt), gt(renewableAttestations.revokedAt, at))))
+        .all()
+        .map((r) => r.providerId),
+    )
+    return rows.map((n) => ({
+      nodeId: n.id,
+      providerId: n.providerId,
+      renewable: n.renewable && renewable.has(n.providerId),
+      offPeak: n.offPeakStartHour !== null && n.offPeakEndHour !== null ? { startHour: n.offPeakStartHour, endHour: n.offPeakEndHour } : null,
+      models: models.filter((m) => m.nodeId === n.id).map((m) => ({ model: m.model, count: m.total })).sort((a, b) => a.model.localeCompare(b.model)),
+    }))
+  }
+
+  private providerData(number: number, startsAt: number, endsAt: number, withNodes: Set<number>): ProviderEpochData[] {
+    const { db } = this.deps
+    const earned = db
+      .select({ providerId: nodes.providerId, charged: rentals.charged, fee: rentals.fee })
+      .from(rentals)
+      .innerJoin(nodes, eq(nodes.id, rentals.nodeId))
+      .where(and(isNotNull(rentals.endedAt), gte(rentals.endedAt, startsAt), lt(rentals.endedAt, endsAt)))
+      .all()
+    const earnings = new Map<number, bigint>()
+    for (const r of earned) earnings.set(r.providerId, (earnings.get(r.providerId) ?? 0n) + BigInt(r.charged ?? '0') - BigInt(r.fee ?? '0'))
+    const previous = number > 1 ? this.get(number - 1) : undefined
+    const carried = new Map<number, bigint>()
+    for (const p of previous ? (JSON.parse(previous.report) as { providers: { providerId: number; carriedOut: string }[] }).providers : []) {
+      if (BigInt(p.carriedOut) > 0n) carried.set(p.providerId, BigInt(p.carriedOut))
+    }
+    const ids = new Set([...withNodes, ...earnings.keys(), ...carried.keys()])
+    if (ids.size === 0) return []
+    return db
+      .select({ providerId: providers.id, address: providers.address, accountId: wallets.accountId })
+      .from(providers)
+      .innerJoin(wallets, eq(wallets.address, providers.address))
+      .where(sql`${providers.id} in ${[...ids]}`)
+      .all()
+      .map((p) => ({ ...p, earnings: earnings.get(p.providerId) ?? 0n, carriedIn: carried.get(p.providerId) ?? 0n }))
+  }
+}
+
+/** The leaf and Merkle proof of one address in a closed epoch, if it was paid. */
+export function epochProof(epoch: EpochRow, address: string): { leaf: [string, string]; proof: string[]; root: string } | undefined {
+  const dump = JSON.parse(epoch.tree)
+  if (!dump) return undefined
+  const tree = StandardMerkleTree.load(dump)
+  for (const [i, leaf] of tree.entries()) {
+    if (String(leaf[0]).toLowerCase() === address.toLowerCase()) return { leaf: [String(leaf[0]), String(leaf[1])], proof: tree.getProof(i), root: tree.root }
+  }
+  return undefined
+}

@@ -1,0 +1,20 @@
+import { pino } from 'pino'
+import { Epochs } from '../../src/rewards/Epochs.ts'
+import { BUCKET_MS } from '../../src/market/NodeRegistry.ts'
+import { createMarketHarness } from './marketHarness.ts'
+
+/** The market harness plus epochs, with helpers to lay down uptime buckets. */
+export function createRewardsHarness({ epochCron = '0 0 * * *', start = Date.UTC(2026, 10, 26, 0) } = {}) {
+  const h = createMarketHarness({ start })
+  const epochs = new Epochs({ db: h.db, ledger: h.ledger, units: h.units, params: h.params, clock: () => h.clock.now, logger: pino({ level: 'silent' }), epochCron, publicUrl: 'http://localhost:8787' })
+  epochs.genesis()
+  return {
+    ...h,
+    epochs,
+    /** Marks a node seen in every bucket of [from, to). */
+    uptime(nodeId: string, from: number, to: number, gpus = 2) {
+      const insert = h.sqlite.prepare('insert or replace into uptime_buckets (node_id, bucket_start, gpus, rented_gpus) values (?, ?, ?, 0)')
+      for (let t = Math.ceil(from / BUCKET_MS) * BUCKET_MS; t < to; t += BUCKET_MS) insert.run(nodeId, t, gpus)
+    },
+  }
+}
