@@ -142,6 +142,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (Boolean(values.DISCORD_TOKEN) !== Boolean(values.DISCORD_APPLICATION_ID)) {
     throw new ConfigError('Invalid configuration: DISCORD_APPLICATION_ID and DISCORD_TOKEN must be set together.')
   }
+  if (values.TELEGRAM_WEBHOOK_URL) {
+    const webhook = new URL(values.TELEGRAM_WEBHOOK_URL)
+    if (webhook.protocol !== 'https:' || webhook.pathname === '/') {
+      throw new ConfigError(
+        `Invalid configuration: TELEGRAM_WEBHOOK_URL ("${values.TELEGRAM_WEBHOOK_URL}") must be https with a path; expected e.g. https://gridshare.example.org/telegram/webhook.`,
+      )
+    }
+    if (!values.TELEGRAM_WEBHOOK_SECRET) {
+      throw new ConfigError('Invalid configuration: TELEGRAM_WEBHOOK_SECRET is missing; expected a secret of A-Z, a-z, 0-9, _ and - when TELEGRAM_WEBHOOK_URL is set.')
+    }
+  }
   if (Boolean(values.SNAPSHOT_HUB_URL) !== Boolean(values.SNAPSHOT_SPACE)) {
     throw new ConfigError('Invalid configuration: SNAPSHOT_HUB_URL and SNAPSHOT_SPACE must be set together.')
   }

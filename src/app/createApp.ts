@@ -8,6 +8,7 @@ import { RateLimiter } from '../command/RateLimiter.ts'
 import { DEFAULT_DATABASE_PATH, type Config } from './config.ts'
 import { openDatabase, type Db } from '../db/openDatabase.ts'
 import { createDiscordAdapter } from '../chat/discord/createDiscordAdapter.ts'
+import { createTelegramAdapter } from '../chat/telegram/createTelegramAdapter.ts'
 import type { ChatAdapter } from '../chat/ChatAdapter.ts'
 import { createHttpApp } from '../http/createHttpApp.ts'
 import { Scheduler } from '../scheduler/Scheduler.ts'
@@ -69,6 +70,20 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
     autocomplete: autocompleteSources(commandRegistry),
   })
   const scheduler = new Scheduler(logger)
+  const adapters: ChatAdapter[] = []
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? createTelegramAdapter({
+        pipeline,
+        db,
+        logger,
+        clock,
+        token: config.TELEGRAM_BOT_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        webhook: config.TELEGRAM_WEBHOOK_URL ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET! } : undefined,
+        adminUserIds: config.ADMIN_IDS.filter((id) => id.startsWith('telegram:')).map((id) => id.slice('telegram:'.length)),
+      })
+    : undefined
+  if (telegram) adapters.push(telegram)
   const http = createHttpApp({
     logger,
     metrics,
@@ -76,11 +91,10 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
       { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, clock }), rewardsRoutes({ epochs: domain.epochs })],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, clock }), rewardsRoutes({ epochs: domain.epochs }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
-  const adapters: ChatAdapter[] = []
   if (config.DISCORD_TOKEN && discordRole !== 'none') {
     adapters.push(
       createDiscordAdapter({

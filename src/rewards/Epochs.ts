@@ -38,7 +38,7 @@ export interface EpochReport {
   params: RewardParams
   /** Totals below this carry over to the next epoch. */
   minPayout: bigint
-  nodes: (Omit<NodeEpochData, 'buckets'> & { result: RewardResult['nodes'][number] })[]
+  nodes: (Omit<NodeEpochData, 'uptime'> & { result: RewardResult['nodes'][number] })[]
   providers: (RewardResult['providers'][number] & { paid: boolean; carriedOut: bigint; leafIndex: number | null })[]
   dust: bigint
   totalScore: bigint
@@ -177,19 +177,31 @@ export class Epochs {
     number: number,
     startsAt: number,
     endsAt: number,
-    fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'buckets'>[] },
+    fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[] },
   ): EpochReport {
     const { db } = this.deps
     const params = fixed?.params ?? this.rewardParams()
-    const bucketRows = db
-      .select()
+    // Summed in SQL by node and UTC hour of day: a day of 5-minute buckets for
+    // 10,000 nodes is 2.9 M rows, but only 240,000 sums.
+    const hourly = db
+      .select({
+        nodeId: uptimeBuckets.nodeId,
+        hour: sql<number>`(${uptimeBuckets.bucketStart} / 3600000) % 24`,
+        buckets: sql<number>`count(*)`,
+        gpus: sql<number>`sum(${uptimeBuckets.gpus})`,
+      })
       .from(uptimeBuckets)
       .where(and(gte(uptimeBuckets.bucketStart, startsAt), lt(uptimeBuckets.bucketStart, endsAt)))
+      .groupBy(uptimeBuckets.nodeId, sql`(${uptimeBuckets.bucketStart} / 3600000) % 24`)
       .all()
-    const bucketsByNode = new Map<string, { bucketStart: number; gpus: number }[]>()
-    for (const b of bucketRows) bucketsByNode.set(b.nodeId, [...(bucketsByNode.get(b.nodeId) ?? []), { bucketStart: b.bucketStart, gpus: b.gpus }])
-    const nodeInfo = fixed?.nodes ?? this.nodeInfo([...bucketsByNode.keys()], endsAt)
-    const nodeData: NodeEpochData[] = nodeInfo.map((n) => ({ ...n, buckets: bucketsByNode.get(n.nodeId) ?? [] }))
+    const uptimeByNode = new Map<string, NodeEpochData['uptime']>()
+    for (const { nodeId, ...hour } of hourly) {
+      let list = uptimeByNode.get(nodeId)
+      if (!list) uptimeByNode.set(nodeId, (list = []))
+      list.push(hour)
+    }
+    const nodeInfo = fixed?.nodes ?? this.nodeInfo([...uptimeByNode.keys()], endsAt)
+    const nodeData: NodeEpochData[] = nodeInfo.map((n) => ({ ...n, uptime: uptimeByNode.get(n.nodeId) ?? [] }))
     const providerData = this.providerData(number, startsAt, endsAt, new Set(nodeData.map((n) => n.providerId)))
     const result = computeRewards({ params, epochStart: startsAt, epochEnd: endsAt, bucketMs: BUCKET_MS, nodes: nodeData, providers: providerData })
     const minPayout = fixed?.minPayout ?? this.deps.units.parse(this.deps.params.get('min_payout'), 'min_payout', { allowZero: true })
@@ -223,7 +235,7 @@ export class Epochs {
     }
   }
 
-  private nodeInfo(nodeIds: string[], at: number): Omit<NodeEpochData, 'buckets'>[] {
+  private nodeInfo(nodeIds: string[], at: number): Omit<NodeEpochData, 'uptime'>[] {
     const { db } = this.deps
     if (nodeIds.length === 0) return []
     const rows = db.select().from(nodes).where(sql`${nodes.id} in ${nodeIds}`).all()

@@ -26,7 +26,8 @@ export interface NodeEpochData {
   /** The node's own off-peak window, if its provider declared one. */
   offPeak: { startHour: number; endHour: number } | null
   models: { model: string; count: number }[]
-  buckets: { bucketStart: number; gpus: number }[]
+  /** The node's buckets in the epoch, summed by UTC hour of day (all the formula needs). */
+  uptime: { hour: number; buckets: number; gpus: number }[]
 }
 
 export interface ProviderEpochData {
@@ -85,26 +86,27 @@ export function computeRewards({
   const nodeResults = [...nodes]
     .sort((a, b) => a.nodeId.localeCompare(b.nodeId))
     .map((node): NodeResult => {
-      const inEpoch = node.buckets.filter((b) => b.bucketStart >= epochStart && b.bucketStart < epochEnd)
       const totalGpus = node.models.reduce((sum, m) => sum + m.count, 0)
       const weight100 = node.models.reduce((sum, m) => sum + BigInt(Math.round((params.gpuWeights[m.model] ?? DEFAULT_WEIGHT) * 100)) * BigInt(m.count), 0n)
       const window = node.offPeak ?? { startHour: params.offpeakStartHour, endHour: params.offpeakEndHour }
       const renewableBps = BigInt(node.renewable ? params.renewableMultiplierBps : 10_000)
       let raw = 0n
+      let buckets = 0
       let offPeakBuckets = 0
       let gpuBuckets = 0
-      for (const bucket of inEpoch) {
-        const offPeak = inWindow(new Date(bucket.bucketStart).getUTCHours(), window)
-        if (offPeak) offPeakBuckets++
-        gpuBuckets += bucket.gpus
-        raw += BigInt(bucket.gpus) * weight100 * BigInt(offPeak ? params.offpeakMultiplierBps : 10_000) * renewableBps
+      for (const hour of node.uptime) {
+        const offPeak = inWindow(hour.hour, window)
+        buckets += hour.buckets
+        if (offPeak) offPeakBuckets += hour.buckets
+        gpuBuckets += hour.gpus
+        raw += BigInt(hour.gpus) * weight100 * BigInt(offPeak ? params.offpeakMultiplierBps : 10_000) * renewableBps
       }
-      const uptimeBps = Math.floor((inEpoch.length * 10_000) / expectedBuckets)
+      const uptimeBps = Math.floor((Math.min(buckets, expectedBuckets) * 10_000) / expectedBuckets)
       const eligible = uptimeBps >= params.minUptimeBps && totalGpus > 0
       return {
         nodeId: node.nodeId,
         providerId: node.providerId,
-        buckets: inEpoch.length,
+        buckets,
         offPeakBuckets,
         gpuHours: Math.round(((gpuBuckets * bucketMs) / 3600_000) * 100) / 100,
         uptimeBps,

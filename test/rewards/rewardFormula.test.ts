@@ -15,15 +15,22 @@ const params: RewardParams = {
   gpuWeights: { 'H100-80GB': 10, 'RTX4090-24GB': 1.25 },
 }
 
-/** Buckets every 5 minutes over [from, to) with `gpus` seen. */
+/** Buckets every 5 minutes over [from, to) with `gpus` seen, summed by hour of day as the epoch closer does. */
 function buckets(from: number, to: number, gpus = 1) {
-  const list = []
-  for (let t = from; t < to; t += BUCKET) list.push({ bucketStart: t, gpus })
-  return list
+  const byHour = new Map<number, { hour: number; buckets: number; gpus: number }>()
+  for (let t = from; t < to; t += BUCKET) {
+    if (t < start || t >= end) continue
+    const hour = new Date(t).getUTCHours()
+    const entry = byHour.get(hour) ?? { hour, buckets: 0, gpus: 0 }
+    entry.buckets++
+    entry.gpus += gpus
+    byHour.set(hour, entry)
+  }
+  return [...byHour.values()]
 }
 
 function node(id: string, providerId: number, extra: Partial<NodeEpochData> = {}): NodeEpochData {
-  return { nodeId: id, providerId, renewable: false, offPeak: null, models: [{ model: 'H100-80GB', count: 1 }], buckets: buckets(start, end), ...extra }
+  return { nodeId: id, providerId, renewable: false, offPeak: null, models: [{ model: 'H100-80GB', count: 1 }], uptime: buckets(start, end), ...extra }
 }
 
 const provider = (providerId: number) => ({ providerId, address: `0x${providerId}`, accountId: providerId, earnings: 0n, carriedIn: 0n })
@@ -41,7 +48,7 @@ describe('reward formula', () => {
   })
 
   test('off-peak buckets count 1.25×: 8 of 24 hours are off-peak', () => {
-    const result = run([node('a', 1), node('b', 2, { buckets: buckets(start, end).map((b) => ({ ...b })) })], 2, { offpeakMultiplierBps: 10_000 })
+    const result = run([node('a', 1), node('b', 2, { uptime: buckets(start, end) })], 2, { offpeakMultiplierBps: 10_000 })
     expect(result.providers[0]!.emission).toBe(result.providers[1]!.emission)
     const withOffPeak = run([node('a', 1)], 1)
     const withoutOffPeak = run([node('a', 1)], 1, { offpeakMultiplierBps: 10_000 })
@@ -61,13 +68,13 @@ describe('reward formula', () => {
   })
 
   test('reliability gate: below the minimum uptime share, no emission', () => {
-    const result = run([node('a', 1, { buckets: buckets(start, start + 11 * HOUR) }), node('b', 2)])
+    const result = run([node('a', 1, { uptime: buckets(start, start + 11 * HOUR) }), node('b', 2)])
     expect(result.nodes[0]).toMatchObject({ eligible: false, uptimeBps: 4583, score: 0n })
     expect(result.providers.map((p) => p.emission)).toEqual([0n, 1_000_000n])
   })
 
   test('shares sum exactly to the emission; the remainder is dust kept in the pool', () => {
-    const nodes = Array.from({ length: 7 }, (_, i) => node(`n${i}`, (i % 3) + 1, { buckets: buckets(start, end - i * HOUR) }))
+    const nodes = Array.from({ length: 7 }, (_, i) => node(`n${i}`, (i % 3) + 1, { uptime: buckets(start, end - i * HOUR) }))
     const result = run(nodes, 3, { emission: 1_000_003n })
     expect(result.providers.reduce((s, p) => s + p.emission, 0n) + result.dust).toBe(1_000_003n)
     expect(result.dust).toBeLessThan(3n)
@@ -94,7 +101,7 @@ describe('reward formula', () => {
   })
 
   test('buckets outside the epoch do not count', () => {
-    const result = run([node('a', 1, { buckets: buckets(start - HOUR, start) })], 1)
+    const result = run([node('a', 1, { uptime: buckets(start - HOUR, start) })], 1)
     expect(result.nodes[0]!.buckets).toBe(0)
   })
 })

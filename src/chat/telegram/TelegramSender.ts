@@ -284,8 +284,6 @@ function toDeliveryError(method: string, failure: TelegramFailure): TelegramDeli
     case 'transient':
       return new TelegramDeliveryError('transient', method, failure.code, failure.description)
     case 'rejected':
-      // DeliveryError has no kind for "this message can never go"; transient lets the
-      // notifier give up after its own attempts without writing the identity off.
-      return new TelegramDeliveryError('transient', method, failure.code, failure.description)
+      return new TelegramDeliveryError('rejected', method, failure.code, failure.description)
   }
 }

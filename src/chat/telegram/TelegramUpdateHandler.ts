@@ -57,8 +57,6 @@ export class TelegramUpdateHandler {
     if (!message.from || message.from.is_bot) return
     const user = toChatUser(message.from)
     const chat = toChatPlace(message.chat)
-    // Any message in a private chat proves the bot may write there again.
-    if (chat.kind === 'private') markDmReachable(db, 'telegram', user.id)
     const command = parseTelegramCommand(message.text, this.deps.botUsername())
     if (!command) {
       if (chat.kind === 'private' && !message.text.trimStart().startsWith('/'))
@@ -81,6 +79,9 @@ export class TelegramUpdateHandler {
    *  runs the command that was waiting for this private chat. */
   private async onStart(user: ChatUser, chat: ChatPlace, payload: string, messageId: number): Promise<void> {
     const { pipeline, sender } = this.deps
+    // Pressing Start sends /start, and only a user can open a private chat:
+    // after it the bot may write to them again. (Unblocking arrives as my_chat_member.)
+    if (chat.kind === 'private') markDmReachable(this.deps.db, 'telegram', user.id)
     if (payload && chat.kind === 'private') {
       const commandText = this.deps.pendingStarts.take(payload, user.id)
       if (!commandText) {

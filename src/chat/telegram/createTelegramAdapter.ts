@@ -7,10 +7,10 @@ import type { Reply } from '../../command/reply.ts'
 import type { Db } from '../../db/openDatabase.ts'
 import { markDmReachable, markDmUnreachable } from '../../identity/dmReachability.ts'
 import type { ChatAdapter } from '../ChatAdapter.ts'
-import { classifyTelegramFailure } from './classifyTelegramFailure.ts'
 import { ConversationQueue } from './ConversationQueue.ts'
 import { createTelegramWebhookApp } from './createTelegramWebhookApp.ts'
 import { PendingStarts } from './PendingStarts.ts'
+import { pollUpdates } from './pollUpdates.ts'
 import { publishCommands } from './publishCommands.ts'
 import { scrubToken } from './scrubToken.ts'
 import { sendReply } from './sendReply.ts'
@@ -47,12 +47,11 @@ export interface TelegramAdapter extends ChatAdapter {
 }
 
 const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const
-const POLLING_RETRY_MS = 5_000
 const STOP_DRAIN_MS = 10_000
 
-/** The Telegram chat adapter: telegraf for the Bot API client and long
- *  polling, our own sender for pacing and retries, the command pipeline for
- *  everything users type or press. */
+/** The Telegram chat adapter: telegraf for the Bot API client and update
+ *  contexts, our own polling loop and sender (pacing, retries, error
+ *  classes), and the command pipeline for everything users type or press. */
 export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapter {
   const { pipeline, db, token } = deps
   const logger = deps.logger.child({ platform: 'telegram' })
@@ -91,27 +90,7 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
   bot.catch((error) => logFailure(logger, token, error, 'a Telegram update failed'))
 
   let running = false
-  let polling: Promise<void> | undefined
-  let wakePolling: (() => void) | undefined
-
-  /** telegraf's polling retries network errors and 5xx itself but gives up on
-   *  anything else (a 409 while another instance polls): start it again. */
-  async function pollUntilStopped(): Promise<void> {
-    while (running) {
-      try {
-        await bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] })
-        return
-      } catch (error) {
-        const failure = classifyTelegramFailure(error, token)
-        logger.error({ method: 'getUpdates', code: failure.code, description: failure.description }, 'Telegram polling stopped')
-        if (failure.code === 401) return
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, POLLING_RETRY_MS)
-          wakePolling = () => (clearTimeout(timer), resolve())
-        })
-      }
-    }
-  }
+  let polling: { loop: Promise<void>; abort: AbortController } | undefined
 
   const webhookApp =
     deps.webhook && webhookPath
@@ -129,19 +108,36 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
     botUsername: () => me?.username,
 
     async start() {
+      if (running) return
       try {
         me = await sender.call<UserFromGetMe>('getMe')
       } catch (error) {
         throw new Error(`Telegram refused to start the bot (getMe: ${(error as Error).message}); check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT.`)
       }
       bot.botInfo = me
-      // A missing menu is cosmetic: the sender logged why, and commands still work.
-      await publishCommands(sender, pipeline.commands, deps.adminUserIds).catch(() => {})
-      running = true
+      // A missing menu is cosmetic: commands still work when typed.
+      await publishCommands(sender, pipeline.commands, deps.adminUserIds).catch((error: unknown) =>
+        logFailure(logger, token, error, 'publishing the Telegram command menu failed'),
+      )
       if (deps.webhook) {
-        await sender.call('setWebhook', { url: deps.webhook.url, secret_token: deps.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] })
+        await sender.call('setWebhook', { url: deps.webhook.url, secret_token: deps.webhook.secret, allowed_updates: ALLOWED_UPDATES })
+        running = true
       } else {
-        polling = pollUntilStopped()
+        // getUpdates answers 409 while a webhook is set.
+        await sender.call('deleteWebhook', {})
+        running = true
+        const abort = new AbortController()
+        const loop = pollUpdates({
+          // telegraf types the signal as its abort-controller shim; node-fetch takes the native one.
+          callApi: (method, payload, options) => bot.telegram.callApi(method, payload as never, options as never),
+          handleUpdate: (update) => bot.handleUpdate(update),
+          logger,
+          token,
+          allowedUpdates: ALLOWED_UPDATES,
+          signal: abort.signal,
+          retryBaseMs: deps.limits?.retryBaseMs,
+        })
+        polling = { loop, abort }
       }
       logger.info({ bot: me.username, mode: deps.webhook ? 'webhook' : 'polling' }, 'Telegram adapter started')
     },
@@ -150,13 +146,8 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
       if (!running) return
       running = false
       if (polling) {
-        try {
-          bot.stop('adapter stopped')
-        } catch {
-          // Not polling at this moment (between retries).
-        }
-        wakePolling?.()
-        await polling
+        polling.abort.abort()
+        await polling.loop
       }
       let timer: NodeJS.Timeout | undefined
       await Promise.race([queue.drain(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_DRAIN_MS)))])

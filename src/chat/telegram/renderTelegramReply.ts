@@ -19,16 +19,26 @@ export function renderTelegramReply(reply: Reply): TelegramMessageParts {
   const onKeyboard = buttons.filter((b) => isActionButton(b) || isButtonUrl(b.url))
   const inText = buttons.filter((b): b is LinkButton => !onKeyboard.includes(b))
   const blocks: Block[] = []
-  const head = [...linesOf(reply.title, true), ...linesOf(reply.text)]
-  if (head.length) blocks.push({ kind: 'lines', lines: head })
+  const text = linesOf(reply.text)
+  if (text.length) blocks.push({ kind: 'lines', lines: text })
   const fields = (reply.fields ?? []).flatMap(({ name, value }) => {
     const [first = '', ...rest] = value.split('\n')
     return [[{ text: name, bold: true }, { text: `: ${first}` }], ...rest.map((line) => [{ text: line }])]
   })
   const links = inText.map(({ label, url }) => [{ text: `${label}: ${url}` }])
   if (fields.length || links.length) blocks.push({ kind: 'lines', lines: [...fields, ...links] })
-  if (reply.table) blocks.push({ kind: 'pre', text: formatTable(reply.table.columns, reply.table.rows) })
-  if (reply.code) blocks.push({ kind: 'pre', text: reply.code })
+  // A <pre> is set apart by the client already; a blank line above it would only add space.
+  if (reply.table) blocks.push({ kind: 'pre', text: formatTable(reply.table.columns, reply.table.rows), gap: '\n' })
+  if (reply.code) blocks.push({ kind: 'pre', text: reply.code, gap: '\n' })
+  // The title heads whatever comes first, on the line above it.
+  if (reply.title) {
+    const first = blocks[0]
+    if (first?.kind === 'lines') first.lines.unshift(...linesOf(reply.title, true))
+    else {
+      if (first) first.gap = '\n'
+      blocks.unshift({ kind: 'lines', lines: linesOf(reply.title, true) })
+    }
+  }
   const parts = splitTelegramMessage(blocks)
   // Telegram refuses an empty message; a reply of only buttons still needs a line.
   if (parts.length === 0) parts.push('Done.')

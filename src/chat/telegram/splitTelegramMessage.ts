@@ -8,8 +8,9 @@ export interface Segment {
   bold?: boolean
 }
 
-/** Lines of inline text, or one monospace <pre> block. */
-export type Block = { kind: 'lines'; lines: Segment[][] } | { kind: 'pre'; text: string }
+/** Lines of inline text, or one monospace <pre> block. `gap` is what
+ *  separates it from the block before: a blank line unless said otherwise. */
+export type Block = ({ kind: 'lines'; lines: Segment[][] } | { kind: 'pre'; text: string }) & { gap?: '\n' | '\n\n' }
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
@@ -70,7 +71,7 @@ export function splitTelegramMessage(blocks: readonly Block[], limit = TELEGRAM_
 function toPieces(blocks: readonly Block[], maxPiece: number): Piece[] {
   const pieces: Piece[] = []
   for (const [index, block] of blocks.entries()) {
-    const blockSep = index === 0 ? '' : '\n\n'
+    const blockSep = index === 0 ? '' : (block.gap ?? '\n\n')
     if (block.kind === 'pre') {
       for (const [n, line] of block.text.split('\n').entries()) {
         for (const [c, chunk] of chunkPlain(line, maxPiece).entries()) {

@@ -75,6 +75,7 @@ export class LocalBotApi {
   private readonly botMessages = new Map<number, Message.TextMessage[]>()
   private readonly readCursor = new Map<number, number>()
   private readonly callWaiters = new Set<(call: RecordedCall) => void>()
+  private readonly messageWaiters = new Map<number, Set<() => void>>()
 
   private constructor(readonly token: string, botUsername: string) {
     this.me = {
@@ -189,13 +190,26 @@ export class LocalBotApi {
 
   /** The next message the bot sent to this chat (in order), waiting for it if need be. */
   async nextMessage(chatId: number, timeoutMs = 5000): Promise<Message.TextMessage> {
-    const sent = () => this.botMessages.get(chatId) ?? []
     const cursor = this.readCursor.get(chatId) ?? 0
-    if (sent().length <= cursor) {
-      await this.waitFor((c) => c.ok === true && c.method === 'sendMessage' && this.chatOfPayload(c.payload) === chatId && sent().length > cursor, timeoutMs)
-    }
     this.readCursor.set(chatId, cursor + 1)
-    return sent()[cursor]!
+    const sent = this.botMessages.get(chatId)
+    if (sent && sent.length > cursor) return sent[cursor]!
+    return new Promise((resolve, reject) => {
+      const waiters = this.messageWaiters.get(chatId) ?? new Set()
+      this.messageWaiters.set(chatId, waiters)
+      const timer = setTimeout(() => {
+        waiters.delete(check)
+        reject(new Error(`the bot sent no message ${cursor + 1} to chat ${chatId} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const check = () => {
+        const message = this.botMessages.get(chatId)?.[cursor]
+        if (!message) return
+        clearTimeout(timer)
+        waiters.delete(check)
+        resolve(message)
+      }
+      waiters.add(check)
+    })
   }
 
   /** Messages the bot sent to this chat that no test has read yet. */
@@ -401,6 +415,9 @@ export class LocalBotApi {
     const sent = this.botMessages.get(chat.id) ?? []
     sent.push(message)
     this.botMessages.set(chat.id, sent)
+    queueMicrotask(() => {
+      for (const check of [...(this.messageWaiters.get(chat.id) ?? [])]) check()
+    })
     return message
   }
 

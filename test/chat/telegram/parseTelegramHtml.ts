@@ -31,7 +31,8 @@ const ENTITY = /&(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);/y
 export function parseTelegramHtml(html: string): { text: string; entities: MessageEntity[] } {
   let text = ''
   const entities: MessageEntity[] = []
-  const open: { tag: string; offset: number; url?: string }[] = []
+  const open: { tag: string; offset: number; url?: string; order: number }[] = []
+  const order = new Map<MessageEntity, number>()
   const at = (index: number) => Buffer.byteLength(html.slice(0, index))
   let i = 0
   while (i < html.length) {
@@ -45,7 +46,9 @@ export function parseTelegramHtml(html: string): { text: string; entities: Messa
       if (start.tag !== tag) throw new HtmlParseError(`Unmatched end tag at byte offset ${at(i)}, expected "</${start.tag}>", found "</${tag}>"`)
       if (text.length > start.offset) {
         const entity = { type: ENTITY_OF_TAG[tag]!, offset: start.offset, length: text.length - start.offset }
-        entities.push((start.url ? { ...entity, url: start.url } : entity) as MessageEntity)
+        const full = (start.url ? { ...entity, url: start.url } : entity) as MessageEntity
+        order.set(full, start.order)
+        entities.push(full)
       }
       i = end + 1
       continue
@@ -59,7 +62,7 @@ export function parseTelegramHtml(html: string): { text: string; entities: Messa
       if (tag === 'span' && attributes.class !== 'tg-spoiler') throw new HtmlParseError(`Tag "span" must have class "tg-spoiler" at byte offset ${at(i)}`)
       if (open.some((o) => o.tag === 'code' || (o.tag === 'pre' && tag !== 'code')))
         throw new HtmlParseError(`Entity "${tag}" can't be nested in a code entity at byte offset ${at(i)}`)
-      open.push({ tag, offset: text.length, url: tag === 'a' ? attributes.href : undefined })
+      open.push({ tag, offset: text.length, url: tag === 'a' ? attributes.href : undefined, order: order.size + open.length })
       i = START_TAG.lastIndex
       continue
     }
@@ -79,7 +82,8 @@ export function parseTelegramHtml(html: string): { text: string; entities: Messa
   }
   const unclosed = open.pop()
   if (unclosed) throw new HtmlParseError(`Can't find end tag corresponding to start tag "${unclosed.tag}"`)
-  return { text, entities: entities.sort((a, b) => a.offset - b.offset) }
+  // Telegram lists entities by where they start, an outer one before the one it holds.
+  return { text, entities: entities.sort((a, b) => a.offset - b.offset || order.get(a)! - order.get(b)!) }
 }
 
 function decodeNumeric(name: string): string | undefined {

@@ -42,6 +42,7 @@ describe('commands, as users type them', () => {
       /order — Order something, with a confirmation
       /balance — Your balance
       /report — A long usage table
+      /poll — Vote on a question, with buttons
 
       More: Type /help <command> for its options and examples."
     `)
@@ -204,6 +205,21 @@ describe('private answers stay in private chats', () => {
     expect(bot.api.callsOf('sendMessage', group.id)[0]!.payload.text).not.toContain('12.5')
   })
 
+  test('a button in a group whose outcome is private: keyboard removed in the group, outcome sent privately', async () => {
+    const bot = await start()
+    const alice = bot.api.user(101, 'Alice', { username: 'alice' })
+    const group = bot.api.group(-100200, 'GPU renters')
+    bot.api.sendText(alice, '/poll', group)
+    const question = await bot.api.nextMessage(group.id)
+    await bot.api.answerOf(bot.api.press(alice, question, 'Against'))
+    expect((await bot.api.nextMessage(alice.id)).text).toBe('You voted Against. Receipt for @alice: r-1')
+    expect((await bot.api.nextMessage(group.id)).text).toBe("I've sent you a private message.")
+    expect(bot.api.messageNow(question)).toMatchObject({ text: 'Raise the price floor?' })
+    expect(bot.api.messageNow(question)!.reply_markup).toBeUndefined()
+    expect(bot.api.callsOf('editMessageReplyMarkup')).toHaveLength(1)
+    expect(bot.api.callsOf('editMessageText')).toHaveLength(0)
+  })
+
   test('a user who never started the bot gets a deep link; /start <payload> runs the command in private', async () => {
     const bot = await start()
     const dave = bot.api.user(104, 'Dave', { started: false })
@@ -283,7 +299,7 @@ test('a long answer is split into well-formed messages of at most 4,096 characte
     expect(() => parseTelegramHtml(html)).not.toThrow()
     if (i > 0) expect(html).toMatch(/^<pre>[\s\S]*<\/pre>$/)
   }
-  expect(sent[0]).toMatch(/^<b>Usage report<\/b>\nHours per node this epoch:\n\n<pre>node {5}gpu {7}hours {2}note\n/)
+  expect(sent[0]).toMatch(/^<b>Usage report<\/b>\nHours per node this epoch:\n<pre>node +gpu +hours +note\n/)
   expect(sent[0]).toContain('node-0    H100-80GB  0      &lt;maintenance&gt; &amp; more')
   const rows = parts.flatMap((p) => p.text.split('\n')).filter((line) => line.startsWith('node-'))
   expect(rows).toHaveLength(400)
@@ -293,9 +309,9 @@ test('a long answer is split into well-formed messages of at most 4,096 characte
 test('setMyCommands publishes the registry: private chats, groups, and admins', async () => {
   const bot = await start({ adminIds: ['telegram:101'], before: (api) => void api.user(101, 'Alice') })
   const entry = (name: string) => ({ command: name, description: bot.pipeline.find(name)!.description })
-  expect(bot.api.commandsFor({ type: 'all_private_chats' })).toEqual(['help', 'echo', 'order', 'balance', 'report'].map(entry))
-  expect(bot.api.commandsFor({ type: 'all_group_chats' })).toEqual(['help', 'echo', 'order', 'report'].map(entry))
-  expect(bot.api.commandsFor({ type: 'chat', chat_id: 101 })).toEqual(['help', 'echo', 'order', 'balance', 'report', 'epoch'].map(entry))
+  expect(bot.api.commandsFor({ type: 'all_private_chats' })).toEqual(['help', 'echo', 'order', 'balance', 'report', 'poll'].map(entry))
+  expect(bot.api.commandsFor({ type: 'all_group_chats' })).toEqual(['help', 'echo', 'order', 'report', 'poll'].map(entry))
+  expect(bot.api.commandsFor({ type: 'chat', chat_id: 101 })).toEqual(['help', 'echo', 'order', 'balance', 'report', 'poll', 'epoch'].map(entry))
 })
 
 test('long polling: the webhook is removed, offsets confirm each batch, and stop confirms the last', async () => {
@@ -312,6 +328,23 @@ test('long polling: the webhook is removed, offsets confirm each batch, and stop
   expect(offsets).toEqual([...offsets].sort((a, b) => a - b))
   expect(offsets.at(-1)).toBe(4)
   expect(bot.api.callsOf('getUpdates')[0]!.payload.allowed_updates).toEqual(['message', 'callback_query', 'my_chat_member'])
+})
+
+test('long polling rides out a 502 and a 409 from getUpdates, and stops at once when asked', async () => {
+  const bot = await start({
+    before(api) {
+      api.failNext('getUpdates', { code: 502 })
+      api.failNext('getUpdates', { code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' })
+    },
+  })
+  const alice = bot.api.user(101, 'Alice')
+  bot.api.sendText(alice, '/echo "still here"')
+  expect((await bot.api.nextMessage(alice.id)).text).toBe('still here')
+  expect(bot.api.callsOf('getUpdates').slice(0, 3).map((c) => c.error?.error_code)).toEqual([502, 409, undefined])
+  expect(bot.logs.text()).toContain('"method":"getUpdates","code":409')
+  const stopping = performance.now()
+  await bot.adapter.stop()
+  expect(performance.now() - stopping).toBeLessThan(1000)
 })
 
 test('429: the limited chat waits retry_after, other chats are not delayed', async () => {

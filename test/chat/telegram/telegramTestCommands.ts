@@ -55,6 +55,23 @@ const report = defineCommand({
   }),
 })
 
+/** Public buttons with a private outcome: the vote is shown to the group, the receipt is not. */
+const poll = defineCommand({
+  name: 'poll',
+  description: 'Vote on a question, with buttons',
+  options: {},
+  run: (_args, ctx) => ({
+    text: 'Raise the price floor?',
+    buttons: [
+      { label: 'For', action: ctx.action('poll.vote', { choice: 'For' }) },
+      { label: 'Against', action: ctx.action('poll.vote', { choice: 'Against' }) },
+    ],
+  }),
+  actions: {
+    'poll.vote': (payload: { choice: string }, ctx) => ({ text: `You voted ${payload.choice}. Receipt for ${ctx.user.name}: r-${ctx.accountId}`, private: true }),
+  },
+})
+
 const epoch = defineCommand({
   name: 'epoch',
   description: 'Close the epoch now',
@@ -64,4 +81,4 @@ const epoch = defineCommand({
 })
 
 /** The product's /help and these; not the whole registry, which grows and would clash. */
-export const telegramTestCommands = [help, echo, order, balance, report, epoch]
+export const telegramTestCommands = [help, echo, order, balance, report, poll, epoch]
