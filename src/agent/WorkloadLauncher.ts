@@ -117,11 +117,7 @@ export class WorkloadLauncher implements Launcher {
     })()
     const exited = new Promise<WorkloadExit>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, outputTail: error.message }))
-      child.once('exit', (code, exitSignal) => {
-        // Whatever the template left behind in the group goes with it.
-        if (child.pid) killGroup(child.pid, 'SIGKILL')
-        resolve({ code, signal: exitSignal, outputTail: readTail(logFile) })
-      })
+      child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal, outputTail: readTail(logFile) }))
     })
     child.unref()
     if (!child.pid) {
@@ -135,6 +131,8 @@ export class WorkloadLauncher implements Launcher {
     const ready = await Promise.race([waitForPort(port, { timeoutMs: readyTimeoutMs, signal }), exited.then(() => 'exited' as const)])
     if (ready === true) return workload
     if (ready === 'exited') {
+      // The leader is gone; whatever it started in the group goes too.
+      await workload.stop()
       const exit = await exited
       throw new LaunchError(`The workload exited (${describeExit(exit)}) before it listened on port ${port}${tailSuffix(exit.outputTail, rental.accessSecret)}`)
     }
@@ -161,22 +159,29 @@ export class WorkloadLauncher implements Launcher {
 
   private track(saved: SavedWorkload, exited: Promise<WorkloadExit>): Workload {
     const { stopGraceMs = 10_000 } = this.deps
-    let gone = false
-    void exited.then(() => (gone = true))
     return {
       ...saved,
       exited,
+      // The group, not the leader, decides: `sh` may be gone while a docker
+      // client it started still forwards the SIGTERM to its container.
       async stop() {
-        if (gone) return
+        if (!processGroupAlive(saved.pid)) return
         killGroup(saved.pid, 'SIGTERM')
-        const timer = new AbortController()
-        await Promise.race([exited, sleep(stopGraceMs, timer.signal)])
-        timer.abort()
-        if (!gone) killGroup(saved.pid, 'SIGKILL')
-        await exited
+        if (await groupEnds(saved.pid, stopGraceMs)) return
+        killGroup(saved.pid, 'SIGKILL')
+        await groupEnds(saved.pid, 5_000)
       },
     }
   }
+}
+
+async function groupEnds(pgid: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs
+  while (Date.now() < deadline) {
+    if (!processGroupAlive(pgid)) return true
+    await sleep(50)
+  }
+  return !processGroupAlive(pgid)
 }
 
 /** How an exit is described in a failure reason. */

@@ -1,5 +1,5 @@
 import { AgentUsageError } from './AgentErrors.ts'
-import type { AgentGpu, GpuInventory } from './GpuInventory.ts'
+import type { AgentGpu } from './GpuInventory.ts'
 
 const MAX_GPUS = 64
 const EXAMPLE = 'such as "H100-80GB:2,RTX4090-24GB:4"'
@@ -26,11 +26,4 @@ export function parseGpuSpec(spec: string): AgentGpu[] {
   }
   if (gpus.length > MAX_GPUS) throw new AgentUsageError(`--gpus declares ${gpus.length} GPUs but one node holds at most ${MAX_GPUS}.`)
   return gpus
-}
-
-/** An inventory nothing on the machine backs, for trying the network without GPUs. */
-export function simulatedInventory(spec: string): GpuInventory {
-  const gpus = parseGpuSpec(spec)
-  // Nothing to measure: an empty list is the protocol's "unknown".
-  return { gpus, simulated: true, readUtilization: async () => [] }
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** Names one run of a process: the boot and the start time of `pid`.
  *  A pid saved in the state file is only trusted again when this matches,
@@ -16,13 +16,30 @@ export function processIdentity(pid: number): string | undefined {
   }
 }
 
-/** True while any process of the group `pgid` is alive. */
+/** True while a live process of the group `pgid` remains. Zombies do not
+ *  count: where PID 1 does not reap orphans (a container without --init),
+ *  a workload's dead children linger as zombies in its group forever. */
 export function processGroupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0)
-    return true
   } catch {
-    // EPERM: alive but not ours, which for a saved pid means it is no longer our workload.
+    // ESRCH: none left. EPERM: not ours, so for a saved pid no longer our workload.
     return false
   }
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return true
+  }
+  return entries.some((entry) => {
+    if (!/^\d+$/.test(entry)) return false
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return Number(group) === pgid && state !== 'Z' && state !== 'X'
+    } catch {
+      return false
+    }
+  })
 }

@@ -49,7 +49,7 @@ export async function connectChain(config: Config, logger: Logger): Promise<Conn
       pollingInterval: 250,
     })
     const dev = await ensureDevChain(clients, { recordFile: join(config.DATA_DIR, 'devchain.json') })
-    logger.info({ rpcUrl: anvil.rpcUrl, token: dev.token, treasury: clients.treasury }, 'dev chain ready')
+    logger.info({ rpcUrl: anvil.rpcUrl, tokenAddress: dev.token, treasury: clients.treasury }, 'dev chain ready')
     return {
       ...clients,
       token: dev.token,

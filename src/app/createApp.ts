@@ -141,7 +141,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
       await scheduler.runOnce('epochs.catch-up', () => domain.epochs.closeDue())
       scheduler.add('epochs.close', config.EPOCH_CRON, () => domain.epochs.closeDue())
       scheduler.add('agent.signatures.prune', '*/5 * * * *', () => pruneAgentSignatures(db, clock()))
-      logger.info({ httpPort, publicUrl: config.PUBLIC_URL, token: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
+      logger.info({ httpPort, publicUrl: config.PUBLIC_URL, tokenAddress: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
       if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)
     },
     async stop() {

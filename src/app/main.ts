@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: [config.TELEGRAM_BOT_TOKEN, config.DISCORD_TOKEN, config.TREASURY_PRIVATE_KEY, config.TELEGRAM_WEBHOOK_SECRET],
+    secrets: [config.TELEGRAM_BOT_TOKEN, config.DISCORD_TOKEN, config.TREASURY_PRIVATE_KEY, config.TELEGRAM_WEBHOOK_SECRET, config.RPC_URL],
   })
   const interactive = Boolean(process.stdin.isTTY)
   const app = await createApp(config, logger, { input: process.stdin, output: process.stdout, interactive })

@@ -72,7 +72,9 @@ export async function createChainClients({
     id: chainId,
     name: `Chain ${chainId}`,
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
+    // The transport carries the real URL; the chain object may end up in a
+    // log or an error, so it only gets the redacted one.
+    rpcUrls: { default: { http: [safeUrl] } },
   })
   const publicClient = createPublicClient({ chain, transport, pollingInterval })
   const walletClient = createWalletClient({ chain, transport, account: treasury, pollingInterval })

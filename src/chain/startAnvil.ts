@@ -79,7 +79,7 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
   }
 
   const verbose = logger?.isLevelEnabled('debug') ?? false
-  const child = spawn(binary, args, { stdio: ['ignore', verbose ? 'pipe' : 'ignore', 'pipe'] })
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   // 'close' rather than 'exit': it comes after stderr is drained, so an early
   // exit is reported with everything anvil printed. 'error' without 'close'
   // is how a spawn failure (binary missing) ends.
@@ -100,15 +100,21 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
     if (output.length > OUTPUT_LINES_KEPT) output.shift()
     logger?.warn({ anvil: line }, 'anvil stderr')
   })
-  if (verbose) {
-    // The start-up banner lists the dev accounts' private keys; only what
-    // follows "Listening on" (the RPC method log) is passed on.
+  // "Listening on" is the proof that this process bound the port: an answer
+  // to eth_chainId alone could come from another node already on it. The
+  // banner before it lists the dev private keys, so it is never logged; the
+  // RPC method log after it goes to a debug logger, or nowhere.
+  const listening = new Promise<void>((resolve) => {
     let pastBanner = false
     collectLines(child, 'stdout', (line) => {
-      if (pastBanner) logger?.debug({ anvil: line }, 'anvil')
-      else if (line.startsWith('Listening on')) pastBanner = true
+      if (pastBanner) {
+        if (verbose) logger?.debug({ anvil: line }, 'anvil')
+      } else if (line.startsWith('Listening on')) {
+        pastBanner = true
+        resolve()
+      }
     })
-  }
+  })
 
   const rpcUrl = `http://127.0.0.1:${port}`
   const spawnFailed = new Promise<never>((_, reject) => {
@@ -117,6 +123,10 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
   const exitedEarly = exited.then((code): never => {
     throw new AnvilStartError({ reason: `anvil exited with code ${code} before answering`, output: output.join('\n') })
   })
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AnvilStartError({ reason: `no answer on ${rpcUrl} within ${startTimeoutMs} ms`, output: '' })), startTimeoutMs)
+  })
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= stopChild(child, exited)
@@ -124,11 +134,16 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
   }
 
   try {
-    await Promise.race([waitUntilAnswering(rpcUrl, startTimeoutMs, exited), spawnFailed, exitedEarly])
+    await Promise.race([listening.then(() => waitUntilAnswering(rpcUrl, exited)), spawnFailed, exitedEarly, timedOut])
   } catch (error) {
     await stop()
     throw error
+  } finally {
+    clearTimeout(timer)
   }
+  void exited.then((code) => {
+    if (!stopping) logger?.warn({ code }, 'the embedded dev chain (anvil) exited unexpectedly')
+  })
   return { rpcUrl, chainId: DEV_CHAIN_ID, stop }
 }
 
@@ -157,10 +172,9 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
   clearTimeout(timer)
 }
 
-async function waitUntilAnswering(rpcUrl: string, timeoutMs: number, exited: Promise<unknown>): Promise<void> {
+async function waitUntilAnswering(rpcUrl: string, exited: Promise<unknown>): Promise<void> {
   let done = false
   void exited.then(() => (done = true))
-  const deadline = Date.now() + timeoutMs
   while (!done) {
     try {
       const response = await fetch(rpcUrl, {
@@ -171,10 +185,7 @@ async function waitUntilAnswering(rpcUrl: string, timeoutMs: number, exited: Pro
       })
       if (response.ok) return
     } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      throw new AnvilStartError({ reason: `no answer on ${rpcUrl} within ${timeoutMs} ms`, output: '' })
+      // Not answering yet.
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

@@ -220,7 +220,8 @@ export class NodeRegistry {
     const toAgent = (r: (typeof mine)[number]): AgentRental => ({
       id: r.id,
       gpuCount: r.gpuCount,
-      endsAt: r.endsAt ?? r.createdAt + r.hours * 3600_000,
+      // Not started yet: the clock starts when it runs, so the end is an hour-count from now.
+      endsAt: r.endsAt ?? this.deps.clock() + r.hours * 3600_000,
       accessSecret: this.deps.openSecret(r.accessSecretSealed),
     })
     const activeIds = new Set(mine.map((r) => r.id))

@@ -233,23 +233,29 @@ export class Rentals {
   reportRunning(address: Address, id: string, connection: Record<string, string>): Rental {
     const { db, secrets, clock } = this.deps
     const rental = this.agentRental(address, id)
-    if (rental.status === 'running') return rental
-    if (rental.status !== 'provisioning' && rental.status !== 'pending') throw new RentalStateError(id, rental.status, 'started')
+    const relaunched = rental.status === 'running'
+    if (relaunched && rental.connectionSealed && secrets.open(rental.connectionSealed) === JSON.stringify(connection)) return rental
+    if (!relaunched && rental.status !== 'provisioning' && rental.status !== 'pending') throw new RentalStateError(id, rental.status, 'started')
     const now = clock()
     return db.transaction((tx) => {
+      // A relaunched workload (agent restart) has new connection details but keeps its start and end.
       const started = tx
         .update(rentals)
-        .set({ status: 'running', startedAt: now, endsAt: now + rental.hours * 3600_000, connectionSealed: secrets.seal(JSON.stringify(connection)) })
-        .where(and(eq(rentals.id, id), inArray(rentals.status, ['pending', 'provisioning'])))
+        .set(
+          relaunched
+            ? { connectionSealed: secrets.seal(JSON.stringify(connection)) }
+            : { status: 'running', startedAt: now, endsAt: now + rental.hours * 3600_000, connectionSealed: secrets.seal(JSON.stringify(connection)) },
+        )
+        .where(and(eq(rentals.id, id), inArray(rentals.status, relaunched ? ['running'] : ['pending', 'provisioning'])))
         .returning()
         .get()!
       const details = Object.entries(connection).map(([name, value]) => ({ name, value }))
       enqueueNotification(tx, {
-        dedupeKey: `rental.running:${id}`,
+        dedupeKey: relaunched ? `rental.running:${id}:${now}` : `rental.running:${id}`,
         accountId: rental.accountId,
         topic: 'jobs',
         reply: {
-          title: `Rental ${id} is running`,
+          title: relaunched ? `Rental ${id} restarted: new connection details` : `Rental ${id} is running`,
           text: `${rental.gpuCount}× ${rental.model} on node ${rental.nodeId} until ${isoMinute(started.endsAt!)}.`,
           fields: details,
           private: true,

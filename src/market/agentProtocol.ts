@@ -3,7 +3,9 @@ import { z } from 'zod'
 
 /** The provider agent API, shared by the coordinator and the agent.
  *  Every request is signed by the provider's wallet (EIP-191 personal_sign)
- *  over signedPayload(); the coordinator refuses stale timestamps and replays. */
+ *  over signedPayload(); the coordinator refuses stale timestamps and replays.
+ *  The signed path is the route path alone (no query): a proxy that serves
+ *  the coordinator under a prefix must strip it. */
 export const AGENT_HEADERS = {
   address: 'x-gridshare-address',
   timestamp: 'x-gridshare-timestamp',

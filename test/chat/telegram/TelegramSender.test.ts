@@ -111,7 +111,7 @@ test('error: a 400 parse error is not retried and is logged at error level with 
   const { api, alice, say, logs, unreachable } = await setup()
   const description = `Bad Request: can't parse entities: Unsupported start tag "x" at byte offset 0`
   api.failNext('sendMessage', { chatId: alice.id, code: 400, description })
-  await expect(say(alice.id, '<x>')).rejects.toMatchObject({ kind: 'transient', code: 400, description })
+  await expect(say(alice.id, '<x>')).rejects.toMatchObject({ kind: 'rejected', code: 400, description })
   expect(api.callsOf('sendMessage', alice.id)).toHaveLength(1)
   expect(unreachable).toEqual([])
   expect(logs.lines.map((l) => JSON.parse(l))).toContainEqual(
