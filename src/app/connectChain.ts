@@ -9,6 +9,7 @@ import type { Config } from './config.ts'
 import type { Logger } from './logger.ts'
 
 export interface ConnectedChain extends ChainClients {
+  rpcUrl: string
   token: Address
   symbol: string
   decimals: number
@@ -32,6 +33,7 @@ export async function connectChain(config: Config, logger: Logger): Promise<Conn
     const token = await getTokenInfo(clients.publicClient, { address: config.TOKEN_ADDRESS! })
     return {
       ...clients,
+      rpcUrl: config.RPC_URL,
       token: token.address,
       symbol: token.symbol,
       decimals: token.decimals,
@@ -52,6 +54,7 @@ export async function connectChain(config: Config, logger: Logger): Promise<Conn
     logger.info({ rpcUrl: anvil.rpcUrl, tokenAddress: dev.token, treasury: clients.treasury }, 'dev chain ready')
     return {
       ...clients,
+      rpcUrl: anvil.rpcUrl,
       token: dev.token,
       symbol: dev.symbol,
       decimals: dev.decimals,

@@ -19,6 +19,7 @@ import { connectChain } from './connectChain.ts'
 import { linkRoutes } from '../http/linkRoutes.ts'
 import { agentRoutes, pruneAgentSignatures } from '../http/agentRoutes.ts'
 import { rewardsRoutes } from '../http/rewardsRoutes.ts'
+import { startDemoProviders } from './startDemoProviders.ts'
 import { createDomain } from './createDomain.ts'
 import { autocompleteSources } from './autocompleteSources.ts'
 import { Notifier, type Destination } from '../notify/Notifier.ts'
@@ -36,6 +37,8 @@ export type DiscordRole = 'full' | 'rest-only' | 'none'
 export interface App {
   readonly pipeline: CommandPipeline
   readonly db: Db
+  /** The chain's JSON-RPC URL (the embedded anvil's when RPC_URL is unset). */
+  readonly chainRpcUrl: string
   /** One human line: chain, token and treasury, printed at start. */
   readonly summary: string
   readonly httpPort: number
@@ -46,7 +49,12 @@ export interface App {
 }
 
 /** The composition root: the one place that builds objects from config. */
-export async function createApp(config: Config, logger: Logger, io: AppIo, { discordRole = 'full' }: { discordRole?: DiscordRole } = {}): Promise<App> {
+export async function createApp(
+  config: Config,
+  logger: Logger,
+  io: AppIo,
+  { discordRole = 'full', demoProviders = true }: { discordRole?: DiscordRole; demoProviders?: boolean } = {},
+): Promise<App> {
   if (config.DATABASE_PATH === DEFAULT_DATABASE_PATH) mkdirSync(config.DATA_DIR, { recursive: true })
   const database = openDatabase(config.DATABASE_PATH)
   const { db } = database
@@ -113,6 +121,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
   const destinations = new Map<string, Destination>(adapters.map((a) => [a.platform, a]))
   if (consoleAdapter) destinations.set('console', consoleAdapter)
   const notifier = new Notifier({ db, logger, clock, secrets: domain.secrets, destinations, registry: metrics.registry })
+  let demo: { stop(): Promise<void> } | undefined
   let server: ServerType | undefined
   let httpPort = config.HTTP_PORT
   let resolveConsole: () => void = () => {}
@@ -121,7 +130,10 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
   return {
     pipeline,
     db,
-    summary: `${chain.devChain ? 'Dev chain' : 'Chain'} ${chain.chainId}: token ${chain.symbol} at ${chain.token}, treasury ${chain.treasury}`,
+    chainRpcUrl: chain.rpcUrl,
+    summary: chain.devChain
+      ? `Dev chain ${chain.chainId} at ${chain.rpcUrl}: token ${chain.symbol} at ${chain.token}, treasury ${chain.treasury}`
+      : `Chain ${chain.chainId}: token ${chain.symbol} at ${chain.token}, treasury ${chain.treasury}`,
     get httpPort() {
       return httpPort
     },
@@ -129,6 +141,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
     async start() {
       server = await listen(http.fetch, config.HTTP_PORT, (port) => (httpPort = port))
       for (const adapter of adapters) await adapter.start()
+      if (chain.devChain && demoProviders) demo = startDemoProviders({ coordinatorUrl: `http://127.0.0.1:${httpPort}`, dataDir: config.DATA_DIR, logger })
       notifier.recover()
       scheduler.add('notifications.deliver', '* * * * * *', () => notifier.run())
       scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))
@@ -145,6 +158,7 @@ export async function createApp(config: Config, logger: Logger, io: AppIo, { dis
       if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)
     },
     async stop() {
+      await demo?.stop()
       await scheduler.stop()
       for (const adapter of adapters) await adapter.stop()
       await pipeline.drain()
