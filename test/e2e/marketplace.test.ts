@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable, Writable } from 'node:stream'
 import Database from 'better-sqlite3'
 import { pino } from 'pino'
-import { erc20Abi, parseUnits } from 'viem'
+import { parseUnits } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { Agent } from '../../src/agent/Agent.ts'
@@ -13,17 +10,15 @@ import { AgentStateFile } from '../../src/agent/AgentStateFile.ts'
 import { parseGpuSpec } from '../../src/agent/parseGpuSpec.ts'
 import { sleep } from '../../src/agent/sleep.ts'
 import { DEFAULT_LAUNCHER_TEMPLATE, WorkloadLauncher } from '../../src/agent/WorkloadLauncher.ts'
-import { loadConfig } from '../../src/app/config.ts'
-import { createApp, type App } from '../../src/app/createApp.ts'
+import type { App } from '../../src/app/createApp.ts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
 import { LocalBotApi, type TestUser } from '../chat/telegram/LocalBotApi.ts'
-import { createWalletClient, http, defineChain } from 'viem'
-import { readFileSync } from 'node:fs'
+import { depositOnChain, signLink, startE2eApp, until } from '../support/e2eApp.ts'
 
 const keys = devAccounts(10)
 const renter = privateKeyToAccount(keys[2]!.privateKey)
-const dir = mkdtempSync(join(tmpdir(), 'gs-e2e-'))
+let dir: string
 let api: LocalBotApi
 let app: App
 const agents: { stop: AbortController; run: Promise<void> }[] = []
@@ -52,9 +47,7 @@ function startAgent(index: number, gpus: string, price: string, region: string) 
 beforeAll(async () => {
   api = await LocalBotApi.start()
   alice = api.user(4242, 'Alice', { username: 'alice', started: true })
-  const config = loadConfig({ DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot, LOG_LEVEL: 'silent' })
-  app = await createApp(config, pino({ level: 'silent' }), { input: Readable.from([]), output: new Writable({ write: (_c, _e, done) => done() }), interactive: false }, { demoProviders: false })
-  await app.start()
+  ;({ app, dir } = await startE2eApp({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot }))
   startAgent(8, 'H100-80GB:2', '2.5', 'eu-west')
   startAgent(9, 'RTX4090-24GB:4', '0.6', 'us-east')
 }, 60_000)
@@ -72,33 +65,16 @@ async function say(text: string) {
   return api.nextMessage(alice.id, 15_000)
 }
 
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 test('a renter links, deposits, rents on a real agent, stops early and is settled to the base unit', async () => {
   // Link the wallet: the signing page's API, signed by the renter's key.
   const link = await say('/link')
   const url = /https?:\/\/\S+\/link\/([\w-]+)/.exec(link.text)!
-  const base = `http://127.0.0.1:${app.httpPort}`
-  const challenge = await (await fetch(`${base}/api/v1/link/${url[1]}?address=${renter.address}`)).json()
-  const signature = await renter.signMessage({ message: challenge.message })
-  const linked = await fetch(`${base}/api/v1/link/${url[1]}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signature, address: renter.address, message: challenge.message }) })
-  expect(await linked.json()).toMatchObject({ linked: renter.address })
+  expect(await signLink(`http://127.0.0.1:${app.httpPort}`, url[1]!, renter)).toMatchObject({ linked: renter.address })
 
   // Deposit 20 GRID on the dev chain; the watcher credits it and tells Alice.
-  const devchain = JSON.parse(readFileSync(join(dir, 'devchain.json'), 'utf8'))
   const deposit = await say('/deposit')
   const treasury = /Treasury: (0x[0-9a-fA-F]{40})/.exec(deposit.text)![1] as `0x${string}`
-  const chainInfo = app.chainRpcUrl
-  const wallet = createWalletClient({ account: renter, chain: defineChain({ id: 31337, name: 'dev', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [chainInfo] } } }), transport: http(chainInfo) })
-  await wallet.writeContract({ address: devchain.token, abi: erc20Abi, functionName: 'transfer', args: [treasury, parseUnits('20', 18)] })
+  await depositOnChain(app, dir, renter, treasury, '20')
   const credited = await api.nextMessage(alice.id, 15_000)
   expect(credited.text).toMatch(/^Deposit of 20 GRID from 0x[0-9a-fA-F]{40} credited\./)
 

@@ -1,0 +1,98 @@
+import { describe, expect, test } from 'vitest'
+import { pino } from 'pino'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createMetrics } from '../../src/app/metrics.ts'
+import { agentRoutes } from '../../src/http/agentRoutes.ts'
+import { createHttpApp } from '../../src/http/createHttpApp.ts'
+import { AGENT_HEADERS, AGENT_ROUTES, signedPayload } from '../../src/market/agentProtocol.ts'
+import { createMarketHarness } from '../support/marketHarness.ts'
+
+const provider = privateKeyToAccount(`0x${'a1'.repeat(32)}`)
+const mallory = privateKeyToAccount(`0x${'b2'.repeat(32)}`)
+
+function setup() {
+  const h = createMarketHarness({ start: Date.now() })
+  const app = createHttpApp({
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics({ defaults: false }),
+    healthChecks: [],
+    routes: [agentRoutes({ db: h.db, registry: h.registry, rentals: h.rentals, clock: () => h.clock.now })],
+  })
+  async function signed(account: typeof provider, path: string, body: unknown, { timestamp = String(h.clock.now), as = account.address } = {}) {
+    const text = JSON.stringify(body)
+    const signature = await account.signMessage({ message: signedPayload({ method: 'POST', path, timestamp, body: text }) })
+    return { path, init: { method: 'POST', body: text, headers: { 'content-type': 'application/json', [AGENT_HEADERS.address]: as, [AGENT_HEADERS.timestamp]: timestamp, [AGENT_HEADERS.signature]: signature } } }
+  }
+  const send = async (request: { path: string; init: RequestInit }) => {
+    const response = await app.request(request.path, request.init)
+    return { status: response.status, body: await response.json() }
+  }
+  const node = { nodeKey: 'box-1', gpus: [{ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 }], pricePerGpuHour: '2', region: 'eu-west' }
+  return { h, signed, send, node }
+}
+
+describe('agent API authentication', () => {
+  test('a signed registration lists the node', async () => {
+    const { h, signed, send, node } = setup()
+    const { status, body } = await send(await signed(provider, AGENT_ROUTES.registerNode, node))
+    expect(status).toBe(200)
+    expect(body).toEqual({ nodeId: expect.stringMatching(/^n[a-z2-9]{5}$/), heartbeatIntervalMs: 30_000 })
+    expect(h.market.search({})[0]).toMatchObject({ model: 'H100-80GB', freeGpus: 1 })
+  })
+
+  test('error: a forged signature is refused and changes nothing', async () => {
+    const { h, signed, send, node } = setup()
+    const forged = await signed(mallory, AGENT_ROUTES.registerNode, node, { as: provider.address })
+    expect(await send(forged)).toEqual({ status: 401, body: { error: 'The request signature is not from the stated address.', code: 'BAD_SIGNATURE' } })
+    expect(h.market.search({})).toEqual([])
+  })
+
+  test('error: a replayed request is refused', async () => {
+    const { signed, send, node } = setup()
+    const request = await signed(provider, AGENT_ROUTES.registerNode, node)
+    expect((await send(request)).status).toBe(200)
+    expect(await send(request)).toEqual({ status: 401, body: { error: 'This request was already received (replay).', code: 'REPLAY' } })
+  })
+
+  test('error: a stale timestamp is refused', async () => {
+    const { h, signed, send, node } = setup()
+    const stale = await signed(provider, AGENT_ROUTES.registerNode, node, { timestamp: String(h.clock.now - 61_000) })
+    expect((await send(stale)).body.code).toBe('STALE')
+  })
+
+  test('error: a body changed after signing is refused', async () => {
+    const { signed, send, node } = setup()
+    const request = await signed(provider, AGENT_ROUTES.registerNode, node)
+    request.init.body = JSON.stringify({ ...node, pricePerGpuHour: '0.01' })
+    expect((await send(request)).status).toBe(401)
+  })
+
+  test('error: a provider cannot heartbeat or claim on another provider\'s node', async () => {
+    const { h, signed, send, node } = setup()
+    const { body } = await send(await signed(provider, AGENT_ROUTES.registerNode, node))
+    expect(await send(await signed(mallory, AGENT_ROUTES.heartbeat(body.nodeId), {}))).toEqual({
+      status: 403,
+      body: { error: `Node ${body.nodeId} does not belong to this provider.`, code: 'FORBIDDEN' },
+    })
+    const accountId = h.renter('alice')
+    const quote = h.rentals.quote({ accountId, model: 'H100-80GB', hours: 1, gpuCount: 1 })
+    const rental = h.rentals.confirm({ accountId, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
+    expect((await send(await signed(mallory, AGENT_ROUTES.claim(rental.id), {}))).status).toBe(403)
+    expect(h.rentals.get(accountId, rental.id).status).toBe('pending')
+  })
+
+  test('error: invalid and oversize bodies', async () => {
+    const { signed, send, node } = setup()
+    expect(await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, region: 'EU West!' }))).toEqual({
+      status: 422,
+      body: { error: 'Invalid region: expected a region such as eu-west.', code: 'INVALID_BODY' },
+    })
+    const huge = await signed(provider, AGENT_ROUTES.registerNode, { ...node, padding: 'x'.repeat(300_000) })
+    expect((await send(huge)).status).toBe(413)
+  })
+
+  test('error: no signature headers', async () => {
+    const { send } = setup()
+    expect((await send({ path: AGENT_ROUTES.registerNode, init: { method: 'POST', body: '{}' } })).body.code).toBe('UNAUTHENTICATED')
+  })
+})
