@@ -11,8 +11,14 @@ import job from './job.ts'
 import jobs from './jobs.ts'
 import link from './link.ts'
 import notify from './notify.ts'
+import proposal from './proposal.ts'
+import proposals from './proposals.ts'
+import propose from './propose.ts'
 import provider from './provider.ts'
+import authorize from './authorize.ts'
 import rent from './rent.ts'
+import revoke from './revoke.ts'
+import vote from './vote.ts'
 import rewards from './rewards.ts'
 import stop from './stop.ts'
 import unlink from './unlink.ts'
@@ -36,6 +42,12 @@ export const commandRegistry: readonly CommandDefinition[] = [
   verify,
   wallet,
   unlink,
+  proposals,
+  proposal,
+  vote,
+  propose,
+  authorize,
+  revoke,
   provider,
   rewards,
   alert,

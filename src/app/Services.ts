@@ -8,6 +8,7 @@ import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import type { NotificationSettings } from '../notify/NotificationSettings.ts'
 import type { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
 import type { RewardsService } from '../rewards/RewardsService.ts'
+import type { Governance } from '../governance/Governance.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -32,4 +33,5 @@ export interface Services {
   notifications: NotificationSettings
   alerts: AvailabilityAlerts
   rewards: RewardsService
+  governance: Governance
 }

@@ -7,6 +7,7 @@ export function autocompleteSources(commands: readonly CommandDefinition[]): Rec
     commands: () => commands.map((c) => c.name),
     gpuModels: (ctx) => ctx.market.catalogue().models,
     regions: (ctx) => ctx.market.catalogue().regions,
+    openProposals: (ctx) => ctx.governance.openProposalIds(),
     myRentals: (ctx) => ctx.market.rentals.list(ctx.accountId, { activeOnly: true }).map((r) => r.id),
   }
 }

@@ -19,6 +19,7 @@ import { connectChain } from './connectChain.ts'
 import { linkRoutes } from '../http/linkRoutes.ts'
 import { agentRoutes, pruneAgentSignatures } from '../http/agentRoutes.ts'
 import { rewardsRoutes } from '../http/rewardsRoutes.ts'
+import { governanceRoutes } from '../http/governanceRoutes.ts'
 import { startDemoProviders } from './startDemoProviders.ts'
 import { createDomain } from './createDomain.ts'
 import { autocompleteSources } from './autocompleteSources.ts'
@@ -64,7 +65,7 @@ export async function createApp(
     database.close()
     throw error
   })
-  const domain = createDomain({ config, db, chain, logger, clock })
+  const domain = createDomain({ config, db, sqlite: database.sqlite, chain, logger, clock })
   const { services, linking, deposits, payouts, registry, rentals } = domain
   const pipeline = new CommandPipeline({
     db,
@@ -99,7 +100,7 @@ export async function createApp(
       { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, clock }), rewardsRoutes({ epochs: domain.epochs }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -153,6 +154,13 @@ export async function createApp(
       scheduler.add('rentals.expire', '*/15 * * * * *', () => rentals.expireDue())
       await scheduler.runOnce('epochs.catch-up', () => domain.epochs.closeDue())
       scheduler.add('epochs.close', config.EPOCH_CRON, () => domain.epochs.closeDue())
+      scheduler.add('governance.open', '*/15 * * * * *', () => domain.governance.openDue())
+      scheduler.add('governance.close', '*/15 * * * * *', () => domain.governance.closeDue())
+      scheduler.add('governance.remind', '0 * * * * *', () => domain.governance.remind())
+      if (config.SNAPSHOT_HUB_URL) {
+        scheduler.add('governance.snapshot.sync', '*/30 * * * * *', () => domain.governance.syncSnapshot())
+        scheduler.add('governance.snapshot.relay', '*/5 * * * * *', () => domain.governance.relayQueued())
+      }
       scheduler.add('agent.signatures.prune', '*/5 * * * *', () => pruneAgentSignatures(db, clock()))
       logger.info({ httpPort, publicUrl: config.PUBLIC_URL, tokenAddress: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
       if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)

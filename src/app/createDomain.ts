@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { DepositWatcher } from '../chain/DepositWatcher.ts'
 import { PayoutSender } from '../chain/PayoutSender.ts'
-import type { Db } from '../db/openDatabase.ts'
+import type { Db, Sqlite } from '../db/openDatabase.ts'
 import { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import { WalletLinking } from '../identity/WalletLinking.ts'
 import { Ledger } from '../ledger/Ledger.ts'
@@ -18,11 +18,12 @@ import { NotificationSettings } from '../notify/NotificationSettings.ts'
 import { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
 import { Epochs } from '../rewards/Epochs.ts'
 import { RewardsService } from '../rewards/RewardsService.ts'
+import { Governance } from '../governance/Governance.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
 
 /** Builds the domain services over one database and chain; no I/O starts here. */
-export function createDomain({ config, db, chain, logger, clock }: { config: Config; db: Db; chain: ConnectedChain; logger: Logger; clock: () => number }) {
+export function createDomain({ config, db, sqlite, chain, logger, clock }: { config: Config; db: Db; sqlite: Sqlite; chain: ConnectedChain; logger: Logger; clock: () => number }) {
   const ledger = new Ledger(db)
   const units = new TokenUnits(chain.symbol, chain.decimals)
   const params = new ProtocolParameters(db)
@@ -66,9 +67,21 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
   const onCapacity = (nodeId: string) => void alerts.evaluateNode(nodeId)
   const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, openSecret: (s) => secrets.open(s), onCapacity })
   const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS, onCapacity })
-  const market = new MarketService(db, registry, rentals)
+  const market = new MarketService(db, sqlite, registry, rentals)
   const epochs = new Epochs({ db, ledger, units, params, clock, logger, epochCron: config.EPOCH_CRON, publicUrl: config.PUBLIC_URL })
   const rewards = new RewardsService(db, epochs)
+  const governance = new Governance({
+    db,
+    clock,
+    logger,
+    units,
+    params,
+    secrets,
+    publicClient: chain.publicClient,
+    token: chain.token,
+    publicUrl: config.PUBLIC_URL,
+    snapshot: config.SNAPSHOT_HUB_URL && config.SNAPSHOT_SPACE ? { hubUrl: config.SNAPSHOT_HUB_URL, space: config.SNAPSHOT_SPACE } : undefined,
+  })
   const services: Services = {
     publicUrl: config.PUBLIC_URL,
     units,
@@ -80,9 +93,10 @@ export function createDomain({ config, db, chain, logger, clock }: { config: Con
     notifications: new NotificationSettings(db, clock),
     alerts,
     rewards,
+    governance,
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
-  return { services, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
+  return { services, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
 }
 
 export type Domain = ReturnType<typeof createDomain>

@@ -11,3 +11,11 @@ export function shortId(prefix: string, length = 4): string {
   for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length]
   return id
 }
+
+/** A short id not yet taken; ids stay short, so collisions are expected and retried. */
+export function uniqueShortId(prefix: string, length: number, taken: (id: string) => boolean): string {
+  for (;;) {
+    const id = shortId(prefix, length)
+    if (!taken(id)) return id
+  }
+}

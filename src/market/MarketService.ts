@@ -1,25 +1,30 @@
-import type { Db } from '../db/openDatabase.ts'
+import type { Db, Sqlite } from '../db/openDatabase.ts'
 import { UserError } from '../errors/AppError.ts'
 import { resolveModelQuery } from './gpuCatalogue.ts'
 import type { NodeRegistry } from './NodeRegistry.ts'
 import { providerSummary } from './providerSummary.ts'
 import type { Rentals } from './Rentals.ts'
-import { listCatalogue, searchAvailability, type AvailabilityQuery } from './searchAvailability.ts'
+import { AvailabilitySearch, type AvailabilityQuery } from './searchAvailability.ts'
 
 /** What commands need from the marketplace, in one object on ctx.market. */
 export class MarketService {
+  private readonly availability: AvailabilitySearch
+
   constructor(
     private readonly db: Db,
+    sqlite: Sqlite,
     readonly registry: NodeRegistry,
     readonly rentals: Rentals,
-  ) {}
+  ) {
+    this.availability = new AvailabilitySearch(sqlite)
+  }
 
   search(query: AvailabilityQuery) {
-    return searchAvailability(this.db, query)
+    return this.availability.search(query)
   }
 
   catalogue() {
-    return listCatalogue(this.db)
+    return this.availability.catalogue()
   }
 
   providerNodes(accountId: number) {

@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
-import { shortId } from '../app/shortId.ts'
+import { uniqueShortId } from '../app/shortId.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { accounts } from '../db/schema/identity.ts'
 import { nodeGpus, nodes, providers, rentals, uptimeBuckets, type Node } from '../db/schema/market.ts'
@@ -35,7 +35,46 @@ export class ForbiddenNodeError extends AppError {
 
 /** Providers' nodes: registration, heartbeats, uptime buckets, online state. */
 export class NodeRegistry {
-  constructor(private readonly deps: NodeRegistryDeps) {}
+  // Heartbeats are the hottest write path: their statements are prepared once.
+  private readonly statements
+
+  constructor(private readonly deps: NodeRegistryDeps) {
+    const { db } = deps
+    const nodeId = sql.placeholder('nodeId')
+    this.statements = {
+      owner: db
+        .select({ online: nodes.online, address: providers.address })
+        .from(nodes)
+        .innerJoin(providers, eq(providers.id, nodes.providerId))
+        .where(eq(nodes.id, nodeId))
+        .prepare(),
+      touch: db
+        .update(nodes)
+        .set({ lastHeartbeatAt: sql`${sql.placeholder('now')}`, online: true, utilization: sql`${sql.placeholder('utilization')}` })
+        .where(eq(nodes.id, nodeId))
+        .prepare(),
+      capacity: db
+        .select({ total: sql<number>`coalesce(sum(${nodeGpus.total}), 0)`, allocated: sql<number>`coalesce(sum(${nodeGpus.allocated}), 0)` })
+        .from(nodeGpus)
+        .where(eq(nodeGpus.nodeId, nodeId))
+        .prepare(),
+      openBucket: db
+        .insert(uptimeBuckets)
+        .values({ nodeId, bucketStart: sql.placeholder('bucketStart'), gpus: sql.placeholder('gpus'), rentedGpus: sql.placeholder('rented') })
+        .onConflictDoNothing()
+        .prepare(),
+      fillBucket: db
+        .update(uptimeBuckets)
+        .set({ gpus: sql`${sql.placeholder('gpus')}`, rentedGpus: sql`${sql.placeholder('rented')}` })
+        .where(and(eq(uptimeBuckets.nodeId, nodeId), eq(uptimeBuckets.bucketStart, sql.placeholder('bucketStart'))))
+        .prepare(),
+      activeRentals: db
+        .select()
+        .from(rentals)
+        .where(and(eq(rentals.nodeId, nodeId), inArray(rentals.status, ['pending', 'provisioning', 'running'])))
+        .prepare(),
+    }
+  }
 
   /** Registers (or updates) a node under the provider's wallet. */
   register(address: Address, input: RegisterNodeBody): { nodeId: string; heartbeatIntervalMs: number } {
@@ -64,7 +103,7 @@ export class NodeRegistry {
         lastHeartbeatAt: now,
         driverVersion: body.gpus[0]?.driverVersion ?? null,
       }
-      const id = existing?.id ?? shortId('n', 5)
+      const id = existing?.id ?? uniqueShortId('n', 5, (candidate) => tx.select({ id: nodes.id }).from(nodes).where(eq(nodes.id, candidate)).get() !== undefined)
       if (existing) tx.update(nodes).set(fields).where(eq(nodes.id, id)).run()
       else tx.insert(nodes).values({ id, providerId, nodeKey: body.nodeKey, registeredAt: now, ...fields }).run()
       const allocated = new Map(
@@ -101,9 +140,10 @@ export class NodeRegistry {
     const body = heartbeatBody.parse(input)
     const { db, clock } = this.deps
     const now = clock()
-    const node = this.ownedNode(address, nodeId)
+    const node = this.statements.owner.get({ nodeId })
+    if (!node || node.address !== address) throw new ForbiddenNodeError(nodeId)
     const cameBack = db.transaction((tx) => {
-      tx.update(nodes).set({ lastHeartbeatAt: now, online: true, utilization: JSON.stringify(body.utilization) }).where(eq(nodes.id, nodeId)).run()
+      this.statements.touch.run({ nodeId, now, utilization: JSON.stringify(body.utilization) })
       if (!node.online) {
         tx.update(nodeGpus).set({ online: true }).where(eq(nodeGpus.nodeId, nodeId)).run()
         enqueueNotification(tx, {
@@ -179,19 +219,11 @@ export class NodeRegistry {
 
   /** One row per node per 5-minute bucket; reliability is recomputed when a bucket opens. */
   private recordBucket(nodeId: string, now: number): void {
-    const { db } = this.deps
     const bucketStart = Math.floor(now / BUCKET_MS) * BUCKET_MS
-    const capacity = db
-      .select({ total: sql<number>`coalesce(sum(${nodeGpus.total}), 0)`, allocated: sql<number>`coalesce(sum(${nodeGpus.allocated}), 0)` })
-      .from(nodeGpus)
-      .where(eq(nodeGpus.nodeId, nodeId))
-      .get()!
-    const inserted = db
-      .insert(uptimeBuckets)
-      .values({ nodeId, bucketStart, gpus: capacity.total, rentedGpus: capacity.allocated })
-      .onConflictDoUpdate({ target: [uptimeBuckets.nodeId, uptimeBuckets.bucketStart], set: { gpus: capacity.total, rentedGpus: capacity.allocated } })
-      .run()
-    if (inserted.changes > 0) this.updateReliability(nodeId, now)
+    const { total, allocated } = this.statements.capacity.get({ nodeId })!
+    const opened = this.statements.openBucket.run({ nodeId, bucketStart, gpus: total, rented: allocated })
+    if (opened.changes > 0) this.updateReliability(nodeId, now)
+    else this.statements.fillBucket.run({ nodeId, bucketStart, gpus: total, rented: allocated })
   }
 
   private updateReliability(nodeId: string, now: number): void {
@@ -211,12 +243,7 @@ export class NodeRegistry {
   }
 
   private work(nodeId: string, running: string[]): HeartbeatResponse {
-    const { db } = this.deps
-    const mine = db
-      .select()
-      .from(rentals)
-      .where(and(eq(rentals.nodeId, nodeId), inArray(rentals.status, ['pending', 'provisioning', 'running'])))
-      .all()
+    const mine = this.statements.activeRentals.all({ nodeId })
     const toAgent = (r: (typeof mine)[number]): AgentRental => ({
       id: r.id,
       gpuCount: r.gpuCount,

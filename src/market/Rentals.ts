@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Logger } from '../app/logger.ts'
 import type { SecretBox } from '../app/SecretBox.ts'
-import { shortId } from '../app/shortId.ts'
+import { uniqueShortId } from '../app/shortId.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { nodeGpus, nodes, providers, rentals, type Rental, type RentalStatus } from '../db/schema/market.ts'
 import { wallets } from '../db/schema/wallets.ts'
@@ -466,10 +466,7 @@ export class Rentals {
   }
 
   private newRentalId(): string {
-    for (;;) {
-      const id = shortId('r', 4)
-      if (!this.deps.db.select({ id: rentals.id }).from(rentals).where(eq(rentals.id, id)).get()) return id
-    }
+    return uniqueShortId('r', 4, (id) => this.deps.db.select({ id: rentals.id }).from(rentals).where(eq(rentals.id, id)).get() !== undefined)
   }
 }
 

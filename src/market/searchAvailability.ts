@@ -1,6 +1,4 @@
-import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/openDatabase.ts'
-import { nodeGpus } from '../db/schema/market.ts'
+import type { Sqlite } from '../db/openDatabase.ts'
 import { priceSortKey } from './NodeRegistry.ts'
 
 export interface AvailabilityQuery {
@@ -24,56 +22,81 @@ export interface AvailabilityGroup {
   memoryMb: number
 }
 
-/** Free capacity grouped by model, cheapest first. One indexed scan of
- *  node_gpus (searchable fields are copied there), grouping in memory. */
-export function searchAvailability(db: Db, query: AvailabilityQuery): AvailabilityGroup[] {
-  const conditions: SQL[] = [eq(nodeGpus.online, true), sql`${nodeGpus.total} - ${nodeGpus.allocated} >= ${query.count ?? 1}`]
-  if (query.model) conditions.push(eq(nodeGpus.model, query.model))
-  if (query.region) conditions.push(eq(nodeGpus.region, query.region))
-  if (query.minVramGb) conditions.push(gte(nodeGpus.memoryMb, Math.round(query.minVramGb * 1024) - 512))
-  if (query.maxPricePerGpuHour !== undefined) conditions.push(lte(nodeGpus.priceSort, priceSortKey(query.maxPricePerGpuHour)))
-  if (query.minReliability !== undefined) conditions.push(gte(nodeGpus.reliability, query.minReliability))
-  const rows = db
-    .select({
-      model: nodeGpus.model,
-      free: sql<number>`${nodeGpus.total} - ${nodeGpus.allocated}`,
-      price: nodeGpus.pricePerGpuHour,
-      region: nodeGpus.region,
-      reliability: nodeGpus.reliability,
-      memoryMb: nodeGpus.memoryMb,
-    })
-    .from(nodeGpus)
-    .where(and(...conditions))
-    .all()
-  const groups = new Map<string, AvailabilityGroup & { reliabilities: number[]; regionSet: Set<string> }>()
-  for (const row of rows) {
-    const price = BigInt(row.price)
-    let group = groups.get(row.model)
-    if (!group) {
-      group = { model: row.model, freeGpus: 0, nodes: 0, minPrice: price, maxPrice: price, regions: [], medianReliability: 0, memoryMb: row.memoryMb, reliabilities: [], regionSet: new Set() }
-      groups.set(row.model, group)
+// One prepared statement does filtering, grouping and the median in SQLite:
+// /gpus must stay fast over tens of thousands of nodes, and building a query
+// per call costs more than running it. Searchable fields are copied into
+// node_gpus so there is no join.
+const SEARCH_SQL = `
+with matching as (
+  select model, total - allocated as free, price_sort, region, reliability, memory_mb
+  from node_gpus
+  where online = 1 and total - allocated >= :count
+    and (:model is null or model = :model)
+    and (:region is null or region = :region)
+    and (:minMemory is null or memory_mb >= :minMemory)
+    and (:maxPrice is null or price_sort <= :maxPrice)
+    and (:minReliability is null or reliability >= :minReliability)
+),
+ranked as (
+  select model, reliability, row_number() over (partition by model order by reliability) as rn, count(*) over (partition by model) as n
+  from matching
+),
+medians as (
+  select model, avg(reliability) as median from ranked where rn in ((n + 1) / 2, (n + 2) / 2) group by model
+)
+select m.model, sum(m.free) as free, count(*) as nodes, min(m.price_sort) as minPrice, max(m.price_sort) as maxPrice,
+  group_concat(distinct m.region) as regions, min(m.memory_mb) as memoryMb, md.median as median
+from matching m join medians md on md.model = m.model
+group by m.model
+order by minPrice, m.model`
+
+interface Row {
+  model: string
+  free: number
+  nodes: number
+  minPrice: string
+  maxPrice: string
+  regions: string
+  memoryMb: number
+  median: number
+}
+
+/** Free capacity grouped by model, cheapest first. */
+export class AvailabilitySearch {
+  private readonly statement
+  private readonly catalogueStatements
+
+  constructor(sqlite: Sqlite) {
+    this.statement = sqlite.prepare<Record<string, string | number | null>, Row>(SEARCH_SQL)
+    this.catalogueStatements = {
+      models: sqlite.prepare<[], { v: string }>('select distinct model as v from node_gpus order by v'),
+      regions: sqlite.prepare<[], { v: string }>('select distinct region as v from node_gpus order by v'),
     }
-    group.freeGpus += row.free
-    group.nodes++
-    if (price < group.minPrice) group.minPrice = price
-    if (price > group.maxPrice) group.maxPrice = price
-    group.regionSet.add(row.region)
-    group.reliabilities.push(row.reliability)
   }
-  return [...groups.values()]
-    .map(({ reliabilities, regionSet, ...group }) => ({ ...group, regions: [...regionSet].sort(), medianReliability: median(reliabilities) }))
-    .sort((a, b) => (a.minPrice < b.minPrice ? -1 : a.minPrice > b.minPrice ? 1 : a.model.localeCompare(b.model)))
-}
 
-function median(values: number[]): number {
-  const sorted = values.sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
+  search(query: AvailabilityQuery): AvailabilityGroup[] {
+    const rows = this.statement.all({
+      count: query.count ?? 1,
+      model: query.model ?? null,
+      region: query.region ?? null,
+      minMemory: query.minVramGb ? Math.round(query.minVramGb * 1024) - 512 : null,
+      maxPrice: query.maxPricePerGpuHour === undefined ? null : priceSortKey(query.maxPricePerGpuHour),
+      minReliability: query.minReliability ?? null,
+    })
+    return rows.map((row) => ({
+      model: row.model,
+      freeGpus: row.free,
+      nodes: row.nodes,
+      minPrice: BigInt(row.minPrice),
+      maxPrice: BigInt(row.maxPrice),
+      regions: row.regions.split(',').sort(),
+      medianReliability: row.median,
+      memoryMb: row.memoryMb,
+    }))
+  }
 
-/** Distinct models and regions with capacity, for autocomplete. */
-export function listCatalogue(db: Db): { models: string[]; regions: string[] } {
-  const models = db.selectDistinct({ v: nodeGpus.model }).from(nodeGpus).all().map((r) => r.v).sort()
-  const regions = db.selectDistinct({ v: nodeGpus.region }).from(nodeGpus).all().map((r) => r.v).sort()
-  return { models, regions }
+  /** Distinct models and regions on offer, for autocomplete. */
+  catalogue(): { models: string[]; regions: string[] } {
+    return { models: this.catalogueStatements.models.all().map((r) => r.v), regions: this.catalogueStatements.regions.all().map((r) => r.v) }
+  }
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm'
 import { ACCOUNT_OWNER, createAction, newActionId } from '../command/actionStore.ts'
-import { shortId } from '../app/shortId.ts'
+import { uniqueShortId } from '../app/shortId.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { alerts, type Alert } from '../db/schema/alerts.ts'
 import { nodeGpus } from '../db/schema/market.ts'
@@ -32,7 +32,7 @@ export class AvailabilityAlerts {
     return db
       .insert(alerts)
       .values({
-        id: shortId('a', 4),
+        id: uniqueShortId('a', 4, (id) => db.select({ id: alerts.id }).from(alerts).where(eq(alerts.id, id)).get() !== undefined),
         accountId: params.accountId,
         model: params.model,
         gpuCount: params.gpuCount,

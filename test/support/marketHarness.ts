@@ -29,7 +29,7 @@ export function createMarketHarness({ start = Date.UTC(2026, 10, 26, 12), heartb
   const identities = new ChatIdentities(db)
   const registry = new NodeRegistry({ db, units, clock: now, heartbeatIntervalMs, openSecret: (s) => secrets.open(s) })
   const rentals = new Rentals({ db, ledger, units, params, secrets, clock: now, logger: pino({ level: 'silent' }), claimTimeoutMs: 3 * 60_000 })
-  const market = new MarketService(db, registry, rentals)
+  const market = new MarketService(db, sqlite, registry, rentals)
   let fundings = 0
   return {
     db,

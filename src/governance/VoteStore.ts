@@ -1,0 +1,96 @@
+import { and, asc, count, eq, isNotNull, max, sql } from 'drizzle-orm'
+import { formatUnits, type Address } from 'viem'
+import type { Db } from '../db/openDatabase.ts'
+import { governanceVotes, type GovernanceVoteRow } from '../db/schema/governance.ts'
+import type { VoteChoice } from './parseVoteChoice.ts'
+import type { TallyVote } from './tallyVotes.ts'
+
+export interface ChatVote {
+  proposalId: string
+  accountId: number
+  /** 'telegram:123': who pressed or typed it. */
+  identity: string
+  choice: VoteChoice
+  /** Each wallet's power at the snapshot block; wallets with none cast nothing. */
+  powers: Map<Address, bigint>
+  now: number
+}
+
+/** Votes, one row per (proposal, wallet). */
+export class VoteStore {
+  private readonly byAccount
+
+  constructor(private readonly db: Db) {
+    this.byAccount = db
+      .select()
+      .from(governanceVotes)
+      .where(and(eq(governanceVotes.proposalId, sql.placeholder('proposalId')), eq(governanceVotes.accountId, sql.placeholder('accountId'))))
+      .prepare()
+  }
+
+  /** Writes (or replaces) the account's vote on each of its wallets; call inside
+   *  the transaction that checked the voting window. Returns the earlier choice. */
+  recordChatVote(tx: Db, vote: ChatVote): { previous: string | null } {
+    const previous = this.accountVotes(vote.proposalId, vote.accountId)[0]?.choice ?? null
+    const choice = JSON.stringify(vote.choice)
+    for (const [address, power] of vote.powers) {
+      if (power <= 0n) continue
+      const row = { accountId: vote.accountId, identity: vote.identity, choice, power: power.toString(), votedAt: vote.now, source: 'chat' as const, signature: null, envelope: null, receipt: null }
+      tx.insert(governanceVotes)
+        .values({ proposalId: vote.proposalId, address, ...row })
+        .onConflictDoUpdate({ target: [governanceVotes.proposalId, governanceVotes.address], set: row })
+        .run()
+    }
+    return { previous }
+  }
+
+  accountVotes(proposalId: string, accountId: number): GovernanceVoteRow[] {
+    return this.byAccount.all({ proposalId, accountId })
+  }
+
+  list(proposalId: string): GovernanceVoteRow[] {
+    return this.db.select().from(governanceVotes).where(eq(governanceVotes.proposalId, proposalId)).orderBy(asc(governanceVotes.votedAt), asc(governanceVotes.address)).all()
+  }
+
+  count(proposalId: string): number {
+    return this.db.select({ n: count() }).from(governanceVotes).where(eq(governanceVotes.proposalId, proposalId)).get()!.n
+  }
+
+  /** Changes whenever a vote is added or replaced (votes only move forward in time). */
+  version(proposalId: string): string {
+    const row = this.db
+      .select({ n: count(), last: max(governanceVotes.votedAt), choices: sql<number>`coalesce(sum(length(${governanceVotes.choice})), 0)` })
+      .from(governanceVotes)
+      .where(eq(governanceVotes.proposalId, proposalId))
+      .get()!
+    return `${row.n}:${row.last}:${row.choices}`
+  }
+
+  /** Accounts that have a vote on the proposal (reminders skip them). */
+  votedAccounts(proposalId: string): Set<number> {
+    const rows = this.db
+      .selectDistinct({ accountId: governanceVotes.accountId })
+      .from(governanceVotes)
+      .where(and(eq(governanceVotes.proposalId, proposalId), isNotNull(governanceVotes.accountId)))
+      .all()
+    return new Set(rows.map((r) => r.accountId!))
+  }
+
+  /** The votes in snapshot.js's form (power in tokens), and the exact total in base units. */
+  tallyInputs(proposalId: string, decimals: number, db: Db = this.db): { votes: TallyVote[]; cast: bigint } {
+    const rows = db
+      .select({ choice: governanceVotes.choice, power: governanceVotes.power })
+      .from(governanceVotes)
+      .where(and(eq(governanceVotes.proposalId, proposalId), isNotNull(governanceVotes.power)))
+      // The order of list(): the export's votes fed to snapshot.js give these exact floats.
+      .orderBy(asc(governanceVotes.votedAt), asc(governanceVotes.address))
+      .all()
+    let cast = 0n
+    const votes = rows.map((row) => {
+      const power = BigInt(row.power!)
+      cast += power
+      return { choice: JSON.parse(row.choice) as unknown, balance: Number(formatUnits(power, decimals)) }
+    })
+    return { votes, cast }
+  }
+}

@@ -1,0 +1,73 @@
+import type { Reply } from '../command/reply.ts'
+import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import type { VoteOutcome } from './Governance.ts'
+import { describeAnswer } from './snapshot/SnapshotRelay.ts'
+import { numbered } from './parseVoteChoice.ts'
+import type { ProposalView } from './proposalView.ts'
+import { utcMinute } from './utcMinute.ts'
+
+/** A tally as people read it: scores in tokens (Snapshot's numbers) and the exact power cast. */
+export interface TallyView {
+  scores: number[]
+  /** Power cast, base units. */
+  cast: bigint
+  quorumMet: boolean
+  winner: number | null
+  voters: number
+}
+
+export function tokens(units: TokenUnits, amount: number): string {
+  return `${amount.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${units.symbol}`
+}
+
+export function tallyLines(units: TokenUnits, proposal: ProposalView, tally: TallyView): string {
+  const sum = tally.scores.reduce((a, b) => a + b, 0)
+  const lines = proposal.choices.map((choice, i) => {
+    const score = tally.scores[i] ?? 0
+    const share = sum > 0 ? ` (${((score / sum) * 100).toFixed(1)}%)` : ''
+    return `${i + 1}. ${choice}: ${tokens(units, score)}${share}${tally.winner === i + 1 ? ' ← leading' : ''}`
+  })
+  lines.push(`Quorum: ${units.format(tally.cast)} of ${units.format(proposal.quorum)} ${tally.quorumMet ? '(met)' : '(not met)'}; ${tally.voters} wallet${tally.voters === 1 ? '' : 's'} voted.`)
+  return lines.join('\n')
+}
+
+export function windowText(proposal: ProposalView, now: number): string {
+  if (now < proposal.startAt) return `Voting opens ${utcMinute(proposal.startAt)} and closes ${utcMinute(proposal.endAt)}.`
+  if (now < proposal.endAt) return `Voting is open until ${utcMinute(proposal.endAt)}.`
+  return `Voting closed ${utcMinute(proposal.endAt)}.`
+}
+
+export function newProposalAnnouncement(units: TokenUnits, proposal: ProposalView, now: number): Reply {
+  const change = proposal.param ? ` If For wins with quorum, ${proposal.param.name} becomes ${proposal.param.value}.` : ''
+  return {
+    title: `New proposal ${proposal.id}: ${proposal.title}`,
+    text: `${windowText(proposal, now)} Choices: ${numbered(proposal.choices)} (${proposal.type}). Power is your ${units.symbol} at block ${proposal.snapshotBlock}; quorum ${units.format(proposal.quorum)}.${change} /proposal ${proposal.id} to vote.`,
+  }
+}
+
+export function resultAnnouncement(units: TokenUnits, proposal: ProposalView, tally: TallyView, outcome: { executed: boolean; problem?: string }): Reply {
+  const winner = tally.winner ? proposal.choices[tally.winner - 1] : undefined
+  const lines: string[] = []
+  if (!tally.quorumMet) lines.push(`Quorum not met: ${units.format(tally.cast)} of ${units.format(proposal.quorum)} voted, so it does not pass.`)
+  else if (!winner) lines.push(`No choice won outright (a tie or no votes), so it does not pass.`)
+  else lines.push(`${winner} wins with ${tokens(units, tally.scores[tally.winner! - 1]!)} of ${units.format(tally.cast)} cast; quorum met.`)
+  if (proposal.param) {
+    if (outcome.executed) lines.push(`${proposal.param.name} is now ${proposal.param.value} (set by proposal ${proposal.id}).`)
+    else if (outcome.problem) lines.push(`${proposal.param.name} was not changed: ${outcome.problem}`)
+    else lines.push(`${proposal.param.name} stays as it was.`)
+  }
+  return { title: `Result of ${proposal.id}: ${proposal.title}`, text: lines.join(' ') }
+}
+
+/** The answer to a vote, from /vote or a choice button. */
+export function voteReplyText(units: TokenUnits, outcome: VoteOutcome): string {
+  const { proposal } = outcome
+  if (outcome.kind === 'relayed') {
+    return [`Your vote ${outcome.choice} on ${proposal.id} was signed for Snapshot.`, ...outcome.answers.map(({ address, answer }) => describeAnswer({ kind: 'vote', proposalId: proposal.id, address }, answer))].join('\n')
+  }
+  const power = units.format(outcome.power) + (outcome.wallets > 1 ? ` from ${outcome.wallets} wallets` : '')
+  const until = `You can change it until ${utcMinute(proposal.endAt)}.`
+  if (outcome.previous === null) return `Voted ${outcome.choice} on ${proposal.id} with ${power}. ${until}`
+  if (outcome.previous === outcome.choice) return `Your vote on ${proposal.id} stays ${outcome.choice}, with ${power}. ${until}`
+  return `Your vote on ${proposal.id} is now ${outcome.choice} (was ${outcome.previous}), with ${power}. ${until}`
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto'
+import { and, eq, gt, inArray, isNotNull, isNull, lte } from 'drizzle-orm'
+import { getAddress, isAddress, isHex, verifyTypedData, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import type { SecretBox } from '../../app/SecretBox.ts'
+import type { Db } from '../../db/openDatabase.ts'
+import { aliasRequests, snapshotAliases, type SnapshotAliasRow } from '../../db/schema/governance.ts'
+import { wallets } from '../../db/schema/wallets.ts'
+import { UserError } from '../../errors/AppError.ts'
+import { enqueueNotification } from '../../notify/enqueueNotification.ts'
+import { utcMinute } from '../utcMinute.ts'
+import { aliasEnvelope, aliasTypedData, type SnapshotTypedData } from './snapshotEnvelope.ts'
+import type { RelayAnswer, SnapshotRelay } from './SnapshotRelay.ts'
+
+/** Snapshot honours an alias for 30 days from the timestamp the wallet signed. */
+export const ALIAS_LIFETIME_MS = 30 * 24 * 3600_000
+export const ALIAS_REQUEST_TTL_MS = 15 * 60_000
+/** Warn this long before an alias stops working. */
+export const ALIAS_WARNING_MS = 3 * 24 * 3600_000
+
+export interface SnapshotAliasesDeps {
+  db: Db
+  clock: () => number
+  secrets: SecretBox
+  relay: SnapshotRelay
+  publicUrl: string
+}
+
+export interface AliasRequestView {
+  url: string
+  expiresAt: number
+  alias: Address
+  /** With an address: the typed data that wallet signs. */
+  typedData: SnapshotTypedData | null
+}
+
+export interface AliasOutcome {
+  address: Address
+  alias: Address
+  expiresAt: number
+  answer: RelayAnswer
+}
+
+/** /authorize and /revoke: one Alias signature lets a bot-held key sign the
+ *  wallet's Snapshot votes. The key is sealed at rest and destroyed on revoke. */
+export class SnapshotAliases {
+  constructor(private readonly deps: SnapshotAliasesDeps) {}
+
+  /** A fresh alias key and the signing page for it. */
+  request(accountId: number): { url: string; expiresAt: number; alias: Address } {
+    const now = this.deps.clock()
+    const key = generatePrivateKey()
+    const alias = privateKeyToAccount(key).address
+    const token = randomBytes(18).toString('base64url')
+    const expiresAt = now + ALIAS_REQUEST_TTL_MS
+    this.deps.db.insert(aliasRequests).values({ token, accountId, aliasAddress: alias, sealedKey: this.deps.secrets.seal(key), createdAt: now, expiresAt }).run()
+    return { url: this.url(token), expiresAt, alias }
+  }
+
+  /** What the signing page shows, and given the wallet's address, what it signs. */
+  async describe(token: string, address?: string): Promise<AliasRequestView> {
+    const request = this.openRequest(token)
+    const from = address === undefined ? undefined : this.linkedWallet(request.accountId, address)
+    return {
+      url: this.url(token),
+      expiresAt: request.expiresAt,
+      alias: request.aliasAddress as Address,
+      typedData: from ? await aliasTypedData({ from, alias: request.aliasAddress as Address, timestamp: Math.floor(this.deps.clock() / 1000) }) : null,
+    }
+  }
+
+  /** Checks the wallet's Alias signature, keeps the key and sends the Alias to Snapshot.
+   *  @throws UserError for an unknown, used or expired request, a wallet not linked, a stale timestamp or a bad signature */
+  async complete(params: { token: string; address: string; signature: string; timestamp: number }): Promise<AliasOutcome> {
+    const request = this.openRequest(params.token)
+    const from = this.linkedWallet(request.accountId, params.address)
+    const now = this.deps.clock()
+    const timestamp = params.timestamp
+    if (!Number.isSafeInteger(timestamp) || Math.abs(now / 1000 - timestamp) > ALIAS_REQUEST_TTL_MS / 1000)
+      throw new UserError('The signed timestamp is not current; reload the page and sign again.', 'STALE_TIMESTAMP')
+    const signature = params.signature.trim()
+    if (!isHex(signature) || signature.length < 132) throw new UserError('That is not a signature; expected 0x followed by 130 hex digits.', 'BAD_SIGNATURE')
+    const message = { from, alias: request.aliasAddress as Address, timestamp }
+    const typed = await aliasTypedData(message)
+    const { EIP712Domain: _, ...types } = typed.types
+    const valid = await verifyTypedData({ address: from, domain: typed.domain, types, primaryType: 'Alias', message: typed.message, signature: signature as Hex }).catch(() => false)
+    if (!valid) throw new UserError(`The signature is not ${from}'s signature of this authorization; sign with that wallet.`, 'BAD_SIGNATURE')
+    const envelope = await aliasEnvelope(message, signature as Hex)
+    const expiresAt = timestamp * 1000 + ALIAS_LIFETIME_MS
+    const relayId = this.deps.db.transaction((tx) => {
+      const spent = tx
+        .update(aliasRequests)
+        .set({ usedAt: now })
+        .where(and(eq(aliasRequests.token, params.token), isNull(aliasRequests.usedAt)))
+        .run()
+      if (spent.changes === 0) throw new UserError('This authorization link was already used; run /authorize again.', 'REQUEST_USED')
+      const values = { accountId: request.accountId, aliasAddress: request.aliasAddress, sealedKey: request.sealedKey, signedAt: timestamp * 1000, expiresAt, signature, revokedAt: null }
+      tx.insert(snapshotAliases)
+        .values({ address: from, ...values })
+        .onConflictDoUpdate({ target: snapshotAliases.address, set: values })
+        .run()
+      return this.deps.relay.enqueue(tx, { kind: 'alias', accountId: request.accountId, address: from, envelope, now })
+    })
+    const answer = (await this.deps.relay.sendNow([relayId])).get(relayId)!
+    return { address: from, alias: request.aliasAddress as Address, expiresAt, answer }
+  }
+
+  /** Destroys the account's alias keys; returns how many wallets they served. */
+  revoke(accountId: number): number {
+    const now = this.deps.clock()
+    return this.deps.db
+      .update(snapshotAliases)
+      .set({ sealedKey: null, revokedAt: now })
+      .where(and(eq(snapshotAliases.accountId, accountId), isNotNull(snapshotAliases.sealedKey)))
+      .run().changes
+  }
+
+  /** The account's usable aliases (key present, not expired), with their keys. */
+  active(accountId: number, addresses: readonly Address[]): { row: SnapshotAliasRow; signer: PrivateKeyAccount }[] {
+    if (addresses.length === 0) return []
+    const now = this.deps.clock()
+    return this.deps.db
+      .select()
+      .from(snapshotAliases)
+      .where(and(eq(snapshotAliases.accountId, accountId), inArray(snapshotAliases.address, [...addresses]), isNotNull(snapshotAliases.sealedKey), gt(snapshotAliases.expiresAt, now)))
+      .all()
+      .map((row) => ({ row, signer: privateKeyToAccount(this.deps.secrets.open(row.sealedKey!) as Hex) }))
+  }
+
+  list(accountId: number): SnapshotAliasRow[] {
+    return this.deps.db.select().from(snapshotAliases).where(eq(snapshotAliases.accountId, accountId)).all()
+  }
+
+  /** DMs each holder whose alias ends within ALIAS_WARNING_MS, once per signature. */
+  warnExpiring(): number {
+    const now = this.deps.clock()
+    const rows = this.deps.db
+      .select()
+      .from(snapshotAliases)
+      .where(and(isNotNull(snapshotAliases.sealedKey), lte(snapshotAliases.expiresAt, now + ALIAS_WARNING_MS), gt(snapshotAliases.expiresAt, now)))
+      .all()
+    this.deps.db.transaction((tx) => {
+      for (const row of rows) {
+        const days = Math.max(1, Math.round((row.expiresAt - now) / (24 * 3600_000)))
+        enqueueNotification(tx, {
+          dedupeKey: `snapshot.alias.expiring:${row.address}:${row.signedAt}`,
+          accountId: row.accountId,
+          topic: 'governance',
+          reply: { text: `The bot's permission to cast Snapshot votes for ${row.address} ends in ${days} day${days === 1 ? '' : 's'} (${utcMinute(row.expiresAt)}). Run /authorize to renew it for 30 days.` },
+          now,
+        })
+      }
+    })
+    return rows.length
+  }
+
+  private url(token: string): string {
+    return `${this.deps.publicUrl}/governance/sign/${token}`
+  }
+
+  private openRequest(token: string) {
+    const request = this.deps.db.select().from(aliasRequests).where(eq(aliasRequests.token, token)).get()
+    if (!request) throw new UserError('This authorization link does not exist; run /authorize to get a new one.', 'NOT_FOUND')
+    if (request.usedAt !== null) throw new UserError('This authorization link was already used; run /authorize again.', 'REQUEST_USED')
+    if (request.expiresAt <= this.deps.clock()) throw new UserError('This authorization link expired (they last 15 minutes); run /authorize again.', 'REQUEST_EXPIRED')
+    return request
+  }
+
+  private linkedWallet(accountId: number, address: string): Address {
+    const trimmed = address.trim()
+    if (!isAddress(trimmed, { strict: false })) throw new UserError(`"${trimmed.slice(0, 50)}" is not a wallet address; expected 0x followed by 40 hex digits.`, 'BAD_ADDRESS')
+    const checked = getAddress(trimmed)
+    const wallet = this.deps.db.select().from(wallets).where(eq(wallets.address, checked)).get()
+    if (!wallet || wallet.accountId !== accountId)
+      throw new UserError(`${checked} is not linked to your account; link it with /link first, then run /authorize again.`, 'NOT_LINKED')
+    return checked
+  }
+}
