@@ -31,6 +31,7 @@ export default async function (): Promise<BenchRow[]> {
   const node = sqlite.prepare("insert into nodes (id, provider_id, node_key, region, price_per_gpu_hour, online, last_heartbeat_at, registered_at) values (?, ?, 'k', 'eu-west', '1', 1, 0, 0)")
   const gpu = sqlite.prepare("insert into node_gpus (node_id, model, memory_mb, total, allocated, region, price_per_gpu_hour, price_sort, reliability, online) values (?, ?, 81920, 5, 0, 'eu-west', '1', '1', 1, 1)")
   const bucket = sqlite.prepare('insert into uptime_buckets (node_id, bucket_start, gpus, rented_gpus) values (?, ?, 5, 0)')
+  const hour = sqlite.prepare('insert into uptime_hours (node_id, hour_start, buckets, gpus) values (?, ?, 1, 5) on conflict do update set buckets = buckets + 1, gpus = gpus + 5')
   for (let i = 1; i <= 10_000; i++) {
     const address = `0x${i.toString(16).padStart(40, '0')}`
     account.run(i)
@@ -39,7 +40,11 @@ export default async function (): Promise<BenchRow[]> {
     node.run(`n${i}`, i)
     gpu.run(`n${i}`, MODELS[i % MODELS.length])
     // Every node misses a few buckets so uptimes differ.
-    for (let t = start; t < start + DAY; t += BUCKET_MS) if ((t / BUCKET_MS + i) % 97 !== 0) bucket.run(`n${i}`, t)
+    for (let t = start; t < start + DAY; t += BUCKET_MS) {
+      if ((t / BUCKET_MS + i) % 97 === 0) continue
+      bucket.run(`n${i}`, t)
+      hour.run(`n${i}`, Math.floor(t / 3600_000) * 3600_000)
+    }
   }
   sqlite.exec("insert into chain_cursors (name, block) values ('epochs.genesis', " + start + ')')
   sqlite.exec('commit')

@@ -3,7 +3,7 @@ import type { Address } from 'viem'
 import { uniqueShortId } from '../app/shortId.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { accounts } from '../db/schema/identity.ts'
-import { nodeGpus, nodes, providers, rentals, uptimeBuckets, type Node } from '../db/schema/market.ts'
+import { nodeGpus, nodes, providers, rentals, uptimeBuckets, uptimeHours, type Node } from '../db/schema/market.ts'
 import { wallets } from '../db/schema/wallets.ts'
 import { AppError } from '../errors/AppError.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
@@ -67,6 +67,14 @@ export class NodeRegistry {
         .update(uptimeBuckets)
         .set({ gpus: sql`${sql.placeholder('gpus')}`, rentedGpus: sql`${sql.placeholder('rented')}` })
         .where(and(eq(uptimeBuckets.nodeId, nodeId), eq(uptimeBuckets.bucketStart, sql.placeholder('bucketStart'))))
+        .prepare(),
+      rollUp: db
+        .insert(uptimeHours)
+        .values({ nodeId, hourStart: sql.placeholder('hourStart'), buckets: 1, gpus: sql.placeholder('gpus') })
+        .onConflictDoUpdate({
+          target: [uptimeHours.nodeId, uptimeHours.hourStart],
+          set: { buckets: sql`${uptimeHours.buckets} + 1`, gpus: sql`${uptimeHours.gpus} + excluded.gpus` },
+        })
         .prepare(),
       activeRentals: db
         .select()
@@ -222,8 +230,10 @@ export class NodeRegistry {
     const bucketStart = Math.floor(now / BUCKET_MS) * BUCKET_MS
     const { total, allocated } = this.statements.capacity.get({ nodeId })!
     const opened = this.statements.openBucket.run({ nodeId, bucketStart, gpus: total, rented: allocated })
-    if (opened.changes > 0) this.updateReliability(nodeId, now)
-    else this.statements.fillBucket.run({ nodeId, bucketStart, gpus: total, rented: allocated })
+    if (opened.changes > 0) {
+      this.statements.rollUp.run({ nodeId, hourStart: Math.floor(now / 3600_000) * 3600_000, gpus: total })
+      this.updateReliability(nodeId, now)
+    } else this.statements.fillBucket.run({ nodeId, bucketStart, gpus: total, rented: allocated })
   }
 
   private updateReliability(nodeId: string, now: number): void {

@@ -3,7 +3,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import type { Logger } from '../app/logger.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { chainCursors, payouts } from '../db/schema/chain.ts'
-import { nodeGpus, nodes, providers, rentals, uptimeBuckets } from '../db/schema/market.ts'
+import { nodeGpus, nodes, providers, rentals, uptimeBuckets, uptimeHours } from '../db/schema/market.ts'
 import { epochs, epochStatements, renewableAttestations } from '../db/schema/rewards.ts'
 import { wallets } from '../db/schema/wallets.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
@@ -109,14 +109,14 @@ export class Epochs {
             now,
           })
         }
-        for (const p of paid) {
+        for (const chunk of chunks(paid, 500)) {
           tx.insert(payouts)
-            .values({ id: `e${number}-${p.providerId}`, kind: 'reward', accountId: p.accountId, toAddress: p.address, amount: p.total.toString(), status: 'pending', batchId: `epoch:${number}`, createdAt: now })
+            .values(chunk.map((p) => ({ id: `e${number}-${p.providerId}`, kind: 'reward' as const, accountId: p.accountId, toAddress: p.address, amount: p.total.toString(), status: 'pending' as const, batchId: `epoch:${number}`, createdAt: now })))
             .run()
         }
-        for (const p of report.providers) {
+        for (const chunk of chunks(report.providers, 500)) {
           tx.insert(epochStatements)
-            .values({ epoch: number, providerId: p.providerId, address: p.address, accountId: p.accountId, emission: p.emission.toString(), earnings: p.earnings.toString(), total: p.total.toString(), leafIndex: p.leafIndex ?? -1 })
+            .values(chunk.map((p) => ({ epoch: number, providerId: p.providerId, address: p.address, accountId: p.accountId, emission: p.emission.toString(), earnings: p.earnings.toString(), total: p.total.toString(), leafIndex: p.leafIndex ?? -1 })))
             .run()
         }
         const row = tx
@@ -181,24 +181,16 @@ export class Epochs {
   ): EpochReport {
     const { db } = this.deps
     const params = fixed?.params ?? this.rewardParams()
-    // Summed in SQL by node and UTC hour of day: a day of 5-minute buckets for
-    // 10,000 nodes is 2.9 M rows, but only 240,000 sums.
-    const hourly = db
-      .select({
-        nodeId: uptimeBuckets.nodeId,
-        hour: sql<number>`(${uptimeBuckets.bucketStart} / 3600000) % 24`,
-        buckets: sql<number>`count(*)`,
-        gpus: sql<number>`sum(${uptimeBuckets.gpus})`,
-      })
-      .from(uptimeBuckets)
-      .where(and(gte(uptimeBuckets.bucketStart, startsAt), lt(uptimeBuckets.bucketStart, endsAt)))
-      .groupBy(uptimeBuckets.nodeId, sql`(${uptimeBuckets.bucketStart} / 3600000) % 24`)
-      .all()
+    const hourly = this.hourlyUptime(startsAt, endsAt)
     const uptimeByNode = new Map<string, NodeEpochData['uptime']>()
-    for (const { nodeId, ...hour } of hourly) {
+    for (const { nodeId, hour, buckets, gpus } of hourly) {
       let list = uptimeByNode.get(nodeId)
       if (!list) uptimeByNode.set(nodeId, (list = []))
-      list.push(hour)
+      const same = list.find((h) => h.hour === hour)
+      if (same) {
+        same.buckets += buckets
+        same.gpus += gpus
+      } else list.push({ hour, buckets, gpus })
     }
     const nodeInfo = fixed?.nodes ?? this.nodeInfo([...uptimeByNode.keys()], endsAt)
     const nodeData: NodeEpochData[] = nodeInfo.map((n) => ({ ...n, uptime: uptimeByNode.get(n.nodeId) ?? [] }))
@@ -212,7 +204,10 @@ export class Epochs {
       endsAt,
       params,
       minPayout,
-      nodes: nodeInfo.map((n) => ({ ...n, result: result.nodes.find((r) => r.nodeId === n.nodeId)! })).sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
+      nodes: (() => {
+        const results = new Map(result.nodes.map((r) => [r.nodeId, r]))
+        return nodeInfo.map((n) => ({ ...n, result: results.get(n.nodeId)! })).sort((a, b) => a.nodeId.localeCompare(b.nodeId))
+      })(),
       providers: result.providers.map((p) => {
         const paid = p.total > 0n && p.total >= minPayout
         return { ...p, paid, carriedOut: paid ? 0n : p.total, leafIndex: paid ? leafIndex++ : null }
@@ -220,6 +215,34 @@ export class Epochs {
       dust: result.dust,
       totalScore: result.totalScore,
     }
+  }
+
+  /** Uptime by node and UTC hour of day: whole hours from the hourly roll-up
+   *  (240,000 rows a day for 10,000 nodes), the partial hours at either edge
+   *  from the 5-minute buckets. */
+  private hourlyUptime(startsAt: number, endsAt: number): { nodeId: string; hour: number; buckets: number; gpus: number }[] {
+    const { db } = this.deps
+    const HOUR = 3600_000
+    const firstWhole = Math.ceil(startsAt / HOUR) * HOUR
+    const lastWhole = Math.max(firstWhole, Math.floor(endsAt / HOUR) * HOUR)
+    const hourOfDay = (column: typeof uptimeHours.hourStart | typeof uptimeBuckets.bucketStart) => sql<number>`(${column} / ${HOUR}) % 24`
+    const whole = db
+      .select({ nodeId: uptimeHours.nodeId, hour: hourOfDay(uptimeHours.hourStart), buckets: uptimeHours.buckets, gpus: uptimeHours.gpus })
+      .from(uptimeHours)
+      .where(and(gte(uptimeHours.hourStart, firstWhole), lt(uptimeHours.hourStart, lastWhole)))
+      .all()
+    const edges = db
+      .select({ nodeId: uptimeBuckets.nodeId, hour: hourOfDay(uptimeBuckets.bucketStart), buckets: sql<number>`count(*)`, gpus: sql<number>`sum(${uptimeBuckets.gpus})` })
+      .from(uptimeBuckets)
+      .where(
+        or(
+          and(gte(uptimeBuckets.bucketStart, startsAt), lt(uptimeBuckets.bucketStart, Math.min(firstWhole, endsAt))),
+          and(gte(uptimeBuckets.bucketStart, Math.max(lastWhole, startsAt)), lt(uptimeBuckets.bucketStart, endsAt)),
+        ),
+      )
+      .groupBy(uptimeBuckets.nodeId, hourOfDay(uptimeBuckets.bucketStart))
+      .all()
+    return [...whole, ...edges]
   }
 
   private rewardParams(): RewardParams {
@@ -248,12 +271,14 @@ export class Epochs {
         .all()
         .map((r) => r.providerId),
     )
+    const modelsByNode = new Map<string, { model: string; count: number }[]>()
+    for (const m of models) modelsByNode.set(m.nodeId, [...(modelsByNode.get(m.nodeId) ?? []), { model: m.model, count: m.total }])
     return rows.map((n) => ({
       nodeId: n.id,
       providerId: n.providerId,
       renewable: n.renewable && renewable.has(n.providerId),
       offPeak: n.offPeakStartHour !== null && n.offPeakEndHour !== null ? { startHour: n.offPeakStartHour, endHour: n.offPeakEndHour } : null,
-      models: models.filter((m) => m.nodeId === n.id).map((m) => ({ model: m.model, count: m.total })).sort((a, b) => a.model.localeCompare(b.model)),
+      models: (modelsByNode.get(n.id) ?? []).sort((a, b) => a.model.localeCompare(b.model)),
     }))
   }
 
@@ -293,4 +318,11 @@ export function epochProof(epoch: EpochRow, address: string): { leaf: [string, s
     if (String(leaf[0]).toLowerCase() === address.toLowerCase()) return { leaf: [String(leaf[0]), String(leaf[1])], proof: tree.getProof(i), root: tree.root }
   }
   return undefined
+}
+
+/** Multi-row inserts in chunks: one statement per row costs more than the write. */
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
 }

@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { keccak256, toHex } from 'viem'
+import { createHash } from 'node:crypto'
 
 export const LEAF_ENCODING = ['address', 'uint256'] as const
 
@@ -16,9 +16,10 @@ export function payoutTree(leaves: { address: string; amount: bigint }[]): { roo
   return { root: tree.root, dump: tree.dump() }
 }
 
-/** keccak256 of canonical JSON (sorted keys, bigints as decimal strings). */
+/** SHA-256 of canonical JSON (sorted keys, bigints as decimal strings):
+ *  anyone can recompute it from the published report with any tool. */
 export function reportHash(report: unknown): `0x${string}` {
-  return keccak256(toHex(canonicalJson(report)))
+  return `0x${createHash('sha256').update(canonicalJson(report)).digest('hex')}`
 }
 
 export function canonicalJson(value: unknown): string {

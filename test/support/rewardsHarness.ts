@@ -14,7 +14,13 @@ export function createRewardsHarness({ epochCron = '0 0 * * *', start = Date.UTC
     /** Marks a node seen in every bucket of [from, to). */
     uptime(nodeId: string, from: number, to: number, gpus = 2) {
       const insert = h.sqlite.prepare('insert or replace into uptime_buckets (node_id, bucket_start, gpus, rented_gpus) values (?, ?, ?, 0)')
-      for (let t = Math.ceil(from / BUCKET_MS) * BUCKET_MS; t < to; t += BUCKET_MS) insert.run(nodeId, t, gpus)
+      const rollUp = h.sqlite.prepare(
+        'insert into uptime_hours (node_id, hour_start, buckets, gpus) values (?, ?, 1, ?) on conflict do update set buckets = buckets + 1, gpus = gpus + excluded.gpus',
+      )
+      for (let t = Math.ceil(from / BUCKET_MS) * BUCKET_MS; t < to; t += BUCKET_MS) {
+        insert.run(nodeId, t, gpus)
+        rollUp.run(nodeId, Math.floor(t / 3600_000) * 3600_000, gpus)
+      }
     },
   }
 }

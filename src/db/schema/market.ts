@@ -69,6 +69,19 @@ export const uptimeBuckets = sqliteTable(
   (t) => [primaryKey({ columns: [t.nodeId, t.bucketStart] }), index('uptime_buckets_start').on(t.bucketStart)],
 )
 
+/** The same uptime rolled up per hour, written when a bucket opens: an epoch
+ *  close reads these sums instead of every 5-minute bucket. */
+export const uptimeHours = sqliteTable(
+  'uptime_hours',
+  {
+    nodeId: text('node_id').notNull(),
+    hourStart: integer('hour_start').notNull(),
+    buckets: integer('buckets').notNull(),
+    gpus: integer('gpus').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.nodeId, t.hourStart] }), index('uptime_hours_start').on(t.hourStart)],
+)
+
 export const RENTAL_STATUSES = ['pending', 'provisioning', 'running', 'completed', 'stopped', 'failed', 'expired'] as const
 export type RentalStatus = (typeof RENTAL_STATUSES)[number]
 
