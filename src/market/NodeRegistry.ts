@@ -247,7 +247,8 @@ export class NodeRegistry {
       .from(uptimeBuckets)
       .where(and(eq(uptimeBuckets.nodeId, nodeId), gte(uptimeBuckets.bucketStart, firstBucket * BUCKET_MS)))
       .get()!.n
-    const reliability = Math.min(1, seen / Math.max(1, expected))
+    // Three decimals: finer differences mean nothing to a renter and would only multiply /gpus's groups.
+    const reliability = Math.round(Math.min(1, seen / Math.max(1, expected)) * 1000) / 1000
     db.update(nodes).set({ reliability }).where(eq(nodes.id, nodeId)).run()
     db.update(nodeGpus).set({ reliability }).where(eq(nodeGpus.nodeId, nodeId)).run()
   }

@@ -54,7 +54,7 @@ describe('NodeRegistry', () => {
     const buckets = h.sqlite.prepare('select count(*) as n from uptime_buckets where node_id = ?').get(nodeId) as { n: number }
     expect(buckets.n).toBe(8) // 12:00–12:30 is 7 buckets, then 13:00
     const reliability = (h.sqlite.prepare('select reliability from nodes where id = ?').get(nodeId) as { reliability: number }).reliability
-    expect(reliability).toBeCloseTo(8 / 13, 5)
+    expect(reliability).toBe(0.615) // 8 of 13 buckets, to three decimals
   })
 
   test('error: a provider cannot heartbeat another provider\'s node', () => {

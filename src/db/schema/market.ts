@@ -53,7 +53,12 @@ export const nodeGpus = sqliteTable(
     reliability: real('reliability').notNull(),
     online: integer('online', { mode: 'boolean' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.nodeId, t.model] }), index('node_gpus_search').on(t.online, t.model, t.priceSort)],
+  (t) => [
+    primaryKey({ columns: [t.nodeId, t.model] }),
+    index('node_gpus_search').on(t.online, t.model, t.priceSort),
+    // Covers /gpus: read in (model, reliability) order, grouped without a sort.
+    index('node_gpus_availability').on(t.online, t.model, t.reliability, t.priceSort, t.region, t.total, t.allocated, t.memoryMb),
+  ],
 )
 
 /** Fixed 5-minute buckets in which a node was seen: bounded storage for

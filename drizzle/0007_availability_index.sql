@@ -1,0 +1,1 @@
+CREATE INDEX `node_gpus_availability` ON `node_gpus` (`online`,`model`,`reliability`,`price_sort`,`region`,`total`,`allocated`,`memory_mb`);
