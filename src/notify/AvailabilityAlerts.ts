@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gte, isNull, lte, or, sql } from 'drizzle-orm'
 import { ACCOUNT_OWNER, createAction, newActionId } from '../command/actionStore.ts'
 import { uniqueShortId } from '../app/shortId.ts'
 import type { Db } from '../db/openDatabase.ts'
@@ -7,6 +7,7 @@ import { nodeGpus } from '../db/schema/market.ts'
 import { UserError } from '../errors/AppError.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from './enqueueNotification.ts'
+import { priceSortKey } from '../market/NodeRegistry.ts'
 
 export const ALERT_COOL_DOWN_MS = 60 * 60_000
 const MAX_ALERTS_PER_ACCOUNT = 10
@@ -36,7 +37,8 @@ export class AvailabilityAlerts {
         accountId: params.accountId,
         model: params.model,
         gpuCount: params.gpuCount,
-        maxPrice: params.maxPrice?.toString() ?? null,
+        // Zero-padded so SQLite compares it as a number; BigInt() reads it back unchanged.
+        maxPrice: params.maxPrice === undefined ? null : priceSortKey(params.maxPrice),
         region: params.region ?? null,
         createdAt: clock(),
       })
@@ -67,11 +69,17 @@ export class AvailabilityAlerts {
       const candidates = db
         .select()
         .from(alerts)
-        .where(and(eq(alerts.model, offer.model), lte(alerts.coolUntil, now), lte(alerts.gpuCount, free)))
+        .where(
+          and(
+            eq(alerts.model, offer.model),
+            lte(alerts.coolUntil, now),
+            lte(alerts.gpuCount, free),
+            or(isNull(alerts.region), eq(alerts.region, offer.region)),
+            or(isNull(alerts.maxPrice), gte(alerts.maxPrice, offer.priceSort)),
+          ),
+        )
         .all()
       for (const alert of candidates) {
-        if (alert.region && alert.region !== offer.region) continue
-        if (alert.maxPrice !== null && BigInt(alert.maxPrice) < price) continue
         db.transaction((tx) => {
           const cooled = tx
             .update(alerts)
