@@ -18,6 +18,7 @@ import { NotificationSettings } from '../notify/NotificationSettings.ts'
 import { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
 import { Epochs } from '../rewards/Epochs.ts'
 import { RewardsService } from '../rewards/RewardsService.ts'
+import { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
 import { Governance } from '../governance/Governance.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
@@ -70,6 +71,7 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
   const market = new MarketService(db, sqlite, registry, rentals)
   const epochs = new Epochs({ db, ledger, units, params, clock, logger, epochCron: config.EPOCH_CRON, publicUrl: config.PUBLIC_URL })
   const rewards = new RewardsService(db, epochs)
+  const attestations = new RenewableAttestations({ db, params, clock })
   const governance = new Governance({
     db,
     clock,
@@ -96,7 +98,7 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
     governance,
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
-  return { services, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
+  return { services, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
 }
 
 export type Domain = ReturnType<typeof createDomain>

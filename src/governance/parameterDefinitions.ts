@@ -26,6 +26,11 @@ export const PARAMETERS = {
   epoch_emission: { description: 'Tokens emitted to providers per epoch', default: '50000', validate: tokenAmount },
   offpeak_multiplier_bps: { description: 'Reward multiplier for off-peak buckets, in basis points', default: '12500', validate: wholeNumber(10000, 30000) },
   renewable_multiplier_bps: { description: 'Reward multiplier for renewable-powered nodes, in basis points', default: '12000', validate: wholeNumber(10000, 30000) },
+  renewable_attester: {
+    description: 'Address that must counter-sign renewable attestations ("none": the provider\'s signature suffices)',
+    default: 'none',
+    validate: (value: string) => (value === 'none' || /^0x[0-9a-fA-F]{40}$/.test(value) ? undefined : 'expected an address or none'),
+  },
   min_uptime_bps: { description: 'Least uptime share in an epoch to earn emission, in basis points', default: '5000', validate: wholeNumber(0, 10000) },
   offpeak_start_hour: { description: 'Network-wide off-peak window start (UTC hour)', default: '22', validate: wholeNumber(0, 23) },
   offpeak_end_hour: { description: 'Network-wide off-peak window end (UTC hour)', default: '6', validate: wholeNumber(0, 24) },

@@ -7,6 +7,7 @@ import { agentRequestSignatures } from '../db/schema/market.ts'
 import {
   AGENT_CLOCK_SKEW_MS,
   AGENT_HEADERS,
+  attestationBody,
   finishedBody,
   heartbeatBody,
   registerNodeBody,
@@ -15,12 +16,14 @@ import {
 } from '../market/agentProtocol.ts'
 import type { NodeRegistry } from '../market/NodeRegistry.ts'
 import type { Rentals } from '../market/Rentals.ts'
+import type { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
 import { HttpError } from './HttpError.ts'
 
 export interface AgentRoutesDeps {
   db: Db
   registry: NodeRegistry
   rentals: Rentals
+  attestations: RenewableAttestations
   clock: () => number
   /** After a heartbeat or report that may change capacity (alerts, offline checks). */
   afterChange?: () => void
@@ -59,6 +62,11 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
     const rental = deps.rentals.reportFinished(c.get('provider'), c.req.param('id'), outcome, reason)
     deps.afterChange?.()
     return c.json(view(rental))
+  })
+  app.post('/api/v1/agent/attestations', async (c) => c.json(await deps.attestations.record(c.get('provider'), parse(attestationBody, c.get('body')))))
+  app.post('/api/v1/agent/attestations/:id/revoke', (c) => {
+    deps.attestations.revoke(Number(c.req.param('id')), c.get('provider'))
+    return c.json({ revoked: Number(c.req.param('id')) })
   })
   return app
 }

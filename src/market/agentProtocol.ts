@@ -65,6 +65,28 @@ export const finishedBody = z.object({
   reason: z.string().max(500).optional(),
 })
 
+export const attestationBody = z.object({
+  /** e.g. "solar", "wind", "hydro", "grid-green-tariff". */
+  source: z.string().regex(/^[\w -]{2,40}$/, 'expected a source such as solar'),
+  /** A certificate, contract or meter id. */
+  reference: z.string().min(1).max(200),
+  /** keccak256 or sha256 of the evidence document, 0x-hex. */
+  evidenceHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x followed by 64 hex digits'),
+  /** ISO 8601 end of validity. */
+  validUntil: z.string().datetime(),
+  /** The provider's EIP-191 signature of attestationMessage(). */
+  signature: z.string().regex(/^0x[0-9a-fA-F]+$/),
+  /** Optional counter-signature of the same message by the DAO's attester. */
+  attesterSignature: z.string().regex(/^0x[0-9a-fA-F]+$/).optional(),
+})
+
+export type AttestationBody = z.input<typeof attestationBody>
+
+/** The text a provider (and the attester) sign for a renewable-energy claim. */
+export function attestationMessage(p: { provider: string; source: string; reference: string; evidenceHash: string; validUntil: string }): string {
+  return `Gridshare renewable energy attestation\nprovider: ${p.provider}\nsource: ${p.source}\nreference: ${p.reference}\nevidence: ${p.evidenceHash.toLowerCase()}\nvalid until: ${p.validUntil}`
+}
+
 export type RegisterNodeBody = z.input<typeof registerNodeBody>
 export type HeartbeatBody = z.input<typeof heartbeatBody>
 
@@ -108,4 +130,6 @@ export const AGENT_ROUTES = {
   claim: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/claim`,
   running: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/running`,
   finished: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/finished`,
+  attestations: '/api/v1/agent/attestations',
+  revokeAttestation: (id: number) => `/api/v1/agent/attestations/${id}/revoke`,
 } as const

@@ -6,6 +6,8 @@ import { agentRoutes } from '../../src/http/agentRoutes.ts'
 import { createHttpApp } from '../../src/http/createHttpApp.ts'
 import { AGENT_HEADERS, AGENT_ROUTES, signedPayload } from '../../src/market/agentProtocol.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
+import { RenewableAttestations } from '../../src/rewards/RenewableAttestations.ts'
+import { attestationMessage } from '../../src/market/agentProtocol.ts'
 
 const provider = privateKeyToAccount(`0x${'a1'.repeat(32)}`)
 const mallory = privateKeyToAccount(`0x${'b2'.repeat(32)}`)
@@ -16,7 +18,7 @@ function setup() {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaults: false }),
     healthChecks: [],
-    routes: [agentRoutes({ db: h.db, registry: h.registry, rentals: h.rentals, clock: () => h.clock.now })],
+    routes: [agentRoutes({ db: h.db, registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), clock: () => h.clock.now })],
   })
   async function signed(account: typeof provider, path: string, body: unknown, { timestamp = String(h.clock.now), as = account.address } = {}) {
     const text = JSON.stringify(body)
@@ -94,5 +96,26 @@ describe('agent API authentication', () => {
   test('error: no signature headers', async () => {
     const { send } = setup()
     expect((await send({ path: AGENT_ROUTES.registerNode, init: { method: 'POST', body: '{}' } })).body.code).toBe('UNAUTHENTICATED')
+  })
+
+  test('a renewable attestation signed by the provider is recorded; a forged one is refused; the provider may revoke it', async () => {
+    const { h, signed, send, node } = setup()
+    await send(await signed(provider, AGENT_ROUTES.registerNode, node))
+    const claim = { source: 'solar', reference: 'GO-2026-0042', evidenceHash: `0x${'ab'.repeat(32)}`, validUntil: new Date(h.clock.now + 86_400_000 * 365).toISOString() }
+    const signature = await provider.signMessage({ message: attestationMessage({ provider: provider.address, ...claim }) })
+    const recorded = await send(await signed(provider, AGENT_ROUTES.attestations, { ...claim, signature }))
+    expect(recorded).toEqual({ status: 200, body: { id: 1, validUntil: claim.validUntil } })
+    const forged = await mallory.signMessage({ message: attestationMessage({ provider: provider.address, ...claim }) })
+    expect((await send(await signed(provider, AGENT_ROUTES.attestations, { ...claim, signature: forged }))).body.error).toBe(
+      "The attestation signature is not the provider wallet's signature of the attestation text.",
+    )
+    h.params.set('renewable_attester', mallory.address, { setByProposal: 'p1', now: h.clock.now })
+    h.clock.now += 1 // a new timestamp, or the same signed request would be a replay
+    expect((await send(await signed(provider, AGENT_ROUTES.attestations, { ...claim, signature }))).body.error).toBe(
+      `The attestation needs a counter-signature by the DAO's attester ${mallory.address}.`,
+    )
+    await send(await signed(mallory, AGENT_ROUTES.registerNode, { ...node, nodeKey: 'm' }))
+    expect((await send(await signed(mallory, AGENT_ROUTES.revokeAttestation(1), {}))).status).toBe(403)
+    expect(await send(await signed(provider, AGENT_ROUTES.revokeAttestation(1), {}))).toEqual({ status: 200, body: { revoked: 1 } })
   })
 })

@@ -98,4 +98,27 @@ describe('epochs', () => {
     expect(JSON.parse(epoch!.report)).toMatchObject({ providers: [], nodes: [], dust: (50_000n * TOKEN).toString() })
     expect(epoch!.merkleRoot).toBe(`0x${'0'.repeat(64)}`)
   })
+
+  test('the renewable multiplier needs a node that claims it and a current attestation', () => {
+    const h = createRewardsHarness()
+    const start = h.clock.now
+    const green = h.provider(1, { energy: { renewable: true } })
+    const claimsOnly = h.provider(2, { energy: { renewable: true }, nodeKey: 'b' })
+    h.sqlite
+      .prepare("insert into renewable_attestations (provider_id, source, reference, evidence_hash, provider_signature, valid_until, created_at) select id, 'solar', 'GO-1', '0x00', '0x00', ?, 0 from providers where address = ?")
+      .run(start + 2 * DAY, green.address)
+    h.uptime(green.nodeId, start, start + DAY)
+    h.uptime(claimsOnly.nodeId, start, start + DAY)
+    h.clock.now += DAY
+    const [epoch] = h.epochs.closeDue()
+    const report = JSON.parse(epoch!.report)
+    expect(report.nodes.map((n: { nodeId: string; renewable: boolean }) => [n.nodeId, n.renewable]).sort()).toEqual(
+      [
+        [green.nodeId, true],
+        [claimsOnly.nodeId, false],
+      ].sort(),
+    )
+    const [a, b] = report.providers.map((p: { score: string }) => BigInt(p.score))
+    expect((a * 100n) / b).toBe(120n)
+  })
 })
