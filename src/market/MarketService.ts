@@ -3,6 +3,7 @@ import { UserError } from '../errors/AppError.ts'
 import { resolveModelQuery } from './gpuCatalogue.ts'
 import type { NodeRegistry } from './NodeRegistry.ts'
 import { providerSummary } from './providerSummary.ts'
+import { announceMaintenance } from './announceMaintenance.ts'
 import type { Rentals } from './Rentals.ts'
 import { AvailabilitySearch, type AvailabilityQuery } from './searchAvailability.ts'
 
@@ -25,6 +26,10 @@ export class MarketService {
 
   catalogue() {
     return this.availability.catalogue()
+  }
+
+  announceMaintenance(params: { accountId: number; nodeId: string; from: number; hours: number; now: number }): number {
+    return announceMaintenance(this.db, params)
   }
 
   providerNodes(accountId: number) {

@@ -197,3 +197,19 @@ describe('rentals', () => {
     expect(h.rentals.get(accountId, rental.id).fee).toBe((2n * TOKEN / 10n).toString())
   })
 })
+
+describe('maintenance', () => {
+  test('a provider announcing maintenance warns the renters whose rentals run into it, once', () => {
+    const h = createMarketHarness()
+    const provider = h.provider(1)
+    const accountId = h.renter('alice', 20)
+    const rental = rentH100(h, accountId, 4, 1)
+    h.rentals.reportRunning(provider.address, rental.id, { host: 'h' })
+    const from = h.clock.now + 2 * 3600_000
+    expect(h.market.announceMaintenance({ accountId: provider.accountId, nodeId: provider.nodeId, from, hours: 1, now: h.clock.now })).toBe(1)
+    expect(h.market.announceMaintenance({ accountId: provider.accountId, nodeId: provider.nodeId, from, hours: 1, now: h.clock.now })).toBe(1)
+    const warnings = h.sqlite.prepare("select account_id as accountId from notifications where dedupe_key like 'maintenance:%'").all()
+    expect(warnings).toEqual([{ accountId }])
+    expect(() => h.market.announceMaintenance({ accountId, nodeId: provider.nodeId, from, hours: 1, now: h.clock.now })).toThrow(`You have no node ${provider.nodeId}; /provider lists yours.`)
+  })
+})
