@@ -1,38 +1,13 @@
+import { walletPage } from './walletPage.ts'
+
 /** A plain page driving the browser wallet (EIP-1193): request accounts,
  *  fetch the Alias typed data for that address, eth_signTypedData_v4, post
  *  the signature. The server builds the typed data; the page only relays it. */
 export function governanceSignPageHtml(): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Vote on Snapshot from chat — Gridshare</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem; color: #1b1f24; }
-  button { font: inherit; padding: .6rem 1.2rem; border-radius: .4rem; border: 0; background: #2456d6; color: white; cursor: pointer; }
-  button:disabled { background: #9aa7bf; cursor: default; }
-  pre { white-space: pre-wrap; background: #f3f5f8; padding: .8rem; border-radius: .4rem; font-size: .85rem; }
-  #status.error { color: #b42318; } #status.ok { color: #067647; }
-</style>
-</head>
-<body>
-<h1>Vote on Snapshot from chat</h1>
-<p id="what">Loading…</p>
-<button id="sign" disabled>Connect wallet and sign</button>
-<p id="status" role="status"></p>
-<pre id="message" hidden></pre>
-<script type="module">
-const token = location.pathname.split('/').pop()
-const api = '/api/v1/governance/alias/' + encodeURIComponent(token)
-const $ = (id) => document.getElementById(id)
-const show = (text, kind) => { $('status').textContent = text; $('status').className = kind || '' }
-async function getJson(url, init) {
-  const response = await fetch(url, init)
-  const body = await response.json().catch(() => ({}))
-  if (!response.ok) throw new Error(body.error || 'The server answered ' + response.status + '.')
-  return body
-}
+  return walletPage({
+    title: 'Vote on Snapshot from chat',
+    intro: 'what',
+    script: `const api = '/api/v1/governance/alias/' + encodeURIComponent(token)
 try {
   const request = await getJson(api)
   $('what').textContent = 'Signing makes ' + request.alias + ' your Snapshot alias in ' + request.space + ': the bot keeps that key sealed and uses it only to cast the votes you send in chat, for 30 days. This page works until ' + new Date(request.expiresAt).toLocaleTimeString() + '.'
@@ -54,8 +29,6 @@ $('sign').addEventListener('click', async () => {
     const kind = result.sequencer.status === 'rejected' ? 'error' : 'ok'
     show((kind === 'ok' ? 'Authorized ' + result.authorized + ' until ' + new Date(result.expiresAt).toUTCString() + '. ' : 'Signed, ') + answer + (kind === 'ok' ? ' You can go back to the chat.' : ''), kind)
   } catch (error) { show(error.message || String(error), 'error'); $('sign').disabled = false }
-})
-</script>
-</body>
-</html>`
+})`,
+  })
 }

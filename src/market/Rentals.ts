@@ -106,20 +106,7 @@ export class Rentals {
           throw new CapacityGoneError()
         }
         const id = this.newRentalId()
-        try {
-          ledger.post({
-            kind: 'rental.escrow',
-            idempotencyKey: `rental.escrow:${id}`,
-            entries: [
-              { key: available(accountId), amount: -total },
-              { key: escrow(accountId), amount: total },
-            ],
-            now,
-          })
-        } catch (error) {
-          if (!(error instanceof NegativeBalanceError)) throw error
-          throw new InsufficientBalanceError({ needed: total, available: ledger.balance(available(accountId)), format: (n) => units.format(n) })
-        }
+        this.escrow({ accountId, amount: total, kind: 'rental.escrow', idempotencyKey: `rental.escrow:${id}`, now })
         const allocated = tx
           .update(nodeGpus)
           .set({ allocated: sql`${nodeGpus.allocated} + ${quote.gpuCount}` })
@@ -190,20 +177,7 @@ export class Rentals {
     const now = clock()
     return db.transaction(
       (tx) => {
-        try {
-          ledger.post({
-            kind: 'rental.extend',
-            idempotencyKey: `rental.extend:${rental.id}:${rental.hours}+${hours}`,
-            entries: [
-              { key: available(accountId), amount: -cost },
-              { key: escrow(accountId), amount: cost },
-            ],
-            now,
-          })
-        } catch (error) {
-          if (!(error instanceof NegativeBalanceError)) throw error
-          throw new InsufficientBalanceError({ needed: cost, available: ledger.balance(available(accountId)), format: (n) => units.format(n) })
-        }
+        this.escrow({ accountId, amount: cost, kind: 'rental.extend', idempotencyKey: `rental.extend:${rental.id}:${rental.hours}+${hours}`, now })
         const updated = tx
           .update(rentals)
           .set({
@@ -423,6 +397,25 @@ export class Rentals {
     )
     if (ended) this.deps.onCapacity?.(ended.nodeId)
     return ended
+  }
+
+  /** Moves a renter's available funds to escrow. @throws InsufficientBalanceError */
+  private escrow({ accountId, amount, kind, idempotencyKey, now }: { accountId: number; amount: bigint; kind: string; idempotencyKey: string; now: number }): void {
+    const { ledger, units } = this.deps
+    try {
+      ledger.post({
+        kind,
+        idempotencyKey,
+        entries: [
+          { key: available(accountId), amount: -amount },
+          { key: escrow(accountId), amount },
+        ],
+        now,
+      })
+    } catch (error) {
+      if (!(error instanceof NegativeBalanceError)) throw error
+      throw new InsufficientBalanceError({ needed: amount, available: ledger.balance(available(accountId)), format: (n) => units.format(n) })
+    }
   }
 
   private findOffer(params: { model: string; gpuCount: number; maxPrice?: bigint; region?: string; excludeNode?: string }) {
