@@ -16,7 +16,7 @@ export default defineCommand({
     if (!wanted) {
       return {
         title: 'Gridshare commands',
-        text: visible.map((c) => `${usageOf(c).split(' ')[0]} — ${c.description}`).join('\n'),
+        text: visible.map((c) => `/${c.name} — ${c.description}`).join('\n'),
         fields: [{ name: 'More', value: 'Type /help <command> for its options and examples.' }],
       }
     }
