@@ -44,8 +44,8 @@ export interface App {
   readonly summary: string
   readonly httpPort: number
   start(): Promise<void>
-  /** Resolves when the console's input ends (piped input), never otherwise. */
-  consoleDone: Promise<void>
+  /** Runs the console chat; resolves when its input ends (never without a console). */
+  runConsole(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -125,8 +125,6 @@ export async function createApp(
   let demo: { stop(): Promise<void> } | undefined
   let server: ServerType | undefined
   let httpPort = config.HTTP_PORT
-  let resolveConsole: () => void = () => {}
-  const consoleDone = new Promise<void>((resolve) => (resolveConsole = resolve))
 
   return {
     pipeline,
@@ -138,7 +136,7 @@ export async function createApp(
     get httpPort() {
       return httpPort
     },
-    consoleDone,
+    runConsole: () => (consoleAdapter ? consoleAdapter.run() : new Promise<void>(() => {})),
     async start() {
       server = await listen(http.fetch, config.HTTP_PORT, (port) => (httpPort = port))
       for (const adapter of adapters) await adapter.start()
@@ -163,7 +161,6 @@ export async function createApp(
       }
       scheduler.add('agent.signatures.prune', '*/5 * * * *', () => pruneAgentSignatures(db, clock()))
       logger.info({ httpPort, publicUrl: config.PUBLIC_URL, tokenAddress: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
-      if (consoleAdapter) void consoleAdapter.run().then(resolveConsole)
     },
     async stop() {
       await demo?.stop()

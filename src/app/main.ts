@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { pino } from 'pino'
 import { ConfigError, loadConfig } from './config.ts'
 import { createApp } from './createApp.ts'
 import { createLogger } from './logger.ts'
@@ -15,11 +18,15 @@ async function main(): Promise<number> {
     }
     throw error
   }
+  const interactive = Boolean(process.stdin.isTTY)
+  // At an interactive prompt, log lines would tangle with the conversation: they go to a file.
+  const logFile = interactive ? join(config.DATA_DIR, 'gridshare.log') : undefined
+  if (logFile) mkdirSync(config.DATA_DIR, { recursive: true })
   const logger = createLogger({
     level: config.LOG_LEVEL,
     secrets: [config.TELEGRAM_BOT_TOKEN, config.DISCORD_TOKEN, config.TREASURY_PRIVATE_KEY, config.TELEGRAM_WEBHOOK_SECRET, config.RPC_URL],
+    destination: logFile ? pino.destination({ dest: logFile, mkdir: true, sync: false }) : undefined,
   })
-  const interactive = Boolean(process.stdin.isTTY)
   const app = await createApp(config, logger, { input: process.stdin, output: process.stdout, interactive })
   let stopping: Promise<void> | undefined
   const stop = () => (stopping ??= app.stop())
@@ -33,8 +40,8 @@ async function main(): Promise<number> {
     return 1
   }
   process.stderr.write(`${app.summary}\nHTTP on port ${app.httpPort}.\n`)
-  if (interactive) process.stdout.write('Gridshare is ready. Type /help for the commands, Ctrl-D to quit.\n')
-  await app.consoleDone
+  if (interactive) process.stdout.write(`Gridshare is ready (logs in ${logFile}). Type /help for the commands, Ctrl-D to quit.\n`)
+  await app.runConsole()
   await stop()
   return 0
 }

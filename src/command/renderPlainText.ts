@@ -4,9 +4,11 @@ import { isActionButton, type Reply } from './reply.ts'
 export function renderPlainText(reply: Reply, buttonNumbers: number[] = []): string {
   const lines: string[] = []
   if (reply.title) lines.push(reply.title)
-  if (reply.text) lines.push(reply.text)
+  // A table's caption reads best under it; other text leads.
+  if (reply.text && !reply.table) lines.push(reply.text)
   for (const field of reply.fields ?? []) lines.push(`${field.name}: ${field.value}`)
   if (reply.table) lines.push(formatTable(reply.table.columns, reply.table.rows))
+  if (reply.text && reply.table) lines.push(reply.text)
   if (reply.code) lines.push(reply.code)
   const buttons = (reply.buttons ?? []).map((button, i) =>
     isActionButton(button) ? `[${buttonNumbers[i] ?? i + 1}] ${button.label}` : `${button.label}: ${button.url}`,

@@ -26,3 +26,30 @@ describe('console adapter through a pipe (a real child process)', () => {
     expect(missingDir.stderr).toContain('Invalid configuration: DATABASE_PATH')
   })
 })
+
+test('SIGTERM stops everything cleanly with exit code 0', async () => {
+  const { spawn } = await import('node:child_process')
+  const { mkdtempSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'gs-main-'))
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
+    env: { PATH: process.env.PATH, DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready: ${stderr}`)), 60_000)
+    child.stderr.on('data', (d) => {
+      stderr += d
+      if (stderr.includes('HTTP on port')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  child.kill('SIGTERM')
+  expect(await exited).toBe(0)
+  expect(stderr).toMatch(/^Dev chain 31337 at http:\/\/127\.0\.0\.1:\d+: token GRID at 0x[0-9a-fA-F]{40}, treasury 0x[0-9a-fA-F]{40}\nHTTP on port \d+\.\n/)
+}, 90_000)
