@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { and, asc, eq, inArray, max } from 'drizzle-orm'
-import { encodeFunctionData, erc20Abi, keccak256, maxUint256, type Address, type Hex } from 'viem'
+import { encodeFunctionData, erc20Abi, keccak256, maxUint256, parseTransaction, type Address, type Hex } from 'viem'
 import { disperseArtifact } from './contractArtifacts.ts'
 import type { Logger } from '../app/logger.ts'
 import type { Db } from '../db/openDatabase.ts'
@@ -34,6 +34,8 @@ export interface PayoutSenderDeps {
   /** Blocks before a payout counts as confirmed (1 = mined). */
   confirmations: number
   explorerUrl?: string
+  /** A transaction still unmined after this long is replaced with higher fees (same nonce). */
+  stuckAfterMs?: number
   /** Test seam: runs after a payout is recorded as submitted and before it is broadcast. */
   afterRecordSubmitted?: (payout: Payout) => void
 }
@@ -104,10 +106,15 @@ export class PayoutSender {
         counts.sent += Math.min(size, batch.length - i)
       }
     }
+    // Rows of one batch share a transaction: the chain is asked once per hash.
+    const submitted = new Map<string, Payout[]>()
     for (const payout of this.deps.db.select().from(payouts).where(eq(payouts.status, 'submitted')).all()) {
-      const outcome = await this.settle(payout)
-      if (outcome === 'confirmed') counts.confirmed++
-      if (outcome === 'failed') counts.failed++
+      submitted.set(payout.txHash!, [...(submitted.get(payout.txHash!) ?? []), payout])
+    }
+    for (const rows of submitted.values()) {
+      const outcome = await this.settle(rows)
+      if (outcome === 'confirmed') counts.confirmed += rows.length
+      if (outcome === 'failed') counts.failed += rows.length
     }
     return counts
   }
@@ -165,17 +172,58 @@ export class PayoutSender {
     await publicClient.waitForTransactionReceipt({ hash })
   }
 
-  private async settle(payout: Payout): Promise<'confirmed' | 'failed' | 'waiting'> {
-    // Rows of one batch share a transaction: ask the chain once per hash.
-    const { publicClient, confirmations } = this.deps
-    const outcome = await getTxOutcome(publicClient, { txHash: payout.txHash as Hex, confirmations })
-    if (outcome === 'unknown') {
-      await this.broadcast(payout.rawTx as Hex, publicClient)
-      return 'waiting'
+  private async settle(rows: Payout[]): Promise<'confirmed' | 'failed' | 'waiting'> {
+    const { publicClient, confirmations, clock, stuckAfterMs = 5 * 60_000 } = this.deps
+    const first = rows[0]!
+    const hashes = [first.txHash as Hex, ...(JSON.parse(first.replacedTxHashes) as Hex[])]
+    // The current signed transaction, or an earlier one it replaced, may be the one mined.
+    for (const hash of hashes) {
+      const outcome = await getTxOutcome(publicClient, { txHash: hash, confirmations })
+      if (outcome === 'confirmed' || outcome === 'reverted') {
+        const status = outcome === 'confirmed' ? 'confirmed' : 'failed'
+        for (const payout of rows) this.finish({ ...payout, txHash: hash }, status)
+        return status
+      }
+      if (outcome === 'pending' && hash === first.txHash) {
+        const mined = await publicClient.getTransactionReceipt({ hash }).then(() => true, () => false)
+        if (!mined && clock() - (first.submittedAt ?? 0) > stuckAfterMs) await this.replace(rows)
+        return 'waiting'
+      }
     }
-    if (outcome === 'pending') return 'waiting'
-    this.finish(payout, outcome === 'confirmed' ? 'confirmed' : 'failed')
-    return outcome === 'confirmed' ? 'confirmed' : 'failed'
+    await this.broadcast(first.rawTx as Hex, publicClient)
+    return 'waiting'
+  }
+
+  /** Re-signs a stuck transaction with the same nonce and fees raised by at least
+   *  the 10% nodes require; the new hash is recorded before it is broadcast. */
+  private async replace(rows: Payout[]): Promise<void> {
+    const { db, walletClient, publicClient, clock } = this.deps
+    const first = rows[0]!
+    const previous = parseTransaction(first.rawTx as Hex)
+    const fees = await publicClient.estimateFeesPerGas()
+    const bump = (old: bigint | undefined, now: bigint | undefined) => {
+      const raised = ((old ?? 0n) * 1125n) / 1000n + 1n
+      return now !== undefined && now > raised ? now : raised
+    }
+    const request = {
+      to: previous.to!,
+      data: previous.data,
+      nonce: previous.nonce!,
+      gas: previous.gas,
+      chainId: previous.chainId,
+      type: 'eip1559' as const,
+      maxFeePerGas: bump(previous.maxFeePerGas, fees.maxFeePerGas),
+      maxPriorityFeePerGas: bump(previous.maxPriorityFeePerGas, fees.maxPriorityFeePerGas),
+    }
+    const raw = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0])
+    const txHash = keccak256(raw)
+    const replaced = JSON.stringify([first.txHash, ...(JSON.parse(first.replacedTxHashes) as string[])])
+    db.update(payouts)
+      .set({ txHash, rawTx: raw, submittedAt: clock(), replacedTxHashes: replaced })
+      .where(and(eq(payouts.txHash, first.txHash!), eq(payouts.status, 'submitted')))
+      .run()
+    this.deps.logger.warn({ payouts: rows.map((r) => r.id), nonce: previous.nonce, replaced: first.txHash, txHash }, 'payout transaction was stuck; replaced with higher fees')
+    await this.broadcast(raw, publicClient)
   }
 
   private finish(payout: Payout, status: 'confirmed' | 'failed'): void {
@@ -185,7 +233,7 @@ export class PayoutSender {
     db.transaction((tx) => {
       const done = tx
         .update(payouts)
-        .set({ status, confirmedAt: now })
+        .set({ status, confirmedAt: now, txHash: payout.txHash })
         .where(and(eq(payouts.id, payout.id), eq(payouts.status, 'submitted')))
         .run()
       if (done.changes === 0) return

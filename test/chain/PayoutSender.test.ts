@@ -105,4 +105,32 @@ describe('withdrawals', () => {
     expect(await transfersTo(dave.address, fromBlock)).toHaveLength(1)
     expect(checkLedger(h.sqlite)).toEqual([])
   })
+
+  test('a transaction stuck in the mempool is replaced with higher fees and pays once', async () => {
+    let now = Date.now()
+    const h = createMoneyHarness(chain, dev, { clock: () => now })
+    const accountId = await fundedDave(h, parseUnits('10', 18))
+    const fromBlock = (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('3', 18) })
+    await chain.testClient.setAutomine(false)
+    try {
+      await h.payouts.process()
+      const first = h.payouts.get(payout.id)!
+      now += 4 * 60_000
+      await h.payouts.process()
+      expect(h.payouts.get(payout.id)!.txHash).toBe(first.txHash) // not stuck yet
+      now += 2 * 60_000
+      await h.payouts.process()
+      const replaced = h.payouts.get(payout.id)!
+      expect(replaced.txHash).not.toBe(first.txHash)
+      expect(JSON.parse(replaced.replacedTxHashes)).toEqual([first.txHash])
+      expect(replaced.nonce).toBe(first.nonce)
+      await chain.testClient.mine({ blocks: 1 })
+    } finally {
+      await chain.testClient.setAutomine(true)
+    }
+    expect(await h.payouts.process()).toMatchObject({ confirmed: 1 })
+    expect(await transfersTo(dave.address, fromBlock)).toHaveLength(1)
+    expect(checkLedger(h.sqlite)).toEqual([])
+  })
 })

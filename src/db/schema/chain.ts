@@ -39,6 +39,8 @@ export const payouts = sqliteTable(
     nonce: integer('nonce'),
     /** Signed raw transaction, rebroadcast as-is after a crash (same hash, same nonce). */
     rawTx: text('raw_tx'),
+    /** Earlier hashes of the same nonce, replaced with higher fees when stuck (JSON array). */
+    replacedTxHashes: text('replaced_tx_hashes').notNull().default('[]'),
     batchId: text('batch_id'),
     createdAt: integer('created_at').notNull(),
     submittedAt: integer('submitted_at'),

@@ -1,0 +1,1 @@
+ALTER TABLE `payouts` ADD `replaced_tx_hashes` text DEFAULT '[]' NOT NULL;
