@@ -147,7 +147,8 @@ export async function createApp(
       scheduler.add('deposits.scan', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => deposits.scan())
       scheduler.add('payouts.process', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => payouts.process())
       scheduler.add('nodes.offline', '*/10 * * * * *', () => {
-        for (const nodeId of registry.markOffline()) rentals.handleNodeOffline(nodeId)
+        registry.markOffline()
+        rentals.failOverOfflineNodes()
       })
       scheduler.add('rentals.expire', '*/15 * * * * *', () => rentals.expireDue())
       await scheduler.runOnce('epochs.catch-up', () => domain.epochs.closeDue())

@@ -9,6 +9,7 @@ import { TokenUnits } from '../ledger/TokenUnits.ts'
 import { MarketService } from '../market/MarketService.ts'
 import { NodeRegistry } from '../market/NodeRegistry.ts'
 import { Rentals } from '../market/Rentals.ts'
+import { providerUnlinkBlocker } from '../market/providerUnlinkBlocker.ts'
 import type { Config } from './config.ts'
 import type { ConnectedChain } from './connectChain.ts'
 import type { Logger } from './logger.ts'
@@ -37,6 +38,7 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
     publicUrl: config.PUBLIC_URL,
     chainId: chain.chainId,
     verifySiweMessage: (params) => chain.publicClient.verifySiweMessage(params),
+    unlinkBlocker: (_accountId, address) => providerUnlinkBlocker(db, address),
   })
   const payouts = new PayoutSender({
     db,

@@ -80,43 +80,50 @@ export class PayoutSender {
     })
   }
 
-  /** Resumes submitted payouts from what the chain says, then sends pending ones. */
+  /** Settles submitted payouts from what the chain says, then sends pending ones. */
   async process(): Promise<{ sent: number; confirmed: number; failed: number }> {
     const counts = { sent: 0, confirmed: 0, failed: 0 }
-    const open = this.deps.db
-      .select()
-      .from(payouts)
-      .where(inArray(payouts.status, ['pending', 'submitted']))
-      .orderBy(asc(payouts.createdAt), asc(payouts.id))
-      .all()
-    const batches = new Map<string, Payout[]>()
-    for (const payout of open) {
-      if (payout.status !== 'pending') continue
-      if (payout.batchId && this.deps.disperse) {
-        batches.set(payout.batchId, [...(batches.get(payout.batchId) ?? []), payout])
-        continue
-      }
-      await this.submit([payout])
-      counts.sent++
-    }
-    const size = this.deps.batchSize ?? 200
-    for (const batch of batches.values()) {
-      for (let i = 0; i < batch.length; i += size) {
-        await this.submit(batch.slice(i, i + size))
-        counts.sent += Math.min(size, batch.length - i)
-      }
-    }
-    // Rows of one batch share a transaction: the chain is asked once per hash.
-    const submitted = new Map<string, Payout[]>()
-    for (const payout of this.deps.db.select().from(payouts).where(eq(payouts.status, 'submitted')).all()) {
-      submitted.set(payout.txHash!, [...(submitted.get(payout.txHash!) ?? []), payout])
-    }
-    for (const rows of submitted.values()) {
+    // Settle what is already signed first: its nonces come before any new one.
+    for (const rows of this.submittedGroups()) {
       const outcome = await this.settle(rows)
       if (outcome === 'confirmed') counts.confirmed += rows.length
       if (outcome === 'failed') counts.failed += rows.length
     }
+    const pending = this.deps.db.select().from(payouts).where(eq(payouts.status, 'pending')).orderBy(asc(payouts.createdAt), asc(payouts.id)).all()
+    const groups: Payout[][] = []
+    const batches = new Map<string, Payout[]>()
+    for (const payout of pending) {
+      if (payout.batchId && this.deps.disperse) batches.set(payout.batchId, [...(batches.get(payout.batchId) ?? []), payout])
+      else groups.push([payout])
+    }
+    const size = this.deps.batchSize ?? 200
+    for (const batch of batches.values()) for (let i = 0; i < batch.length; i += size) groups.push(batch.slice(i, i + size))
+    for (const group of groups) {
+      try {
+        await this.submit(group)
+        counts.sent += group.length
+      } catch (error) {
+        // One failing send (RPC down, treasury short) must not hold up the others; it is retried next run.
+        if (error instanceof Halt) throw error
+        this.deps.logger.error({ err: error, payouts: group.map((p) => p.id) }, 'payout could not be sent; retrying next run')
+      }
+    }
+    if (counts.sent > 0) {
+      for (const rows of this.submittedGroups()) {
+        const outcome = await this.settle(rows)
+        if (outcome === 'confirmed') counts.confirmed += rows.length
+        if (outcome === 'failed') counts.failed += rows.length
+      }
+    }
     return counts
+  }
+
+  private submittedGroups(): Payout[][] {
+    const groups = new Map<string, Payout[]>()
+    for (const payout of this.deps.db.select().from(payouts).where(eq(payouts.status, 'submitted')).all()) {
+      groups.set(payout.txHash!, [...(groups.get(payout.txHash!) ?? []), payout])
+    }
+    return [...groups.values()]
   }
 
   get(id: string): Payout | undefined {
@@ -128,7 +135,8 @@ export class PayoutSender {
   private async submit(batch: Payout[]): Promise<void> {
     const { db, walletClient, publicClient, token, disperse } = this.deps
     const total = batch.reduce((sum, p) => sum + BigInt(p.amount), 0n)
-    const single = batch.length === 1 && !batch[0]!.batchId
+    // Without a Disperse contract (an external chain), every payout is its own transfer.
+    const single = !this.deps.disperse || (batch.length === 1 && !batch[0]!.batchId)
     if (!single) await this.ensureAllowance(total)
     const nonce = await this.nextNonce()
     const request = await walletClient.prepareTransactionRequest(
@@ -159,7 +167,11 @@ export class PayoutSender {
         .filter((row) => row !== undefined),
     )
     if (recorded.length === 0) return
-    this.deps.afterRecordSubmitted?.(recorded[0]!)
+    try {
+      this.deps.afterRecordSubmitted?.(recorded[0]!)
+    } catch (error) {
+      throw new Halt(error)
+    }
     await this.broadcast(raw, publicClient)
   }
 
@@ -189,6 +201,14 @@ export class PayoutSender {
         if (!mined && clock() - (first.submittedAt ?? 0) > stuckAfterMs) await this.replace(rows)
         return 'waiting'
       }
+    }
+    // None of its transactions is known. If the treasury's nonce has moved past
+    // it, another transaction took that nonce: this payout can never be mined.
+    const used = await publicClient.getTransactionCount({ address: this.deps.walletClient.account.address, blockTag: 'latest' })
+    if (first.nonce !== null && used > first.nonce) {
+      this.deps.logger.error({ payouts: rows.map((r) => r.id), nonce: first.nonce }, 'payout nonce was used by another transaction; returning the funds')
+      for (const payout of rows) this.finish(payout, 'failed')
+      return 'failed'
     }
     await this.broadcast(first.rawTx as Hex, publicClient)
     return 'waiting'
@@ -284,5 +304,12 @@ export class PayoutSender {
       }
       throw error
     }
+  }
+}
+
+/** The test seam stopped the run (a simulated crash): never swallowed. */
+class Halt extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause })
   }
 }

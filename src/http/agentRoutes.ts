@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { lt } from 'drizzle-orm'
 import { getAddress, isAddress, isHex, recoverMessageAddress, type Address } from 'viem'
@@ -83,14 +84,17 @@ async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string): Pro
     throw new HttpError(401, 'The request timestamp is more than 60 s from the coordinator clock; check the agent machine time.', 'STALE')
   }
   const path = new URL(c.req.url).pathname
+  const payload = signedPayload({ method: c.req.method, path, timestamp, body: raw })
   let signer: Address
   try {
-    signer = await recoverMessageAddress({ message: signedPayload({ method: c.req.method, path, timestamp, body: raw }), signature })
+    signer = await recoverMessageAddress({ message: payload, signature })
   } catch {
     throw new HttpError(401, 'The request signature is not valid.', 'BAD_SIGNATURE')
   }
   if (signer !== getAddress(address)) throw new HttpError(401, 'The request signature is not from the stated address.', 'BAD_SIGNATURE')
-  const fresh = deps.db.insert(agentRequestSignatures).values({ signature: signature.toLowerCase(), seenAt: now }).onConflictDoNothing().run()
+  // Keyed by what was signed, not by the signature's bytes: one message has several valid encodings (v, high s).
+  const requestKey = createHash('sha256').update(`${signer}\n${payload}`).digest('hex')
+  const fresh = deps.db.insert(agentRequestSignatures).values({ signature: requestKey, seenAt: now }).onConflictDoNothing().run()
   if (fresh.changes === 0) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
   return signer
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { and, desc, eq, isNotNull, isNull } from 'drizzle-orm'
+import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import { getAddress, isAddress, isHex, type Address, type Hex } from 'viem'
 import { parseSiweMessage } from 'viem/siwe'
 import type { Db } from '../db/openDatabase.ts'
-import { deposits } from '../db/schema/chain.ts'
+import { deposits, payouts } from '../db/schema/chain.ts'
+import { alerts } from '../db/schema/alerts.ts'
+import { notificationPreferences } from '../db/schema/outbox.ts'
 import { accounts, chatIdentities, type ChatIdentity } from '../db/schema/identity.ts'
 import { linkChallenges, wallets, type LinkChallenge, type Wallet } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
-import { available, escrow, system } from '../ledger/balanceKeys.ts'
+import { available, earnings, escrow, system } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
@@ -134,11 +136,12 @@ export class WalletLinking {
         .where(and(eq(linkChallenges.token, challenge.token), isNull(linkChallenges.usedAt)))
         .run()
       if (spent.changes === 0) throw new UserError('This link request was already used; run /link again.', 'CHALLENGE_USED')
-      let accountId = identity.accountId
+      // Read again inside the transaction: another link may have merged this account while the signature was checked.
+      let accountId = tx.select({ accountId: chatIdentities.accountId }).from(chatIdentities).where(eq(chatIdentities.id, identity.id)).get()!.accountId
       const existing = tx.select().from(wallets).where(eq(wallets.address, address)).get()
       let merged = false
       if (existing && existing.accountId !== accountId) {
-        this.mergeInto(identity.accountId, existing.accountId, now)
+        this.mergeInto(accountId, existing.accountId, now)
         accountId = existing.accountId
         merged = true
       } else if (!existing) {
@@ -189,18 +192,23 @@ export class WalletLinking {
         `This wallet is linked to your other account, and this one has ${units.format(held)} in escrow; link again after its rentals end.`,
         'MERGE_BLOCKED',
       )
-    const moving = ledger.balance(available(from))
-    if (moving > 0n) {
-      ledger.post({
-        kind: 'account.merge',
-        idempotencyKey: `account.merge:${from}:${into}`,
-        entries: [
-          { key: available(from), amount: -moving },
-          { key: available(into), amount: moving },
-        ],
-        now,
-      })
-    }
+    const entries = [available, earnings].flatMap((kind) => {
+      const amount = ledger.balance(kind(from))
+      return amount > 0n
+        ? [
+            { key: kind(from), amount: -amount },
+            { key: kind(into), amount },
+          ]
+        : []
+    })
+    if (entries.length) ledger.post({ kind: 'account.merge', idempotencyKey: `account.merge:${from}:${into}`, entries, now })
+    // Everything else that belongs to the person follows them; their own settings win on a clash.
+    db.update(payouts).set({ accountId: into }).where(eq(payouts.accountId, from)).run()
+    db.update(alerts).set({ accountId: into }).where(eq(alerts.accountId, from)).run()
+    db.run(
+      sql`insert or ignore into notification_preferences (account_id, topic, enabled) select ${into}, topic, enabled from notification_preferences where account_id = ${from}`,
+    )
+    db.delete(notificationPreferences).where(eq(notificationPreferences.accountId, from)).run()
     db.update(chatIdentities).set({ accountId: into }).where(eq(chatIdentities.accountId, from)).run()
     db.update(wallets).set({ accountId: into }).where(eq(wallets.accountId, from)).run()
     db.update(accounts).set({ mergedInto: into }).where(eq(accounts.id, from)).run()

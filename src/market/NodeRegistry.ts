@@ -114,8 +114,15 @@ export class NodeRegistry {
       const id = existing?.id ?? uniqueShortId('n', 5, (candidate) => tx.select({ id: nodes.id }).from(nodes).where(eq(nodes.id, candidate)).get() !== undefined)
       if (existing) tx.update(nodes).set(fields).where(eq(nodes.id, id)).run()
       else tx.insert(nodes).values({ id, providerId, nodeKey: body.nodeKey, registeredAt: now, ...fields }).run()
+      // Allocation comes from the rentals themselves, whatever the agent now reports.
       const allocated = new Map(
-        tx.select({ model: nodeGpus.model, allocated: nodeGpus.allocated }).from(nodeGpus).where(eq(nodeGpus.nodeId, id)).all().map((r) => [r.model, r.allocated]),
+        tx
+          .select({ model: rentals.model, allocated: sql<number>`sum(${rentals.gpuCount})` })
+          .from(rentals)
+          .where(and(eq(rentals.nodeId, id), inArray(rentals.status, ['pending', 'provisioning', 'running'])))
+          .groupBy(rentals.model)
+          .all()
+          .map((r) => [r.model, r.allocated]),
       )
       tx.delete(nodeGpus).where(eq(nodeGpus.nodeId, id)).run()
       const reliability = existing?.reliability ?? 1

@@ -255,7 +255,7 @@ export class Rentals {
     const { db, clock, claimTimeoutMs } = this.deps
     const now = clock()
     const due = db.select().from(rentals).where(and(eq(rentals.status, 'running'), lte(rentals.endsAt, now))).all()
-    for (const rental of due) this.end(rental.id, 'expired', { servedUntil: rental.endsAt! })
+    for (const rental of due) this.guarded(rental.id, () => this.end(rental.id, 'expired', { servedUntil: rental.endsAt! }))
     const stuck = db
       .select()
       .from(rentals)
@@ -263,7 +263,7 @@ export class Rentals {
         sql`(${rentals.status} = 'pending' and ${rentals.claimBy} <= ${now}) or (${rentals.status} = 'provisioning' and ${rentals.claimBy} + ${claimTimeoutMs} <= ${now})`,
       )
       .all()
-    for (const rental of stuck) this.failOver(rental, 'the provider did not start it in time', now)
+    for (const rental of stuck) this.guarded(rental.id, () => this.failOver(rental, 'the provider did not start it in time', now))
     return { expired: due.length, replaced: stuck.length }
   }
 
@@ -273,8 +273,29 @@ export class Rentals {
     const { db } = this.deps
     const node = db.select({ lastHeartbeatAt: nodes.lastHeartbeatAt }).from(nodes).where(eq(nodes.id, nodeId)).get()
     const active = db.select().from(rentals).where(and(eq(rentals.nodeId, nodeId), inArray(rentals.status, ACTIVE))).all()
-    for (const rental of active) this.failOver(rental, 'its node went offline', node?.lastHeartbeatAt ?? this.deps.clock())
+    for (const rental of active) this.guarded(rental.id, () => this.failOver(rental, 'its node went offline', node?.lastHeartbeatAt ?? this.deps.clock()))
     return active.length
+  }
+
+  /** One rental's trouble must not stop a scheduler pass over the others. */
+  private guarded(rentalId: string, run: () => unknown): void {
+    try {
+      run()
+    } catch (error) {
+      this.deps.logger.error({ err: error, rental: rentalId }, 'rental housekeeping failed; retried next tick')
+    }
+  }
+
+  /** Every offline node that still holds active rentals, each tick: a crash
+   *  between marking a node offline and failing its rentals over loses nothing. */
+  failOverOfflineNodes(): number {
+    const stranded = this.deps.db
+      .selectDistinct({ nodeId: rentals.nodeId })
+      .from(rentals)
+      .innerJoin(nodes, eq(nodes.id, rentals.nodeId))
+      .where(and(eq(nodes.online, false), inArray(rentals.status, ACTIVE)))
+      .all()
+    return stranded.reduce((sum, { nodeId }) => sum + this.handleNodeOffline(nodeId), 0)
   }
 
   private failOver(rental: Rental, reason: string, servedUntil: number): void {

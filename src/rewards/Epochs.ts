@@ -89,8 +89,10 @@ export class Epochs {
     const tree = payoutTree(paid.map((p) => ({ address: p.address, amount: p.total })))
     const hash = reportHash(report)
     const now = clock()
+    const failedBefore = this.failedRewardPayouts().map((p) => p.id)
     return db.transaction(
       (tx) => {
+        if (failedBefore.length) tx.update(payouts).set({ status: 'carried' }).where(sql`${payouts.id} in ${failedBefore}`).run()
         const emitted = report.providers.reduce((sum, p) => sum + p.emission, 0n)
         if (emitted > 0n) {
           ledger.post({
@@ -160,9 +162,10 @@ export class Epochs {
   recompute(number: number): { reportHash: string; merkleRoot: string } {
     const epoch = this.get(number)
     if (!epoch) throw new Error(`epoch ${number} is not closed`)
-    const stored = JSON.parse(epoch.report) as { params: Record<string, unknown>; minPayout: string; nodes: { nodeId: string; providerId: number; renewable: boolean; offPeak: NodeEpochData['offPeak']; models: NodeEpochData['models'] }[] }
+    const stored = JSON.parse(epoch.report) as { providers: { providerId: number; carriedIn: string }[]; params: Record<string, unknown>; minPayout: string; nodes: { nodeId: string; providerId: number; renewable: boolean; offPeak: NodeEpochData['offPeak']; models: NodeEpochData['models'] }[] }
     const params = { ...(stored.params as unknown as RewardParams), emission: BigInt(stored.params.emission as string) }
-    const report = this.buildReport(number, epoch.startsAt, epoch.endsAt, { params, minPayout: BigInt(stored.minPayout), nodes: stored.nodes })
+    const carriedIn = new Map(stored.providers.map((p) => [p.providerId, BigInt(p.carriedIn)]))
+    const report = this.buildReport(number, epoch.startsAt, epoch.endsAt, { params, minPayout: BigInt(stored.minPayout), nodes: stored.nodes, carriedIn })
     const paid = report.providers.filter((p) => p.paid)
     return { reportHash: reportHash(report), merkleRoot: payoutTree(paid.map((p) => ({ address: p.address, amount: p.total }))).root }
   }
@@ -177,7 +180,7 @@ export class Epochs {
     number: number,
     startsAt: number,
     endsAt: number,
-    fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[] },
+    fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[]; carriedIn: Map<number, bigint> },
   ): EpochReport {
     const { db } = this.deps
     const params = fixed?.params ?? this.rewardParams()
@@ -194,7 +197,7 @@ export class Epochs {
     }
     const nodeInfo = fixed?.nodes ?? this.nodeInfo([...uptimeByNode.keys()], endsAt)
     const nodeData: NodeEpochData[] = nodeInfo.map((n) => ({ ...n, uptime: uptimeByNode.get(n.nodeId) ?? [] }))
-    const providerData = this.providerData(number, startsAt, endsAt, new Set(nodeData.map((n) => n.providerId)))
+    const providerData = this.providerData(number, startsAt, endsAt, new Set(nodeData.map((n) => n.providerId)), fixed?.carriedIn)
     const result = computeRewards({ params, epochStart: startsAt, epochEnd: endsAt, bucketMs: BUCKET_MS, nodes: nodeData, providers: providerData })
     const minPayout = fixed?.minPayout ?? this.deps.units.parse(this.deps.params.get('min_payout'), 'min_payout', { allowZero: true })
     let leafIndex = 0
@@ -245,6 +248,25 @@ export class Epochs {
     return [...whole, ...edges]
   }
 
+  /** What the next statement owes before its own emission: amounts under the
+   *  minimum carried from the last epoch, and reward payouts that failed on-chain. */
+  private carryIn(number: number): Map<number, bigint> {
+    const carried = new Map<number, bigint>()
+    const previous = number > 1 ? this.get(number - 1) : undefined
+    for (const p of previous ? (JSON.parse(previous.report) as { providers: { providerId: number; carriedOut: string }[] }).providers : []) {
+      if (BigInt(p.carriedOut) > 0n) carried.set(p.providerId, BigInt(p.carriedOut))
+    }
+    for (const payout of this.failedRewardPayouts()) {
+      const providerId = Number(/-(\d+)$/.exec(payout.id)![1])
+      carried.set(providerId, (carried.get(providerId) ?? 0n) + BigInt(payout.amount))
+    }
+    return carried
+  }
+
+  private failedRewardPayouts() {
+    return this.deps.db.select().from(payouts).where(and(eq(payouts.kind, 'reward'), eq(payouts.status, 'failed'))).all()
+  }
+
   private rewardParams(): RewardParams {
     const { params, units } = this.deps
     return {
@@ -282,7 +304,7 @@ export class Epochs {
     }))
   }
 
-  private providerData(number: number, startsAt: number, endsAt: number, withNodes: Set<number>): ProviderEpochData[] {
+  private providerData(number: number, startsAt: number, endsAt: number, withNodes: Set<number>, storedCarry?: Map<number, bigint>): ProviderEpochData[] {
     const { db } = this.deps
     const earned = db
       .select({ providerId: nodes.providerId, charged: rentals.charged, fee: rentals.fee })
@@ -292,11 +314,7 @@ export class Epochs {
       .all()
     const earnings = new Map<number, bigint>()
     for (const r of earned) earnings.set(r.providerId, (earnings.get(r.providerId) ?? 0n) + BigInt(r.charged ?? '0') - BigInt(r.fee ?? '0'))
-    const previous = number > 1 ? this.get(number - 1) : undefined
-    const carried = new Map<number, bigint>()
-    for (const p of previous ? (JSON.parse(previous.report) as { providers: { providerId: number; carriedOut: string }[] }).providers : []) {
-      if (BigInt(p.carriedOut) > 0n) carried.set(p.providerId, BigInt(p.carriedOut))
-    }
+    const carried = storedCarry ?? this.carryIn(number)
     const ids = new Set([...withNodes, ...earnings.keys(), ...carried.keys()])
     if (ids.size === 0) return []
     return db

@@ -56,6 +56,17 @@ describe('agent API authentication', () => {
     expect(await send(request)).toEqual({ status: 401, body: { error: 'This request was already received (replay).', code: 'REPLAY' } })
   })
 
+  test('error: a replay with the signature re-encoded (v as 0/1) is still a replay', async () => {
+    const { signed, send, node } = setup()
+    const request = await signed(provider, AGENT_ROUTES.registerNode, node)
+    expect((await send(request)).status).toBe(200)
+    const headers = request.init.headers as Record<string, string>
+    const signature = headers[AGENT_HEADERS.signature]!
+    const v = parseInt(signature.slice(-2), 16)
+    headers[AGENT_HEADERS.signature] = signature.slice(0, -2) + (v - 27).toString(16).padStart(2, '0')
+    expect((await send(request)).body.code).toBe('REPLAY')
+  })
+
   test('error: a stale timestamp is refused', async () => {
     const { h, signed, send, node } = setup()
     const stale = await signed(provider, AGENT_ROUTES.registerNode, node, { timestamp: String(h.clock.now - 61_000) })

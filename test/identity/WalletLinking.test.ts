@@ -7,6 +7,8 @@ import { testSmartWalletArtifact } from '../../src/chain/contractArtifacts.ts'
 import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
 import { available, escrow, system } from '../../src/ledger/balanceKeys.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
+import { WalletLinking } from '../../src/identity/WalletLinking.ts'
+import { providerUnlinkBlocker } from '../../src/market/providerUnlinkBlocker.ts'
 import { deployDevContracts, startTestChain, type TestChain } from '../chain/testChain.ts'
 import { createMoneyHarness } from '../support/moneyHarness.ts'
 
@@ -135,6 +137,14 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
       entries: [{ key: system('treasury'), amount: -7n }, { key: available(discord.accountId), amount: 7n }],
       now: 1,
     })
+    h.ledger.post({
+      kind: 'test.earn',
+      idempotencyKey: 'earn-discord',
+      entries: [{ key: system('treasury'), amount: -3n }, { key: `account:${discord.accountId}:earnings`, amount: 3n }],
+      now: 1,
+    })
+    h.sqlite.prepare("insert into alerts (id, account_id, model, gpu_count, created_at) values ('a1', ?, 'H100-80GB', 1, 1)").run(discord.accountId)
+    h.sqlite.prepare("insert into notification_preferences (account_id, topic, enabled) values (?, 'governance', 0)").run(discord.accountId)
     for (const identity of [telegram, discord]) {
       const challenge = h.linking.createChallenge({ identityId: identity.identityId, address: alice!.address })
       await h.linking.verifyLatest({ identityId: identity.identityId, signature: await alice!.signMessage({ message: challenge.message! }) })
@@ -142,6 +152,9 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
     expect(h.identity(aliceDiscord).accountId).toBe(telegram.accountId)
     expect(h.ledger.balancesOf(telegram.accountId).available).toBe(7n)
     expect(h.ledger.balancesOf(discord.accountId).available).toBe(0n)
+    expect(h.ledger.earningsOf(telegram.accountId)).toBe(3n)
+    expect(h.sqlite.prepare('select account_id as a from alerts').all()).toEqual([{ a: telegram.accountId }])
+    expect(h.sqlite.prepare('select account_id as a, topic, enabled from notification_preferences').all()).toEqual([{ a: telegram.accountId, topic: 'governance', enabled: 0 }])
     h.checked()
   })
 
@@ -155,5 +168,19 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
       'You have 0.000000000000000005 GRID in escrow for running rentals; unlink after they end.',
     )
     expect(() => h.linking.unlink({ accountId: accountId + 100, address: alice!.address })).toThrow(`${alice!.address} is not linked to your account; /wallet lists yours.`)
+  })
+
+  test('error: a provider wallet with nodes cannot be unlinked', async () => {
+    const h = setup()
+    const { identityId, accountId } = h.identity(aliceTelegram)
+    const challenge = h.linking.createChallenge({ identityId, address: alice!.address })
+    await h.linking.verifyLatest({ identityId, signature: await alice!.signMessage({ message: challenge.message! }) })
+    h.sqlite.prepare('insert into providers (id, address, created_at) values (1, ?, 1)').run(alice!.address)
+    h.sqlite.prepare("insert into nodes (id, provider_id, node_key, region, price_per_gpu_hour, last_heartbeat_at, registered_at) values ('n1', 1, 'k', 'eu-west', '1', 1, 1)").run()
+    const guarded = new WalletLinking({ ...h.linkingDeps, unlinkBlocker: (_accountId, address) => providerUnlinkBlocker(h.db, address) })
+    expect(() => guarded.unlink({ accountId, address: alice!.address })).toThrow(
+      `${alice!.address} is the wallet of 1 provider node; their earnings are paid to it, so it stays linked.`,
+    )
+    expect(guarded.listWallets(accountId)).toHaveLength(1)
   })
 })

@@ -213,3 +213,29 @@ describe('maintenance', () => {
     expect(() => h.market.announceMaintenance({ accountId, nodeId: provider.nodeId, from, hours: 1, now: h.clock.now })).toThrow(`You have no node ${provider.nodeId}; /provider lists yours.`)
   })
 })
+
+describe('review fixes', () => {
+  test('re-registering a node keeps GPUs held by its rentals allocated', () => {
+    const h = createMarketHarness()
+    const provider = h.provider(1)
+    const alice = h.renter('alice', 50)
+    rentH100(h, alice, 1, 2)
+    h.registry.register(provider.address, { nodeKey: 'node-1', gpus: [{ name: 'T4', memoryMb: 15360 }], pricePerGpuHour: '2', region: 'eu-west' })
+    h.registry.register(provider.address, { nodeKey: 'node-1', gpus: [{ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559, count: 2 }], pricePerGpuHour: '2', region: 'eu-west' })
+    expect(h.market.search({ model: 'H100-80GB' })).toEqual([])
+    expect(() => rentH100(h, h.renter('bob', 50), 1, 2)).toThrow(userError('No node has 2× H100-80GB free right now. Try /gpus to see what is available, or /alert to be told when it is.'))
+  })
+
+  test('rentals stranded on a node marked offline earlier are failed over on the next tick', () => {
+    const h = createMarketHarness()
+    const provider = h.provider(1)
+    const alice = h.renter('alice', 50)
+    const rental = rentH100(h, alice, 1, 1)
+    h.clock.now += 100_000
+    expect(h.registry.markOffline()).toEqual([provider.nodeId]) // …and the process died before failing over
+    expect(h.rentals.failOverOfflineNodes()).toBe(1)
+    expect(h.rentals.get(alice, rental.id).status).toBe('failed')
+    expect(h.rentals.failOverOfflineNodes()).toBe(0)
+    expect(h.invariants()).toEqual([])
+  })
+})

@@ -121,4 +121,37 @@ describe('epochs', () => {
     const [a, b] = report.providers.map((p: { score: string }) => BigInt(p.score))
     expect((a * 100n) / b).toBe(120n)
   })
+
+  test('a reward payout that failed on-chain is paid with the next epoch', () => {
+    const h = createRewardsHarness()
+    const a = h.provider(1)
+    h.uptime(a.nodeId, h.clock.now, h.clock.now + 2 * DAY)
+    h.clock.now += DAY
+    const [first] = h.epochs.closeDue()
+    const failed = h.sqlite.prepare("select id, amount from payouts where batch_id = 'epoch:1'").get() as { id: string; amount: string }
+    // What the payout sender does when the transfer reverts: the amount goes back to earnings.
+    h.sqlite.prepare("update payouts set status = 'failed' where id = ?").run(failed.id)
+    h.ledger.post({
+      kind: 'payout.failed',
+      idempotencyKey: `payout.failed:${failed.id}`,
+      entries: [
+        { key: 'system:payouts_pending', amount: -BigInt(failed.amount) },
+        { key: `account:${a.accountId}:earnings`, amount: BigInt(failed.amount) },
+      ],
+      now: h.clock.now,
+    })
+    h.clock.now += DAY
+    const [second] = h.epochs.closeDue()
+    const statement = JSON.parse(second!.report).providers[0]
+    expect(BigInt(statement.carriedIn)).toBe(BigInt(failed.amount))
+    expect(BigInt(statement.total)).toBe(BigInt(statement.carriedIn) + BigInt(statement.emission))
+    expect(h.sqlite.prepare('select id, status from payouts order by id').all()).toEqual([
+      { id: failed.id, status: 'carried' },
+      { id: `e2-${statement.providerId}`, status: 'pending' },
+    ])
+    expect(h.epochs.recompute(2)).toEqual({ reportHash: second!.reportHash, merkleRoot: second!.merkleRoot })
+    expect(h.epochs.recompute(1)).toEqual({ reportHash: first!.reportHash, merkleRoot: first!.merkleRoot })
+    expect(h.ledger.earningsOf(a.accountId)).toBe(0n)
+    expect(h.invariants()).toEqual([])
+  })
 })

@@ -96,4 +96,14 @@ describe('reward payouts on-chain', () => {
     expect(new Set(transfers.map((t) => t.to)).size).toBe(5)
     expect(h.invariants()).toEqual([])
   })
+
+  test('without a Disperse contract (an external chain) reward payouts go out as single transfers', async () => {
+    const { h, deps } = closedEpoch(3, 3000)
+    const fromBlock = (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n
+    expect(await new PayoutSender({ ...deps, disperse: undefined }).process()).toEqual({ sent: 3, confirmed: 3, failed: 0 })
+    const transfers = await transfersFromTreasury(fromBlock)
+    expect(transfers).toHaveLength(3)
+    expect(new Set(transfers.map((t) => t.txHash)).size).toBe(3)
+    expect(h.invariants()).toEqual([])
+  })
 })

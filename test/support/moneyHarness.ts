@@ -22,15 +22,16 @@ export function createMoneyHarness(
   const ledger = new Ledger(db)
   const units = new TokenUnits(dev.symbol, dev.decimals)
   const identities = new ChatIdentities(db)
-  const linking = new WalletLinking({
+  const linkingDeps = {
     db,
     ledger,
     units,
     clock,
     publicUrl: options.publicUrl ?? 'http://localhost:8787',
     chainId: options.chainId ?? chain.chainId,
-    verifySiweMessage: (params) => chain.publicClient.verifySiweMessage(params),
-  })
+    verifySiweMessage: (params: Parameters<typeof chain.publicClient.verifySiweMessage>[0]) => chain.publicClient.verifySiweMessage(params),
+  }
+  const linking = new WalletLinking(linkingDeps)
   const payoutDeps = {
     db,
     ledger,
@@ -61,6 +62,7 @@ export function createMoneyHarness(
     ledger,
     units,
     linking,
+    linkingDeps,
     deposits,
     payouts: new PayoutSender(payoutDeps),
     payoutDeps,

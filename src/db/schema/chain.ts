@@ -34,7 +34,8 @@ export const payouts = sqliteTable(
     accountId: integer('account_id').notNull(),
     toAddress: text('to_address').notNull(),
     amount: text('amount').notNull(),
-    status: text('status', { enum: ['pending', 'submitted', 'confirmed', 'failed'] }).notNull(),
+    /** carried: a failed reward payout whose amount the next epoch's statement pays. */
+    status: text('status', { enum: ['pending', 'submitted', 'confirmed', 'failed', 'carried'] }).notNull(),
     txHash: text('tx_hash'),
     nonce: integer('nonce'),
     /** Signed raw transaction, rebroadcast as-is after a crash (same hash, same nonce). */
