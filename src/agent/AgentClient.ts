@@ -4,7 +4,9 @@ import { AppError } from '../errors/AppError.ts'
 import {
   AGENT_HEADERS,
   AGENT_ROUTES,
+  sessionMac,
   signedPayload,
+  type AgentSessionResponse,
   type HeartbeatBody,
   type HeartbeatResponse,
   type RegisterNodeBody,
@@ -13,7 +15,7 @@ import {
   type runningBody,
 } from '../market/agentProtocol.ts'
 import { AgentAbortedError, AgentRequestError } from './AgentErrors.ts'
-import { heartbeatResponseSchema, registerNodeResponseSchema } from './agentResponses.ts'
+import { agentSessionSchema, heartbeatResponseSchema, registerNodeResponseSchema } from './agentResponses.ts'
 import { backoffDelay } from './backoffDelay.ts'
 import type { Sleep } from './sleep.ts'
 
@@ -38,7 +40,11 @@ export interface AgentClientDeps {
   baseDelayMs?: number
   /** A try that has not answered by then counts as a network error (default 30 s). */
   attemptTimeoutMs?: number
+  /** Authenticate with a session (one wallet signature a day, then HMACs) instead of signing every request. */
+  sessions?: boolean
 }
+
+const SESSION_RENEW_BEFORE_MS = 10 * 60_000
 
 /** Signed requests to the coordinator's agent API. Network errors, 5xx, 408
  *  and 429 are retried with backoff for as long as the caller's signal allows,
@@ -46,6 +52,8 @@ export interface AgentClientDeps {
  *  AgentRequestError with the coordinator's sentence. */
 export class AgentClient {
   private lastTimestamp = 0
+  private session: AgentSessionResponse | undefined
+  private sessionsUnsupported = false
 
   constructor(private readonly deps: AgentClientDeps) {}
 
@@ -85,11 +93,17 @@ export class AgentClient {
       let retryReason: string
       let retryAfterMs: number | undefined
       try {
-        const response = await this.send(method, path, body, signal)
+        const session = path === AGENT_ROUTES.sessions ? undefined : await this.currentSession(signal)
+        const response = await this.send(method, path, body, signal, session)
         const text = await response.text()
         if (response.ok) return text === '' ? undefined : JSON.parse(text)
+        const answer = response.ok ? undefined : parseErrorBody(text)
+        if (session && response.status === 401 && (answer?.code === 'SESSION_EXPIRED' || answer?.code === 'UNKNOWN_SESSION')) {
+          // The coordinator forgot the session (restart with a new database, expiry): open another and retry at once.
+          this.session = undefined
+          continue
+        }
         if (response.status < 500 && response.status !== 408 && response.status !== 429) {
-          const answer = parseErrorBody(text)
           throw new AgentRequestError({ status: response.status, code: answer?.code, method, path, sentence: answer?.error })
         }
         retryReason = `HTTP ${response.status}`
@@ -107,20 +121,39 @@ export class AgentClient {
     }
   }
 
-  private async send(method: string, path: string, body: string, signal: AbortSignal | undefined): Promise<Response> {
+  /** The session to use, opened (with one wallet signature) or renewed as needed. */
+  private async currentSession(signal: AbortSignal | undefined): Promise<AgentSessionResponse | undefined> {
+    if (!this.deps.sessions || this.sessionsUnsupported) return undefined
+    if (!this.session || this.session.expiresAt - this.deps.clock() < SESSION_RENEW_BEFORE_MS) {
+      try {
+        const opened = await this.request('POST', AGENT_ROUTES.sessions, {}, signal)
+        this.session = this.parse(agentSessionSchema, opened, 'POST', AGENT_ROUTES.sessions)
+      } catch (error) {
+        // A coordinator without sessions: sign every request, as before.
+        if (!(error instanceof AgentRequestError) || error.status !== 404) throw error
+        this.sessionsUnsupported = true
+        return undefined
+      }
+    }
+    return this.session
+  }
+
+  private async send(method: string, path: string, body: string, signal: AbortSignal | undefined, session?: AgentSessionResponse): Promise<Response> {
     const { coordinatorUrl, signer, clock, fetch: doFetch = fetch, attemptTimeoutMs = 30_000 } = this.deps
     // Each try is signed afresh: the coordinator refuses a replayed signature,
     // and two requests in the same millisecond must not sign the same bytes.
     const timestamp = String((this.lastTimestamp = Math.max(clock(), this.lastTimestamp + 1)))
-    const signature = await signer.signMessage({ message: signedPayload({ method, path, timestamp, body }) })
+    const payload = signedPayload({ method, path, timestamp, body })
+    const auth: Record<string, string> = session
+      ? { [AGENT_HEADERS.session]: session.sessionId, [AGENT_HEADERS.mac]: sessionMac(session.secret, payload) }
+      : { [AGENT_HEADERS.address]: signer.address, [AGENT_HEADERS.signature]: await signer.signMessage({ message: payload }) }
     const timeout = AbortSignal.timeout(attemptTimeoutMs)
     return doFetch(`${coordinatorUrl.replace(/\/+$/, '')}${path}`, {
       method,
       headers: {
         'content-type': 'application/json',
-        [AGENT_HEADERS.address]: signer.address,
         [AGENT_HEADERS.timestamp]: timestamp,
-        [AGENT_HEADERS.signature]: signature,
+        ...auth,
       },
       body,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,

@@ -24,3 +24,9 @@ export const heartbeatResponseSchema = z.object({
   stop: z.array(id),
   heartbeatIntervalMs: z.number().int().positive(),
 }) satisfies z.ZodType<HeartbeatResponse>
+
+export const agentSessionSchema = z.object({
+  sessionId: z.string().min(8).max(64),
+  secret: z.string().regex(/^[0-9a-f]{64}$/),
+  expiresAt: z.number().int().positive(),
+})

@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const stateFile = options.stateFile ?? join(homedir(), '.gridshare-agent', `${account.address}.json`)
-  const client = new AgentClient({ coordinatorUrl: options.coordinatorUrl, signer: account, clock: Date.now, sleep, random: Math.random, logger })
+  const client = new AgentClient({ coordinatorUrl: options.coordinatorUrl, signer: account, clock: Date.now, sleep, random: Math.random, logger, sessions: true })
   const agent = new Agent(
     {
       client,

@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.ts'
 import { connectChain } from './connectChain.ts'
 import { linkRoutes } from '../http/linkRoutes.ts'
 import { agentRoutes, pruneAgentSignatures } from '../http/agentRoutes.ts'
+import { AgentSessions } from '../http/AgentSessions.ts'
 import { rewardsRoutes } from '../http/rewardsRoutes.ts'
 import { governanceRoutes } from '../http/governanceRoutes.ts'
 import { startDemoProviders } from './startDemoProviders.ts'
@@ -79,6 +80,7 @@ export async function createApp(
     autocomplete: autocompleteSources(commandRegistry),
   })
   const scheduler = new Scheduler(logger)
+  const agentSessions = new AgentSessions({ db, secrets: domain.secrets, clock })
   const adapters: ChatAdapter[] = []
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? createTelegramAdapter({
@@ -100,7 +102,7 @@ export async function createApp(
       { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, registry, rentals, attestations: domain.attestations, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -160,7 +162,10 @@ export async function createApp(
         scheduler.add('governance.snapshot.sync', '*/30 * * * * *', () => domain.governance.syncSnapshot())
         scheduler.add('governance.snapshot.relay', '*/5 * * * * *', () => domain.governance.relayQueued())
       }
-      scheduler.add('agent.signatures.prune', '*/5 * * * *', () => pruneAgentSignatures(db, clock()))
+      scheduler.add('agent.signatures.prune', '*/5 * * * *', () => {
+        pruneAgentSignatures(db, clock())
+        agentSessions.prune()
+      })
       logger.info({ httpPort, publicUrl: config.PUBLIC_URL, tokenAddress: chain.token, treasury: chain.treasury, chainId: chain.chainId }, 'gridshare ready')
     },
     async stop() {

@@ -25,7 +25,7 @@ export function startDemoProviders({ coordinatorUrl, dataDir, logger }: { coordi
     const log = logger.child({ part: 'demo-provider', node: demo.nodeKey })
     const agent = new Agent(
       {
-        client: new AgentClient({ coordinatorUrl, signer: account, clock: Date.now, sleep, random: Math.random, logger: log }),
+        client: new AgentClient({ coordinatorUrl, signer: account, clock: Date.now, sleep, random: Math.random, logger: log, sessions: true }),
         launcher: new WorkloadLauncher({ template: DEFAULT_LAUNCHER_TEMPLATE, logDir: join(dataDir, 'demo-agents', 'logs'), logger: log }),
         inventory: { gpus: parseGpuSpec(demo.gpus), simulated: true, readUtilization: async () => [] },
         state: new AgentStateFile(join(dataDir, 'demo-agents', `${demo.nodeKey}.json`)),

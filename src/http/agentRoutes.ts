@@ -18,10 +18,12 @@ import {
 import type { NodeRegistry } from '../market/NodeRegistry.ts'
 import type { Rentals } from '../market/Rentals.ts'
 import type { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
+import type { AgentSessions } from './AgentSessions.ts'
 import { HttpError } from './HttpError.ts'
 
 export interface AgentRoutesDeps {
   db: Db
+  sessions: AgentSessions
   registry: NodeRegistry
   rentals: Rentals
   attestations: RenewableAttestations
@@ -46,6 +48,10 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
       throw new HttpError(400, 'The body is not JSON.')
     }
     await next()
+  })
+  app.post('/api/v1/agent/sessions', (c) => {
+    if (c.req.header(AGENT_HEADERS.session)) throw new HttpError(401, 'A session is opened with a wallet signature, not with another session.', 'UNAUTHENTICATED')
+    return c.json(deps.sessions.issue(c.get('provider')))
   })
   app.post('/api/v1/agent/nodes', (c) => c.json(deps.registry.register(c.get('provider'), parse(registerNodeBody, c.get('body')))))
   app.post('/api/v1/agent/nodes/:nodeId/heartbeat', (c) => {
@@ -73,18 +79,28 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
 }
 
 async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string): Promise<Address> {
-  const address = c.req.header(AGENT_HEADERS.address) ?? ''
   const timestamp = c.req.header(AGENT_HEADERS.timestamp) ?? ''
-  const signature = c.req.header(AGENT_HEADERS.signature) ?? ''
-  if (!isAddress(address, { strict: false }) || !/^\d{10,16}$/.test(timestamp) || !isHex(signature)) {
-    throw new HttpError(401, 'Missing or malformed signature headers; expected x-gridshare-address, -timestamp and -signature.', 'UNAUTHENTICATED')
-  }
+  const sessionId = c.req.header(AGENT_HEADERS.session)
+  if (!/^\d{10,16}$/.test(timestamp)) throw new HttpError(401, 'Missing or malformed x-gridshare-timestamp; expected Unix milliseconds.', 'UNAUTHENTICATED')
   const now = deps.clock()
   if (Math.abs(now - Number(timestamp)) > AGENT_CLOCK_SKEW_MS) {
     throw new HttpError(401, 'The request timestamp is more than 60 s from the coordinator clock; check the agent machine time.', 'STALE')
   }
-  const path = new URL(c.req.url).pathname
-  const payload = signedPayload({ method: c.req.method, path, timestamp, body: raw })
+  const payload = signedPayload({ method: c.req.method, path: new URL(c.req.url).pathname, timestamp, body: raw })
+  const signer = sessionId ? sessionSigner(deps, sessionId, payload, c.req.header(AGENT_HEADERS.mac) ?? '') : await walletSigner(c, payload)
+  // Keyed by what was authenticated, not by the signature's bytes: one message has several valid encodings (v, high s).
+  const requestKey = createHash('sha256').update(`${signer}\n${payload}`).digest('hex')
+  const fresh = deps.db.insert(agentRequestSignatures).values({ signature: requestKey, seenAt: now }).onConflictDoNothing().run()
+  if (fresh.changes === 0) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
+  return signer
+}
+
+async function walletSigner(c: Context, payload: string): Promise<Address> {
+  const address = c.req.header(AGENT_HEADERS.address) ?? ''
+  const signature = c.req.header(AGENT_HEADERS.signature) ?? ''
+  if (!isAddress(address, { strict: false }) || !isHex(signature)) {
+    throw new HttpError(401, 'Missing or malformed signature headers; expected x-gridshare-address, -timestamp and -signature.', 'UNAUTHENTICATED')
+  }
   let signer: Address
   try {
     signer = await recoverMessageAddress({ message: payload, signature })
@@ -92,11 +108,15 @@ async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string): Pro
     throw new HttpError(401, 'The request signature is not valid.', 'BAD_SIGNATURE')
   }
   if (signer !== getAddress(address)) throw new HttpError(401, 'The request signature is not from the stated address.', 'BAD_SIGNATURE')
-  // Keyed by what was signed, not by the signature's bytes: one message has several valid encodings (v, high s).
-  const requestKey = createHash('sha256').update(`${signer}\n${payload}`).digest('hex')
-  const fresh = deps.db.insert(agentRequestSignatures).values({ signature: requestKey, seenAt: now }).onConflictDoNothing().run()
-  if (fresh.changes === 0) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
   return signer
+}
+
+function sessionSigner(deps: AgentRoutesDeps, sessionId: string, payload: string, mac: string): Address {
+  const result = deps.sessions.verify(sessionId, payload, mac)
+  if (result === 'unknown') throw new HttpError(401, 'Unknown agent session; open a new one.', 'UNKNOWN_SESSION')
+  if (result === 'expired') throw new HttpError(401, 'The agent session expired; open a new one.', 'SESSION_EXPIRED')
+  if (result === 'bad-mac') throw new HttpError(401, 'The request MAC does not match the session.', 'BAD_SIGNATURE')
+  return result
 }
 
 /** Forgets signatures too old to pass the timestamp check anyway. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { z } from 'zod'
 
 /** The provider agent API, shared by the coordinator and the agent.
@@ -10,7 +10,27 @@ export const AGENT_HEADERS = {
   address: 'x-gridshare-address',
   timestamp: 'x-gridshare-timestamp',
   signature: 'x-gridshare-signature',
+  /** Session mode: the session id and an HMAC of the same payload with its secret. */
+  session: 'x-gridshare-session',
+  mac: 'x-gridshare-mac',
 } as const
+
+/** A session is issued against one wallet signature and lasts this long; its
+ *  requests are authenticated by HMAC (microseconds) instead of an ECDSA
+ *  recovery (a millisecond or more), which is what lets a coordinator take
+ *  thousands of heartbeats a second. */
+export const AGENT_SESSION_TTL_MS = 24 * 3600_000
+
+export function sessionMac(secret: string, payload: string): string {
+  return createHmac('sha256', Buffer.from(secret, 'hex')).update(payload).digest('hex')
+}
+
+export interface AgentSessionResponse {
+  sessionId: string
+  /** 32 random bytes, hex; sent once. */
+  secret: string
+  expiresAt: number
+}
 
 /** How far a request's timestamp may be from the coordinator's clock. */
 export const AGENT_CLOCK_SKEW_MS = 60_000
@@ -125,6 +145,7 @@ export interface AgentErrorBody {
 
 /** Routes (relative to the coordinator URL). */
 export const AGENT_ROUTES = {
+  sessions: '/api/v1/agent/sessions',
   registerNode: '/api/v1/agent/nodes',
   heartbeat: (nodeId: string) => `/api/v1/agent/nodes/${nodeId}/heartbeat`,
   claim: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/claim`,

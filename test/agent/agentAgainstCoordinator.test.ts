@@ -12,6 +12,7 @@ import { processGroupAlive } from '../../src/agent/processIdentity.ts'
 import { sleep } from '../../src/agent/sleep.ts'
 import { DEFAULT_LAUNCHER_TEMPLATE, WorkloadLauncher } from '../../src/agent/WorkloadLauncher.ts'
 import { createMetrics } from '../../src/app/metrics.ts'
+import { AgentSessions } from '../../src/http/AgentSessions.ts'
 import { agentRoutes } from '../../src/http/agentRoutes.ts'
 import { createHttpApp } from '../../src/http/createHttpApp.ts'
 import { RenewableAttestations } from '../../src/rewards/RenewableAttestations.ts'
@@ -30,7 +31,7 @@ async function setUp() {
   const h = createMarketHarness()
   // The coordinator checks signature timestamps against its clock, so it runs on real time here.
   Object.defineProperty(h.clock, 'now', { get: Date.now, set: () => {} })
-  const http = createHttpApp({ logger, metrics: createMetrics({ defaults: false }), healthChecks: [], routes: [agentRoutes({ db: h.db, registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), clock: Date.now })] })
+  const http = createHttpApp({ logger, metrics: createMetrics({ defaults: false }), healthChecks: [], routes: [agentRoutes({ db: h.db, sessions: new AgentSessions({ db: h.db, secrets: h.secrets, clock: () => h.clock.now }), registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), clock: Date.now })] })
   const server = await serveHttp(http)
   cleanups.push(() => server.close(), () => h.close())
   const dir = mkdtempSync(join(tmpdir(), 'gs-agent-coord-'))

@@ -71,7 +71,7 @@ test('runs a rental end to end and, on SIGTERM, stops it, reports it and exits 0
   agent.child.kill('SIGTERM')
   expect(await agent.exit).toBe(0)
   expect(coordinator.rentals.get('r1')).toMatchObject({ outcome: 'failed', reason: "The provider stopped the node agent before the rental's end." })
-  expect(coordinator.calls[0].body).toMatchObject({ region: 'eu-west', gpus: [{ name: 'H100-80GB', memoryMb: 81920, count: 1 }] })
+  expect(coordinator.callsTo('/agent/nodes')[0]!.body).toMatchObject({ region: 'eu-west', gpus: [{ name: 'H100-80GB', memoryMb: 81920, count: 1 }] })
   expect(agent.output()).toContain('"msg":"agent stopped"')
   expect(agent.output()).not.toContain(KEY.slice(2))
 }, 30_000)

@@ -2,9 +2,10 @@ import { describe, expect, test } from 'vitest'
 import { pino } from 'pino'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createMetrics } from '../../src/app/metrics.ts'
+import { AgentSessions } from '../../src/http/AgentSessions.ts'
 import { agentRoutes } from '../../src/http/agentRoutes.ts'
 import { createHttpApp } from '../../src/http/createHttpApp.ts'
-import { AGENT_HEADERS, AGENT_ROUTES, signedPayload } from '../../src/market/agentProtocol.ts'
+import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../../src/market/agentProtocol.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
 import { RenewableAttestations } from '../../src/rewards/RenewableAttestations.ts'
 import { attestationMessage } from '../../src/market/agentProtocol.ts'
@@ -18,7 +19,7 @@ function setup() {
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaults: false }),
     healthChecks: [],
-    routes: [agentRoutes({ db: h.db, registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), clock: () => h.clock.now })],
+    routes: [agentRoutes({ db: h.db, sessions: new AgentSessions({ db: h.db, secrets: h.secrets, clock: () => h.clock.now }), registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), clock: () => h.clock.now })],
   })
   async function signed(account: typeof provider, path: string, body: unknown, { timestamp = String(h.clock.now), as = account.address } = {}) {
     const text = JSON.stringify(body)
@@ -128,5 +129,34 @@ describe('agent API authentication', () => {
     await send(await signed(mallory, AGENT_ROUTES.registerNode, { ...node, nodeKey: 'm' }))
     expect((await send(await signed(mallory, AGENT_ROUTES.revokeAttestation(1), {}))).status).toBe(403)
     expect(await send(await signed(provider, AGENT_ROUTES.revokeAttestation(1), {}))).toEqual({ status: 200, body: { revoked: 1 } })
+  })
+})
+
+describe('agent sessions', () => {
+  test('one wallet signature opens a session; later requests carry an HMAC; a wrong MAC, an unknown or expired session is refused', async () => {
+    const { h, signed, send, node } = setup()
+    const opened = await send(await signed(provider, AGENT_ROUTES.sessions, {}))
+    expect(opened.status).toBe(200)
+    const session = opened.body as { sessionId: string; secret: string; expiresAt: number }
+    expect(session.expiresAt).toBe(h.clock.now + 24 * 3600_000)
+    const viaSession = (body: unknown, { mac, id = session.sessionId }: { mac?: string; id?: string } = {}) => {
+      const text = JSON.stringify(body)
+      const timestamp = String(++h.clock.now)
+      const payload = signedPayload({ method: 'POST', path: AGENT_ROUTES.registerNode, timestamp, body: text })
+      return {
+        path: AGENT_ROUTES.registerNode,
+        init: {
+          method: 'POST',
+          body: text,
+          headers: { 'content-type': 'application/json', [AGENT_HEADERS.session]: id, [AGENT_HEADERS.timestamp]: timestamp, [AGENT_HEADERS.mac]: mac ?? sessionMac(session.secret, payload) },
+        },
+      }
+    }
+    expect((await send(viaSession(node))).status).toBe(200)
+    expect(h.market.search({})[0]).toMatchObject({ model: 'H100-80GB' })
+    expect((await send(viaSession(node, { mac: 'ab'.repeat(32) }))).body).toEqual({ error: 'The request MAC does not match the session.', code: 'BAD_SIGNATURE' })
+    expect((await send(viaSession(node, { id: 'nope-nope-nope' }))).body.code).toBe('UNKNOWN_SESSION')
+    h.clock.now += 24 * 3600_000
+    expect((await send(viaSession(node))).body.code).toBe('SESSION_EXPIRED')
   })
 })

@@ -134,6 +134,20 @@ export const agentRequestSignatures = sqliteTable(
   (t) => [index('agent_request_signatures_seen').on(t.seenAt)],
 )
 
+/** Agent sessions: issued against a wallet signature, then requests carry an HMAC. */
+export const agentSessions = sqliteTable(
+  'agent_sessions',
+  {
+    id: text('id').primaryKey(),
+    address: text('address').notNull(),
+    /** Sealed with the data key: it verifies requests, so it must be readable, but not in clear at rest. */
+    secretSealed: text('secret_sealed').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('agent_sessions_expires').on(t.expiresAt)],
+)
+
 export type Node = typeof nodes.$inferSelect
 export type NodeGpu = typeof nodeGpus.$inferSelect
 export type Rental = typeof rentals.$inferSelect

@@ -1,0 +1,52 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { eq, lt } from 'drizzle-orm'
+import type { Address } from 'viem'
+import type { SecretBox } from '../app/SecretBox.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { agentSessions } from '../db/schema/market.ts'
+import { AGENT_SESSION_TTL_MS, sessionMac, type AgentSessionResponse } from '../market/agentProtocol.ts'
+
+/** Sessions for agents: one wallet signature buys a day of HMAC-authenticated
+ *  requests. Secrets are sealed at rest and cached opened in memory. */
+export class AgentSessions {
+  private readonly opened = new Map<string, { address: Address; secret: string; expiresAt: number }>()
+
+  constructor(private readonly deps: { db: Db; secrets: SecretBox; clock: () => number }) {}
+
+  issue(address: Address): AgentSessionResponse {
+    const { db, secrets, clock } = this.deps
+    const now = clock()
+    const sessionId = randomBytes(12).toString('base64url')
+    const secret = randomBytes(32).toString('hex')
+    const expiresAt = now + AGENT_SESSION_TTL_MS
+    db.insert(agentSessions).values({ id: sessionId, address, secretSealed: secrets.seal(secret), expiresAt, createdAt: now }).run()
+    return { sessionId, secret, expiresAt }
+  }
+
+  /** The session's wallet when the MAC is right; 'expired' or 'unknown' otherwise. */
+  verify(sessionId: string, payload: string, mac: string): Address | 'expired' | 'unknown' | 'bad-mac' {
+    const session = this.lookup(sessionId)
+    if (!session) return 'unknown'
+    if (session.expiresAt <= this.deps.clock()) return 'expired'
+    const expected = Buffer.from(sessionMac(session.secret, payload), 'hex')
+    const given = Buffer.from(/^[0-9a-f]{64}$/i.test(mac) ? mac : '', 'hex')
+    return given.length === expected.length && timingSafeEqual(given, expected) ? session.address : 'bad-mac'
+  }
+
+  prune(): number {
+    const now = this.deps.clock()
+    for (const [id, session] of this.opened) if (session.expiresAt <= now) this.opened.delete(id)
+    return this.deps.db.delete(agentSessions).where(lt(agentSessions.expiresAt, now)).run().changes
+  }
+
+  private lookup(sessionId: string) {
+    const cached = this.opened.get(sessionId)
+    if (cached) return cached
+    const row = this.deps.db.select().from(agentSessions).where(eq(agentSessions.id, sessionId)).get()
+    if (!row) return undefined
+    const session = { address: row.address as Address, secret: this.deps.secrets.open(row.secretSealed), expiresAt: row.expiresAt }
+    if (this.opened.size > 100_000) this.opened.clear()
+    this.opened.set(sessionId, session)
+    return session
+  }
+}
