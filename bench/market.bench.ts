@@ -16,7 +16,7 @@ import { createMetrics } from '../src/app/metrics.ts'
 import { AgentSessions } from '../src/http/AgentSessions.ts'
 import { agentRoutes } from '../src/http/agentRoutes.ts'
 import { createHttpApp } from '../src/http/createHttpApp.ts'
-import { AGENT_HEADERS, AGENT_ROUTES, signedPayload } from '../src/market/agentProtocol.ts'
+import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../src/market/agentProtocol.ts'
 import { RenewableAttestations } from '../src/rewards/RenewableAttestations.ts'
 
 const MODELS = [
@@ -92,6 +92,37 @@ export default async function (): Promise<BenchRow[]> {
     })
     if (response.status !== 200) throw new Error(`heartbeat answered ${response.status}`)
   })
+  const sessions = await Promise.all(
+    agents.map(async (account) => {
+      const timestamp = String(++now)
+      const body = '{}'
+      const signature = await account.signMessage({ message: signedPayload({ method: 'POST', path: AGENT_ROUTES.sessions, timestamp, body }) })
+      const response = await app.request(AGENT_ROUTES.sessions, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', [AGENT_HEADERS.address]: account.address, [AGENT_HEADERS.timestamp]: timestamp, [AGENT_HEADERS.signature]: signature },
+      })
+      return (await response.json()) as { sessionId: string; secret: string }
+    }),
+  )
+  const sessionHeartbeats = await measure('heartbeat over HTTP, session (HMAC) authenticated', { total: 10_000, concurrency: 1 }, async (i) => {
+    now += 1
+    const session = sessions[i % agents.length]!
+    const path = AGENT_ROUTES.heartbeat(agentNodes[i % agents.length]!)
+    const body = JSON.stringify({ utilization: [10, 20] })
+    const timestamp = String(now)
+    const response = await app.request(path, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        [AGENT_HEADERS.session]: session.sessionId,
+        [AGENT_HEADERS.timestamp]: timestamp,
+        [AGENT_HEADERS.mac]: sessionMac(session.secret, signedPayload({ method: 'POST', path, timestamp, body })),
+      },
+    })
+    if (response.status !== 200) throw new Error(`heartbeat answered ${response.status}`)
+  })
   const identities = new ChatIdentities(db)
   const renters = Array.from({ length: 200 }, (_, i) => identities.ensure({ platform: 'telegram', id: `r${i}`, name: `r${i}` }, now).accountId)
   renters.forEach((accountId, i) => ledger.post({ kind: 'fund', idempotencyKey: `f${i}`, entries: [{ key: system('treasury'), amount: -(10n ** 24n) }, { key: available(accountId), amount: 10n ** 24n }], now }))
@@ -100,5 +131,5 @@ export default async function (): Promise<BenchRow[]> {
     const quote = rentals.quote({ accountId, model: MODELS[i % MODELS.length]!.name, hours: 1, gpuCount: 1 })
     rentals.confirm({ accountId, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
   })
-  return [search, cold, heartbeats, { ...signedHeartbeats, note: 'includes signing each request in the same process' }, confirms]
+  return [search, cold, heartbeats, { ...signedHeartbeats, note: 'includes signing each request in the same process' }, sessionHeartbeats, confirms]
 }
