@@ -27,7 +27,10 @@ export interface TelegramUpdateHandlerDeps {
  *  the command to run again if it has to wait for a private chat. */
 interface Origin {
   replyTo?: number
+  /** The command, when it has not run yet. */
   commandText?: string
+  /** Its answer, when it ran but could not be delivered privately. */
+  reply?: Reply
 }
 
 export const SENT_PRIVATELY = "I've sent you a private message."
@@ -83,12 +86,12 @@ export class TelegramUpdateHandler {
     // after it the bot may write to them again. (Unblocking arrives as my_chat_member.)
     if (chat.kind === 'private') markDmReachable(this.deps.db, 'telegram', user.id)
     if (payload && chat.kind === 'private') {
-      const commandText = this.deps.pendingStarts.take(payload, user.id)
-      if (!commandText) {
+      const pending = this.deps.pendingStarts.take(payload, user.id)
+      if (!pending) {
         await sendReply(sender, chat.id, { text: 'That link has expired or was already used. Run the command again, here or in the group.' })
         return
       }
-      const reply = await pipeline.runText(user, chat, commandText)
+      const reply = 'reply' in pending ? pending.reply : await pipeline.runText(user, chat, pending.commandText)
       if (reply) await this.deliver(user, chat, reply, {})
       return
     }
@@ -114,7 +117,8 @@ export class TelegramUpdateHandler {
       await sendReply(sender, user.id, reply)
     } catch (error) {
       // The sender has already marked the identity unreachable.
-      if (error instanceof DeliveryError && error.kind === 'unreachable') return this.offerPrivateChat(user, chat, origin)
+      // The command already ran: Start must bring back its answer, not run it again.
+      if (error instanceof DeliveryError && error.kind === 'unreachable') return this.offerPrivateChat(user, chat, { replyTo: origin.replyTo, reply })
       throw error
     }
     await sendReply(sender, chat.id, { text: SENT_PRIVATELY }, { replyTo: origin.replyTo })
@@ -123,7 +127,8 @@ export class TelegramUpdateHandler {
   /** A bot may not open a private chat; the user must. A t.me deep link opens
    *  it with a Start button whose payload brings the command back. */
   private async offerPrivateChat(user: ChatUser, chat: ChatPlace, origin: Origin): Promise<void> {
-    const payload = origin.commandText ? this.deps.pendingStarts.add(user.id, origin.commandText) : undefined
+    const pending = origin.reply ? { reply: origin.reply } : origin.commandText ? { commandText: origin.commandText } : undefined
+    const payload = pending ? this.deps.pendingStarts.add(user.id, pending) : undefined
     const link = `https://t.me/${this.deps.botUsername()}${payload ? `?start=${payload}` : ''}`
     const text = payload
       ? `I can only answer that in a private chat, and you haven't started one with me yet. Open ${link} and press Start: I'll answer there.`

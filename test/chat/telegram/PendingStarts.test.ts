@@ -9,19 +9,19 @@ function setup() {
 
 test('a payload fits a t.me start parameter and gives the command back once, to its user', () => {
   const { pending } = setup()
-  const payload = pending.add('42', '/balance')
+  const payload = pending.add('42', { commandText: '/balance' })
   expect(payload).toMatch(/^[A-Za-z0-9_-]{16}$/)
   expect(pending.take(payload, '43')).toBeUndefined()
-  expect(pending.take(payload, '42')).toBe('/balance')
+  expect(pending.take(payload, '42')).toEqual({ commandText: '/balance' })
   expect(pending.take(payload, '42')).toBeUndefined()
 })
 
 test('a payload expires after ten minutes', () => {
   const { pending, advance } = setup()
-  const early = pending.add('42', '/balance')
-  const late = pending.add('42', '/wallet')
+  const early = pending.add('42', { commandText: '/balance' })
+  const late = pending.add('42', { commandText: '/wallet' })
   advance(10 * 60_000 - 1)
-  expect(pending.take(early, '42')).toBe('/balance')
+  expect(pending.take(early, '42')).toEqual({ commandText: '/balance' })
   advance(1)
   expect(pending.take(late, '42')).toBeUndefined()
 })

@@ -55,6 +55,7 @@ export async function startTelegramTest(
     adapter,
     pipeline: test.pipeline,
     db: test.db,
+    metrics: test.metrics,
     logs,
     advance: (ms: number) => void (offset += ms),
     async stop() {

@@ -241,6 +241,10 @@ describe('private answers stay in private chats', () => {
     bot.api.sendText(dave, `/start ${payload}`)
     expect((await bot.api.nextMessage(dave.id)).text).toBe('Your balance\nAvailable: 12.5 GRID (Dave)')
     expect(isDmUnreachable(bot.db, 'telegram', '104')).toBe(false)
+    // The command ran once, in the group; Start delivered its answer instead of running it again.
+    expect(await bot.metrics.registry.getSingleMetricAsString('gridshare_commands_total')).toMatch(
+      /^gridshare_commands_total\{command="balance",platform="telegram",outcome="ok"\} 1$/m,
+    )
 
     bot.api.sendText(dave, `/start ${payload}`)
     expect((await bot.api.nextMessage(dave.id)).text).toBe('That link has expired or was already used. Run the command again, here or in the group.')
