@@ -10,6 +10,7 @@ import { CHOICE_FORMS, votingTypeOf } from '../src/governance/votingTypes.ts'
 export default defineCommand({
   name: 'proposal',
   description: 'Show a proposal with its live tally and vote buttons, or its votes',
+  slow: true,
   options: {
     id: opt.string({ description: 'Proposal id, e.g. p12', required: true, autocomplete: 'openProposals', expected: 'a proposal id such as p12' }),
     show: opt.choice({ description: 'votes: list every vote with its power', choices: ['votes'] }),

@@ -6,6 +6,7 @@ import { utcMinute } from '../src/governance/utcMinute.ts'
 export default defineCommand({
   name: 'proposals',
   description: 'List governance proposals: active, or closed',
+  slow: true,
   options: {
     filter: opt.choice({ description: 'Which ones: active (default: newest of all) or closed', choices: ['active', 'closed'] }),
   },

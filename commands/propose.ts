@@ -5,6 +5,7 @@ import { newProposalAnnouncement } from '../src/governance/proposalReplies.ts'
 export default defineCommand({
   name: 'propose',
   description: 'Start a proposal (needs the proposal threshold in voting power)',
+  slow: true,
   options: {
     title: opt.string({ description: 'Short title, in quotes', required: true, expected: 'a title such as "Raise the fee to 4%"' }),
     choices: opt.string({ description: 'Choices separated by commas (default For,Against,Abstain)' }),

@@ -5,6 +5,7 @@ import { voteReplyText } from '../src/governance/proposalReplies.ts'
 export default defineCommand({
   name: 'vote',
   description: 'Vote on a proposal; a new vote replaces yours until it closes',
+  slow: true,
   options: {
     id: opt.string({ description: 'Proposal id, e.g. p12', required: true, autocomplete: 'openProposals', expected: 'a proposal id such as p12' }),
     choice: opt.string({ description: 'Your choice: 2, For, 1,3 (approval), 2,1,3 (ranked), 1:60,2:40 (weighted)', required: true, rest: true, expected: 'a choice such as 1 or For' }),

@@ -161,6 +161,7 @@ export async function createApp(
       if (config.SNAPSHOT_HUB_URL) {
         scheduler.add('governance.snapshot.sync', '*/30 * * * * *', () => domain.governance.syncSnapshot())
         scheduler.add('governance.snapshot.relay', '*/5 * * * * *', () => domain.governance.relayQueued())
+        scheduler.add('governance.aliases.sweep', '23 * * * *', () => domain.governance.aliases?.sweepExpiredRequests())
       }
       scheduler.add('agent.signatures.prune', '*/5 * * * *', () => {
         pruneAgentSignatures(db, clock())

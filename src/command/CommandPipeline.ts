@@ -104,6 +104,8 @@ export class CommandPipeline {
         return entry.handler(claim.payload, ctx)
       })
       this.deps.metrics.commandSeconds.observe({ command: claim.action.name, platform: user.platform }, (performance.now() - started) / 1000)
+      // A failed press is told to the presser alone; the message with the buttons stays as it was.
+      if (reply.error) return { status: 'rejected', message: reply.text ?? 'That did not work.' }
       return { status: 'ok', reply: { private: entry.command.private, ...reply } }
     })
   }

@@ -13,6 +13,8 @@ export interface CommandDefinition<O extends OptionDefinitions = OptionDefinitio
   /** Answers hold private data: ephemeral on Discord, private chat on Telegram. */
   private?: boolean
   adminOnly?: boolean
+  /** May take long enough that platforms with deadlines (Discord) acknowledge first. */
+  slow?: boolean
   examples?: string[]
   run(args: OptionValues<O>, ctx: CommandContext): Reply | Promise<Reply>
   /** Button handlers by full action name, e.g. 'rent.confirm'. */

@@ -52,7 +52,7 @@ export class ProtocolParameters {
 }
 
 export function checkParameter(name: string, value: string): ParameterName {
-  if (!(name in PARAMETERS)) throw new UserError(`There is no parameter ${name}; expected one of ${Object.keys(PARAMETERS).join(', ')}.`, 'UNKNOWN_PARAMETER')
+  if (!Object.hasOwn(PARAMETERS, name)) throw new UserError(`There is no parameter ${name}; expected one of ${Object.keys(PARAMETERS).join(', ')}.`, 'UNKNOWN_PARAMETER')
   const problem = PARAMETERS[name as ParameterName].validate(value)
   if (problem) throw new UserError(`The value "${value}" for ${name} is not valid: ${problem}.`, 'BAD_PARAMETER')
   return name as ParameterName

@@ -36,12 +36,15 @@ export class VotingPower {
       if (row) powers.set(addresses[0]!, BigInt(row.power))
       else missing.push(addresses[0]!)
     } else if (addresses.length > 1) {
-      const rows = this.deps.db
-        .select()
-        .from(votingPowerCache)
-        .where(and(eq(votingPowerCache.proposalId, proposal.id), inArray(votingPowerCache.address, [...addresses])))
-        .all()
-      for (const row of rows) powers.set(row.address as Address, BigInt(row.power))
+      // In chunks: SQLite allows about 32,000 bound variables per statement.
+      for (let i = 0; i < addresses.length; i += 500) {
+        const rows = this.deps.db
+          .select()
+          .from(votingPowerCache)
+          .where(and(eq(votingPowerCache.proposalId, proposal.id), inArray(votingPowerCache.address, addresses.slice(i, i + 500))))
+          .all()
+        for (const row of rows) powers.set(row.address as Address, BigInt(row.power))
+      }
       for (const address of addresses) if (!powers.has(address)) missing.push(address)
     }
     if (missing.length === 0) return powers

@@ -10,11 +10,12 @@ export interface ParameterDefinition {
 const wholeNumber = (min: number, max: number) => (value: string) =>
   /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max ? undefined : `expected a whole number from ${min} to ${max}`
 
-const tokenAmount = (value: string) => (/^\d+(\.\d+)?$/.test(value) ? undefined : 'expected a token amount such as 50000')
+const tokenAmount = (value: string) => (/^\d+(\.\d{1,18})?$/.test(value) ? undefined : 'expected a token amount such as 50000, with at most 18 decimals')
 
 const gpuWeights = (value: string) => {
   try {
-    const parsed = JSON.parse(value) as Record<string, unknown>
+    const parsed = JSON.parse(value) as unknown
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'expected JSON such as {"H100-80GB":10}'
     return Object.values(parsed).every((w) => typeof w === 'number' && w >= 0 && w <= 1000) ? undefined : 'expected weights from 0 to 1000'
   } catch {
     return 'expected JSON such as {"H100-80GB":10}'

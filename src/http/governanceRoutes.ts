@@ -63,7 +63,6 @@ export function governanceRoutes({ governance }: { governance: Governance }): Ho
         power: v.power?.toString() ?? null,
         votedAt: iso(v.votedAt),
         source: v.source,
-        identity: v.identity,
         signature: v.signature,
         receipt: v.receipt,
         envelope: v.envelope,

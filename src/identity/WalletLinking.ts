@@ -5,6 +5,7 @@ import { parseSiweMessage } from 'viem/siwe'
 import type { Db } from '../db/openDatabase.ts'
 import { deposits, payouts } from '../db/schema/chain.ts'
 import { alerts } from '../db/schema/alerts.ts'
+import { aliasRequests, governanceVotes, snapshotAliases, snapshotRelays } from '../db/schema/governance.ts'
 import { notificationPreferences } from '../db/schema/outbox.ts'
 import { accounts, chatIdentities, type ChatIdentity } from '../db/schema/identity.ts'
 import { linkChallenges, wallets, type LinkChallenge, type Wallet } from '../db/schema/wallets.ts'
@@ -205,6 +206,9 @@ export class WalletLinking {
     // Everything else that belongs to the person follows them; their own settings win on a clash.
     db.update(payouts).set({ accountId: into }).where(eq(payouts.accountId, from)).run()
     db.update(alerts).set({ accountId: into }).where(eq(alerts.accountId, from)).run()
+    for (const table of [governanceVotes, aliasRequests, snapshotAliases, snapshotRelays]) {
+      db.update(table).set({ accountId: into }).where(eq(table.accountId, from)).run()
+    }
     db.run(
       sql`insert or ignore into notification_preferences (account_id, topic, enabled) select ${into}, topic, enabled from notification_preferences where account_id = ${from}`,
     )

@@ -25,7 +25,10 @@ const order = defineCommand({
     }
   },
   actions: {
-    'order.confirm': (payload: { item: string }) => ({ text: `Ordered ${payload.item}.` }),
+    'order.confirm': (payload: { item: string }) => {
+      if (payload.item === 'gold') throw new UserError('Gold is out of stock.')
+      return { text: `Ordered ${payload.item}.` }
+    },
     'order.cancel': () => ({ text: 'Cancelled.' }),
   },
 })
@@ -115,6 +118,13 @@ describe('CommandPipeline', () => {
     const confirm = 'action' in reply!.buttons![0]! ? reply!.buttons![0]!.action : ''
     now += 60_001
     expect(await pipeline.press(alice, dm, confirm)).toEqual({ status: 'rejected', message: 'This button expired. Run the command again.' })
+  })
+
+  test('error: a press that fails is told to the presser alone, as a rejection', async () => {
+    const { pipeline } = setup()
+    const reply = await pipeline.runText(alice, dm, '/order gold')
+    const confirm = 'action' in reply!.buttons![0]! ? reply!.buttons![0]!.action : ''
+    expect(await pipeline.press(alice, dm, confirm)).toEqual({ status: 'rejected', message: 'Gold is out of stock.' })
   })
 
   test('error: an unknown button id', async () => {

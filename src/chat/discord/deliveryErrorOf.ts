@@ -21,11 +21,11 @@ export function deliveryErrorOf(error: unknown): DeliveryError {
     const what = `discord ${error.status} (code ${error.code}): ${error.message}`
     if (error.status === 429) return new DeliveryError('rate_limited', what, 1000, { cause: error })
     if (error.status >= 500) return new DeliveryError('transient', what, undefined, { cause: error })
-    // Any other 4xx is permanent for this message: sending it again fails the same way.
-    return new DeliveryError('unreachable', what, undefined, { cause: error })
+    // Closed DMs are the recipient; any other 4xx is this message (sending it again fails the same way).
+    return new DeliveryError(isDmClosed(error) ? 'unreachable' : 'rejected', what, undefined, { cause: error })
   }
   if (error instanceof HTTPError) {
-    return new DeliveryError(error.status >= 500 ? 'transient' : 'unreachable', `discord ${error.status}`, undefined, { cause: error })
+    return new DeliveryError(error.status >= 500 ? 'transient' : 'rejected', `discord ${error.status}`, undefined, { cause: error })
   }
   // Timeouts, refused connections, resets: the network, not the recipient.
   return new DeliveryError('transient', `discord request failed: ${error instanceof Error ? error.message : String(error)}`, undefined, {

@@ -15,11 +15,20 @@ export async function handleChatInput(deps: InteractionDeps, interaction: ChatIn
   // Unknown commands (a stale registration) answer privately.
   const privateByDefault = command ? command.private === true : true
   const raw = Object.fromEntries(interaction.options.data.map((option) => [option.name, option.value]))
+  // A command known to be slow is deferred before it starts: its work would
+  // block the event loop, and with it the timer that decides to defer.
+  if (command?.slow) await interaction.deferReply(privateByDefault ? { flags: MessageFlags.Ephemeral } : {})
   const running = pipeline.runCommand(chatUserOf(interaction), chatPlaceOf(interaction), interaction.commandName, raw)
+  if (command?.slow) {
+    await answerDeferred(interaction, await running, privateByDefault)
+    await tellIfDmClosed(deps, interaction)
+    return
+  }
 
   const early = await settleWithin(running, deferBudget(interaction, deps.deferAfterMs))
   if (early.settled) {
-    await answerInteraction(interaction, early.value, { first: 'reply', ephemeral: early.value.private ?? false })
+    // Errors are shown only to the person who made them.
+    await answerInteraction(interaction, early.value, { first: 'reply', ephemeral: (early.value.private || early.value.error) ?? false })
   } else {
     await interaction.deferReply(privateByDefault ? { flags: MessageFlags.Ephemeral } : {})
     await answerDeferred(interaction, await running, privateByDefault)
@@ -28,7 +37,7 @@ export async function handleChatInput(deps: InteractionDeps, interaction: ChatIn
 }
 
 async function answerDeferred(interaction: ChatInputCommandInteraction, reply: Reply, deferredEphemeral: boolean): Promise<void> {
-  if (reply.private && !deferredEphemeral) {
+  if ((reply.private || reply.error) && !deferredEphemeral) {
     // The public "thinking…" placeholder must not be filled with private data.
     await interaction.deleteReply()
     await answerInteraction(interaction, reply, { first: 'followUp', ephemeral: true })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { and, eq, gt, inArray, isNotNull, isNull, lte } from 'drizzle-orm'
+import { and, eq, lt, gt, inArray, isNotNull, isNull, lte } from 'drizzle-orm'
 import { getAddress, isAddress, isHex, verifyTypedData, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import type { SecretBox } from '../../app/SecretBox.ts'
@@ -88,9 +88,10 @@ export class SnapshotAliases {
     const envelope = await aliasEnvelope(message, signature as Hex)
     const expiresAt = timestamp * 1000 + ALIAS_LIFETIME_MS
     const relayId = this.deps.db.transaction((tx) => {
+      // The key moves to the alias row; the request keeps no copy of it.
       const spent = tx
         .update(aliasRequests)
-        .set({ usedAt: now })
+        .set({ usedAt: now, sealedKey: '' })
         .where(and(eq(aliasRequests.token, params.token), isNull(aliasRequests.usedAt)))
         .run()
       if (spent.changes === 0) throw new UserError('This authorization link was already used; run /authorize again.', 'REQUEST_USED')
@@ -108,11 +109,18 @@ export class SnapshotAliases {
   /** Destroys the account's alias keys; returns how many wallets they served. */
   revoke(accountId: number): number {
     const now = this.deps.clock()
+    // Unused /authorize requests hold keys too: they go as well.
+    this.deps.db.delete(aliasRequests).where(eq(aliasRequests.accountId, accountId)).run()
     return this.deps.db
       .update(snapshotAliases)
       .set({ sealedKey: null, revokedAt: now })
       .where(and(eq(snapshotAliases.accountId, accountId), isNotNull(snapshotAliases.sealedKey)))
       .run().changes
+  }
+
+  /** Requests nobody completed keep a key for nothing: swept once they expire. */
+  sweepExpiredRequests(): number {
+    return this.deps.db.delete(aliasRequests).where(and(isNull(aliasRequests.usedAt), lt(aliasRequests.expiresAt, this.deps.clock()))).run().changes
   }
 
   /** The account's usable aliases (key present, not expired), with their keys. */
