@@ -161,6 +161,8 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
     },
 
     async sendToChannel(channelId: string, reply: Reply) {
+      // Announcements are public by nature; private data reaching here is a bug, not a message.
+      if (reply.private) throw new Error('a private reply was sent to a channel')
       await sendReply(sender, channelId, reply)
     },
   }
