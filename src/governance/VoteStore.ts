@@ -31,8 +31,14 @@ export class VoteStore {
   /** Writes (or replaces) the account's vote on each of its wallets; call inside
    *  the transaction that checked the voting window. Returns the earlier choice. */
   recordChatVote(tx: Db, vote: ChatVote): { previous: string | null } {
-    const previous = this.accountVotes(vote.proposalId, vote.accountId)[0]?.choice ?? null
+    const earlier = this.accountVotes(vote.proposalId, vote.accountId)
+    const previous = earlier[0]?.choice ?? null
     const choice = JSON.stringify(vote.choice)
+    // The new vote replaces the account's whole earlier vote, including wallets it no longer has.
+    for (const row of earlier) {
+      if ((vote.powers.get(row.address as Address) ?? 0n) > 0n || row.source !== 'chat') continue
+      tx.delete(governanceVotes).where(and(eq(governanceVotes.proposalId, vote.proposalId), eq(governanceVotes.address, row.address))).run()
+    }
     for (const [address, power] of vote.powers) {
       if (power <= 0n) continue
       const row = { accountId: vote.accountId, identity: vote.identity, choice, power: power.toString(), votedAt: vote.now, source: 'chat' as const, signature: null, envelope: null, receipt: null }

@@ -104,6 +104,18 @@ describe('voting', () => {
     expect(h.governance.tally(h.governance.proposal('p1')).scores).toEqual([0, 300, 0])
   })
 
+  test('voting again after unlinking a wallet drops that wallet\'s earlier vote', async () => {
+    const { h } = await fixture()
+    const bob = h.holder('bob', { b1: 300, b2: 200 })
+    await bob.run('/vote p1 For')
+    expect(h.governance.tally(h.governance.proposal('p1')).scores).toEqual([500, 0, 0])
+    h.sqlite.prepare('delete from wallets where address = ?').run(bob.addresses[1])
+    h.clock.now += HOUR
+    await bob.run('/vote p1 Against')
+    expect(h.governance.voteRecords('p1').map((r) => [r.address, r.choice])).toEqual([[bob.addresses[0], 2]])
+    expect(h.governance.tally(h.governance.proposal('p1')).scores).toEqual([0, 300, 0])
+  })
+
   test('error: no vote before the start or after the end', async () => {
     const h = createGovernanceHarness()
     const later = await h.propose({ title: 'Later', delay: '2', duration: '1' })
