@@ -48,7 +48,8 @@ export default defineCommand({
     if (proposal.param) fields.push({ name: 'Change if For wins', value: `${proposal.param.name} = ${proposal.param.value}` })
     fields.push({ name: proposal.status === 'closed' ? 'Result' : 'Tally', value: tallyLines(units, proposal, tally) })
     if (proposal.result?.executedAt) fields.push({ name: 'Executed', value: `${proposal.param!.name} set to ${proposal.param!.value} at ${utcMinute(proposal.result.executedAt)}` })
-    if (mine) fields.push({ name: 'Your vote', value: mine })
+    // In a group the reply is public: the caller's own vote stays out of it.
+    if (mine && ctx.chat.kind === 'private') fields.push({ name: 'Your vote', value: mine })
     const reply: Reply = { title: `${proposal.id}: ${proposal.title}`, text: clip(proposal.body, 1500) || undefined, fields }
     if (proposal.status === 'active' && type) {
       if (type === 'single-choice') {

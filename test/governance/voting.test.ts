@@ -90,8 +90,10 @@ describe('voting', () => {
       { name: 'Power', value: 'GRID held at block 100' },
       { name: 'Change if For wins', value: 'protocol_fee_bps = 400' },
       { name: 'Tally', value: '1. For: 2,000 GRID (100.0%) ← leading\n2. Against: 0 GRID (0.0%)\n3. Abstain: 0 GRID (0.0%)\nQuorum: 2,000 GRID of 1,000 GRID (met); 2 wallets voted.' },
-      { name: 'Your vote', value: 'For' },
     ])
+    // In the group the caller's own vote stays private; in a private chat it is shown.
+    const privately = await h.pipeline.runText(alice.user, { id: 'alice', kind: 'private' }, '/proposal p1')
+    expect(privately!.fields!.at(-1)).toEqual({ name: 'Your vote', value: 'For' })
   })
 
   test('a new vote replaces the earlier one, wallet by wallet', async () => {
