@@ -2,6 +2,7 @@ import type { Platform } from '../command/CommandContext.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { announcementChannels, type NotificationTopic } from '../db/schema/outbox.ts'
 import { listTopics, setTopic } from './preferences.ts'
+import { quietWindowOf, setQuietWindow, type QuietWindow } from './quietHours.ts'
 import { and, eq } from 'drizzle-orm'
 
 /** Preferences and announcement channels, as commands reach them (ctx.notifications). */
@@ -17,6 +18,14 @@ export class NotificationSettings {
 
   setTopic(accountId: number, topic: NotificationTopic, enabled: boolean): void {
     setTopic(this.db, accountId, topic, enabled)
+  }
+
+  quietHours(accountId: number): QuietWindow | undefined {
+    return quietWindowOf(this.db, accountId)
+  }
+
+  setQuietHours(accountId: number, window: QuietWindow | null): void {
+    setQuietWindow(this.db, accountId, window)
   }
 
   /** Returns false if the channel was already subscribed. */

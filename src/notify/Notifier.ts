@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from '../app/logger.ts'
 import type { SecretBox } from '../app/SecretBox.ts'
@@ -9,6 +9,7 @@ import { announcementChannels, deliveries, notifications } from '../db/schema/ou
 import { DeliveryError } from './DeliveryError.ts'
 import { SEALED_PREFIX } from './enqueueNotification.ts'
 import { topicEnabled } from './preferences.ts'
+import { deliverableAt, quietWindowOf } from './quietHours.ts'
 
 /** Where the notifier sends; each chat adapter provides one. */
 export interface Destination {
@@ -98,9 +99,11 @@ export class Notifier {
                   .all()
                   .map((t) => ({ ...t, kind: 'dm' as const }))
               : []
+        // Job notices (a rental started, with its connection details) are never held back.
+        const sendAt = note.accountId === null || note.topic === 'jobs' ? now : deliverableAt(quietWindowOf(tx, note.accountId), now)
         for (const target of targets) {
           tx.insert(deliveries)
-            .values({ notificationId: note.id, ...target, status: 'pending', nextAttemptAt: now })
+            .values({ notificationId: note.id, ...target, status: 'pending', nextAttemptAt: sendAt })
             .onConflictDoNothing()
             .run()
         }
@@ -120,12 +123,13 @@ export class Notifier {
       .orderBy(asc(deliveries.id))
       .limit(10_000)
       .all()
-    // Per destination in id order; a destination waiting on a retry holds its later messages.
+    // Per destination in id order; a destination waiting on a retry holds its later
+    // messages. (Messages held for quiet hours have no error and hold nothing.)
     const waiting = new Set(
       db
         .select({ platform: deliveries.platform, destination: deliveries.destination })
         .from(deliveries)
-        .where(and(eq(deliveries.status, 'pending'), sql`${deliveries.nextAttemptAt} > ${now}`))
+        .where(and(eq(deliveries.status, 'pending'), sql`${deliveries.nextAttemptAt} > ${now}`, isNotNull(deliveries.lastError)))
         .all()
         .map((d) => `${d.platform}:${d.destination}`),
     )

@@ -9,6 +9,7 @@ import { DeliveryError } from '../../src/notify/DeliveryError.ts'
 import { enqueueNotification } from '../../src/notify/enqueueNotification.ts'
 import { Notifier, type Destination } from '../../src/notify/Notifier.ts'
 import { setTopic } from '../../src/notify/preferences.ts'
+import { setQuietWindow } from '../../src/notify/quietHours.ts'
 import { announcementChannels } from '../../src/db/schema/outbox.ts'
 
 /** A destination that records sends and fails on demand (a stand-in for a chat adapter). */
@@ -149,5 +150,22 @@ describe('Notifier', () => {
     notify(null, 'p1', 'New proposal p1', 'announcements')
     await notifier.run()
     expect(telegram.sent).toEqual([{ to: '#-100', text: 'New proposal p1' }])
+  })
+
+  test('quiet hours hold DMs until they end, except job notices', async () => {
+    const { db, clock, telegram, notifier, user, notify } = setup()
+    const alice = user('1')
+    setQuietWindow(db, alice, { startHour: 22, endHour: 7 })
+    clock.now = Date.UTC(2026, 10, 26, 23, 30)
+    notify(alice, 'p1', 'payout confirmed', 'governance')
+    notify(alice, 'j1', 'rental started', 'jobs')
+    await notifier.run()
+    expect(telegram.sent).toEqual([{ to: '1', text: 'rental started' }])
+    clock.now = Date.UTC(2026, 10, 27, 6, 59)
+    await notifier.run()
+    expect(telegram.sent).toHaveLength(1)
+    clock.now = Date.UTC(2026, 10, 27, 7, 0)
+    await notifier.run()
+    expect(telegram.sent.map((m) => m.text)).toEqual(['rental started', 'payout confirmed'])
   })
 })

@@ -67,3 +67,10 @@ export const notificationPreferences = sqliteTable(
   },
   (t) => [uniqueIndex('notification_preferences_unique').on(t.accountId, t.topic)],
 )
+
+/** Hours (UTC) in which an account's DMs wait, except job notices. */
+export const quietHours = sqliteTable('quiet_hours', {
+  accountId: integer('account_id').primaryKey(),
+  startHour: integer('start_hour').notNull(),
+  endHour: integer('end_hour').notNull(),
+})
