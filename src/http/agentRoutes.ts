@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { Hono, type Context } from 'hono'
-import { lt } from 'drizzle-orm'
+import { lt, sql } from 'drizzle-orm'
 import { getAddress, isAddress, isHex, recoverMessageAddress, type Address } from 'viem'
 import type { z } from 'zod'
 import type { Db } from '../db/openDatabase.ts'
@@ -39,9 +39,16 @@ type Env = { Variables: { provider: Address; body: unknown } }
  *  another provider's node or rental 403, and nothing changes. */
 export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
   const app = new Hono<Env>()
+  // Every agent request writes its replay key: prepared once.
+  const remember = deps.db
+    .insert(agentRequestSignatures)
+    .values({ signature: sql.placeholder('key'), seenAt: sql.placeholder('now') })
+    .onConflictDoNothing()
+    .prepare()
+  const firstTime = (key: string, now: number) => remember.run({ key, now }).changes > 0
   app.use('/api/v1/agent/*', async (c, next) => {
     const raw = await c.req.text()
-    c.set('provider', await authenticate(deps, c, raw))
+    c.set('provider', await authenticate(deps, c, raw, firstTime))
     try {
       c.set('body', raw ? JSON.parse(raw) : {})
     } catch {
@@ -78,7 +85,7 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
   return app
 }
 
-async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string): Promise<Address> {
+async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string, firstTime: (key: string, now: number) => boolean): Promise<Address> {
   const timestamp = c.req.header(AGENT_HEADERS.timestamp) ?? ''
   const sessionId = c.req.header(AGENT_HEADERS.session)
   if (!/^\d{10,16}$/.test(timestamp)) throw new HttpError(401, 'Missing or malformed x-gridshare-timestamp; expected Unix milliseconds.', 'UNAUTHENTICATED')
@@ -90,8 +97,7 @@ async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string): Pro
   const signer = sessionId ? sessionSigner(deps, sessionId, payload, c.req.header(AGENT_HEADERS.mac) ?? '') : await walletSigner(c, payload)
   // Keyed by what was authenticated, not by the signature's bytes: one message has several valid encodings (v, high s).
   const requestKey = createHash('sha256').update(`${signer}\n${payload}`).digest('hex')
-  const fresh = deps.db.insert(agentRequestSignatures).values({ signature: requestKey, seenAt: now }).onConflictDoNothing().run()
-  if (fresh.changes === 0) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
+  if (!firstTime(requestKey, now)) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
   return signer
 }
 
