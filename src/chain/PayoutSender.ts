@@ -203,12 +203,12 @@ export class PayoutSender {
       }
     }
     // None of its transactions is known. If the treasury's nonce has moved past
-    // it, another transaction took that nonce: this payout can never be mined.
+    // it, something else may have taken that nonce — or the node is lagging on a
+    // mined one. Refunding could pay twice, so an operator decides.
     const used = await publicClient.getTransactionCount({ address: this.deps.walletClient.account.address, blockTag: 'latest' })
     if (first.nonce !== null && used > first.nonce) {
-      this.deps.logger.error({ payouts: rows.map((r) => r.id), nonce: first.nonce }, 'payout nonce was used by another transaction; returning the funds')
-      for (const payout of rows) this.finish(payout, 'failed')
-      return 'failed'
+      this.deps.logger.error({ payouts: rows.map((r) => r.id), nonce: first.nonce, hashes }, 'payout nonce is used but none of its transactions is known; check the treasury by hand')
+      return 'waiting'
     }
     await this.broadcast(first.rawTx as Hex, publicClient)
     return 'waiting'

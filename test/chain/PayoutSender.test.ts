@@ -80,7 +80,11 @@ describe('withdrawals', () => {
     expect(h.payouts.get(payout.id)).toMatchObject({ status: 'submitted' })
     // The restarted service resumes from the recorded signed transaction, twice for good measure.
     const restarted = new PayoutSender(h.payoutDeps)
-    await restarted.process()
+    // Runs on its schedule until the chain reports the receipt (it can lag a send under load).
+    for (let run = 0; run < 20 && h.payouts.get(payout.id)!.status !== 'confirmed'; run++) {
+      await restarted.process()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     await restarted.process()
     expect(h.payouts.get(payout.id)).toMatchObject({ status: 'confirmed' })
     expect(await transfersTo(dave.address, fromBlock)).toHaveLength(1)
