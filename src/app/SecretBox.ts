@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 
 /** AES-256-GCM for data encrypted at rest (connection details, alias keys). */
 export class SecretBox {
@@ -23,10 +23,7 @@ export class SecretBox {
 
   /** The key file under the data directory, created (mode 600) on first start. */
   static fromKeyFile(path: string): SecretBox {
-    if (!existsSync(path)) {
-      writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600 })
-      chmodSync(path, 0o600)
-    }
+    if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600 })
     return new SecretBox(Buffer.from(readFileSync(path, 'utf8').trim(), 'hex'))
   }
 }

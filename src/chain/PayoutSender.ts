@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { and, asc, eq, inArray, max } from 'drizzle-orm'
-import { encodeFunctionData, erc20Abi, keccak256, maxUint256, parseTransaction, type Address, type Hex } from 'viem'
+import { and, asc, eq, max } from 'drizzle-orm'
+import { encodeFunctionData, erc20Abi, keccak256, parseTransaction, type Address, type Hex } from 'viem'
 import { disperseArtifact } from './contractArtifacts.ts'
+import { ensureDisperseAllowance } from './ensureDisperseAllowance.ts'
 import type { Logger } from '../app/logger.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { payouts } from '../db/schema/chain.ts'
@@ -84,11 +85,7 @@ export class PayoutSender {
   async process(): Promise<{ sent: number; confirmed: number; failed: number }> {
     const counts = { sent: 0, confirmed: 0, failed: 0 }
     // Settle what is already signed first: its nonces come before any new one.
-    for (const rows of this.submittedGroups()) {
-      const outcome = await this.settle(rows)
-      if (outcome === 'confirmed') counts.confirmed += rows.length
-      if (outcome === 'failed') counts.failed += rows.length
-    }
+    await this.settleGroups(this.submittedGroups(), counts)
     const pending = this.deps.db.select().from(payouts).where(eq(payouts.status, 'pending')).orderBy(asc(payouts.createdAt), asc(payouts.id)).all()
     const groups: Payout[][] = []
     const batches = new Map<string, Payout[]>()
@@ -98,9 +95,11 @@ export class PayoutSender {
     }
     const size = this.deps.batchSize ?? 200
     for (const batch of batches.values()) for (let i = 0; i < batch.length; i += size) groups.push(batch.slice(i, i + size))
+    const sentHashes = new Set<string>()
     for (const group of groups) {
       try {
-        await this.submit(group)
+        const txHash = await this.submit(group)
+        if (txHash) sentHashes.add(txHash)
         counts.sent += group.length
       } catch (error) {
         // One failing send (RPC down, treasury short) must not hold up the others; it is retried next run.
@@ -108,14 +107,20 @@ export class PayoutSender {
         this.deps.logger.error({ err: error, payouts: group.map((p) => p.id) }, 'payout could not be sent; retrying next run')
       }
     }
-    if (counts.sent > 0) {
-      for (const rows of this.submittedGroups()) {
-        const outcome = await this.settle(rows)
-        if (outcome === 'confirmed') counts.confirmed += rows.length
-        if (outcome === 'failed') counts.failed += rows.length
-      }
-    }
+    // Only what this run sent: the rest was asked about above.
+    await this.settleGroups(
+      this.submittedGroups().filter((rows) => sentHashes.has(rows[0]!.txHash!)),
+      counts,
+    )
     return counts
+  }
+
+  private async settleGroups(groups: Payout[][], counts: { confirmed: number; failed: number }): Promise<void> {
+    for (const rows of groups) {
+      const outcome = await this.settle(rows)
+      if (outcome === 'confirmed') counts.confirmed += rows.length
+      if (outcome === 'failed') counts.failed += rows.length
+    }
   }
 
   private submittedGroups(): Payout[][] {
@@ -132,12 +137,12 @@ export class PayoutSender {
 
   /** Signs one transaction for the payouts (a transfer, or a disperse batch),
    *  records its hash, nonce and bytes on every row, and only then broadcasts. */
-  private async submit(batch: Payout[]): Promise<void> {
+  private async submit(batch: Payout[]): Promise<Hex | undefined> {
     const { db, walletClient, publicClient, token, disperse } = this.deps
     const total = batch.reduce((sum, p) => sum + BigInt(p.amount), 0n)
     // Without a Disperse contract (an external chain), every payout is its own transfer.
     const single = !this.deps.disperse || (batch.length === 1 && !batch[0]!.batchId)
-    if (!single) await this.ensureAllowance(total)
+    if (!single) await ensureDisperseAllowance(this.deps, { token, disperse: disperse!, amount: total, nonce: () => this.nextNonce() })
     const nonce = await this.nextNonce()
     const request = await walletClient.prepareTransactionRequest(
       single
@@ -166,22 +171,14 @@ export class PayoutSender {
         )
         .filter((row) => row !== undefined),
     )
-    if (recorded.length === 0) return
+    if (recorded.length === 0) return undefined
     try {
       this.deps.afterRecordSubmitted?.(recorded[0]!)
     } catch (error) {
       throw new Halt(error)
     }
     await this.broadcast(raw, publicClient)
-  }
-
-  /** Disperse pulls from the treasury: approve it once, for good, before the first batch. */
-  private async ensureAllowance(total: bigint): Promise<void> {
-    const { walletClient, publicClient, token, disperse } = this.deps
-    const allowance = await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [walletClient.account.address, disperse!] })
-    if (allowance >= total) return
-    const hash = await walletClient.writeContract({ address: token, abi: erc20Abi, functionName: 'approve', args: [disperse!, maxUint256], nonce: await this.nextNonce() })
-    await publicClient.waitForTransactionReceipt({ hash })
+    return txHash
   }
 
   private async settle(rows: Payout[]): Promise<'confirmed' | 'failed' | 'waiting'> {

@@ -1,7 +1,8 @@
-import { erc20Abi, maxUint256, type Address, type Hash } from 'viem'
+import { erc20Abi, type Address, type Hash } from 'viem'
 import type { ChainPublicClient, TreasuryWalletClient } from './chainClients.ts'
 import { TreasuryBalanceTooLowError } from './chainErrors.ts'
 import { disperseArtifact } from './contractArtifacts.ts'
+import { ensureDisperseAllowance } from './ensureDisperseAllowance.ts'
 
 export type SendDisperseDeps = { walletClient: TreasuryWalletClient; publicClient: ChainPublicClient }
 
@@ -38,26 +39,10 @@ export async function sendDisperse(
   if (payouts.length === 0) throw new RangeError('sendDisperse needs at least one payout')
   const treasury = walletClient.account.address
   const total = payouts.reduce((sum, { value }) => sum + value, 0n)
-  const [available, allowance] = await Promise.all([
-    publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [treasury] }),
-    publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [treasury, disperse] }),
-  ])
+  const available = await publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [treasury] })
   if (available < total) throw new TreasuryBalanceTooLowError({ treasury, token, needed: total, available })
-
-  let approveTxHash: Hash | undefined
-  let batchNonce = nonce
-  if (allowance < total) {
-    approveTxHash = await walletClient.writeContract({
-      address: token,
-      abi: erc20Abi,
-      functionName: 'approve',
-      args: [disperse, maxUint256],
-      nonce: batchNonce++,
-    })
-    const receipt = await publicClient.waitForTransactionReceipt({ hash: approveTxHash })
-    if (receipt.status !== 'success') throw new Error(`approving Disperse ${disperse} reverted in ${approveTxHash}`)
-  }
-
+  const approveTxHash = await ensureDisperseAllowance({ walletClient, publicClient }, { token, disperse, amount: total, nonce: () => nonce })
+  const batchNonce = approveTxHash ? nonce + 1 : nonce
   const txHash = await walletClient.writeContract({
     address: disperse,
     abi: disperseArtifact.abi,

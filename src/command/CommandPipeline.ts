@@ -100,7 +100,7 @@ export class CommandPipeline {
       const entry = this.actionHandlers.get(claim.action.name)
       if (!entry) return { status: 'rejected', message: REJECTED_PRESS.unknown! }
       const reply = await this.guard(entry.command, user, async () => {
-        const ctx = this.context(user, chat, now, entry.command)
+        const ctx = this.context(user, chat, now)
         return entry.handler(claim.payload, ctx)
       })
       this.deps.metrics.commandSeconds.observe({ command: claim.action.name, platform: user.platform }, (performance.now() - started) / 1000)
@@ -115,7 +115,7 @@ export class CommandPipeline {
     const complete = source ? this.deps.autocomplete?.[source] : undefined
     if (!complete) return []
     try {
-      const ctx = this.context(user, chat, this.deps.clock(), this.byName.get(commandName)!)
+      const ctx = this.context(user, chat, this.deps.clock())
       const all = await complete(ctx, prefix)
       const lower = prefix.toLowerCase()
       return all.filter((v) => v.toLowerCase().includes(lower)).slice(0, 25)
@@ -145,7 +145,7 @@ export class CommandPipeline {
         return { text: `Slow down: you can send another command in ${wait} s.`, private: command.private, error: true }
       }
       const reply = await this.guard(command, user, async () => {
-        const ctx = this.context(user, chat, now, command)
+        const ctx = this.context(user, chat, now)
         if (command.adminOnly && !ctx.isAdmin) throw new AppError('not an admin', { code: 'FORBIDDEN', userMessage: `Only admins can use /${command.name}.` })
         const args = validateOptions(command, readArguments())
         return command.run(args as never, ctx)
@@ -181,7 +181,7 @@ export class CommandPipeline {
     return { text: `Unknown command /${name}${hint} Type /help for the list.`, error: true }
   }
 
-  private context(user: ChatUser, chat: ChatPlace, now: number, command: CommandDefinition): CommandContext {
+  private context(user: ChatUser, chat: ChatPlace, now: number): CommandContext {
     const { db, services, logger } = this.deps
     const { accountId, identityId } = this.identities.ensure(user, now)
     let groupId: string | undefined

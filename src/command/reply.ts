@@ -28,7 +28,3 @@ export interface LinkButton {
 export function isActionButton(button: Button): button is ActionButton {
   return 'action' in button
 }
-
-export function textReply(text: string, extra: Omit<Reply, 'text'> = {}): Reply {
-  return { text, ...extra }
-}

@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { lt, sql } from 'drizzle-orm'
 import { getAddress, isAddress, isHex, recoverMessageAddress, type Address } from 'viem'
-import type { z } from 'zod'
 import type { Db } from '../db/openDatabase.ts'
 import { agentRequestSignatures } from '../db/schema/market.ts'
 import {
   AGENT_CLOCK_SKEW_MS,
   AGENT_HEADERS,
-  attestationBody,
   finishedBody,
-  heartbeatBody,
-  registerNodeBody,
+  parseAgentBody,
   runningBody,
+  type AttestationBody,
+  type HeartbeatBody,
+  type RegisterNodeBody,
   signedPayload,
 } from '../market/agentProtocol.ts'
 import type { NodeRegistry } from '../market/NodeRegistry.ts'
@@ -60,24 +60,24 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
     if (c.req.header(AGENT_HEADERS.session)) throw new HttpError(401, 'A session is opened with a wallet signature, not with another session.', 'UNAUTHENTICATED')
     return c.json(deps.sessions.issue(c.get('provider')))
   })
-  app.post('/api/v1/agent/nodes', (c) => c.json(deps.registry.register(c.get('provider'), parse(registerNodeBody, c.get('body')))))
+  app.post('/api/v1/agent/nodes', (c) => c.json(deps.registry.register(c.get('provider'), c.get('body') as RegisterNodeBody)))
   app.post('/api/v1/agent/nodes/:nodeId/heartbeat', (c) => {
-    const work = deps.registry.heartbeat(c.get('provider'), c.req.param('nodeId'), parse(heartbeatBody, c.get('body')))
+    const work = deps.registry.heartbeat(c.get('provider'), c.req.param('nodeId'), c.get('body') as HeartbeatBody)
     deps.afterChange?.()
     return c.json(work)
   })
   app.post('/api/v1/agent/rentals/:id/claim', (c) => c.json(view(deps.rentals.claim(c.get('provider'), c.req.param('id')))))
   app.post('/api/v1/agent/rentals/:id/running', (c) => {
-    const { connection } = parse(runningBody, c.get('body'))
+    const { connection } = parseAgentBody(runningBody, c.get('body'))
     return c.json(view(deps.rentals.reportRunning(c.get('provider'), c.req.param('id'), connection)))
   })
   app.post('/api/v1/agent/rentals/:id/finished', (c) => {
-    const { outcome, reason } = parse(finishedBody, c.get('body'))
+    const { outcome, reason } = parseAgentBody(finishedBody, c.get('body'))
     const rental = deps.rentals.reportFinished(c.get('provider'), c.req.param('id'), outcome, reason)
     deps.afterChange?.()
     return c.json(view(rental))
   })
-  app.post('/api/v1/agent/attestations', async (c) => c.json(await deps.attestations.record(c.get('provider'), parse(attestationBody, c.get('body')))))
+  app.post('/api/v1/agent/attestations', async (c) => c.json(await deps.attestations.record(c.get('provider'), c.get('body') as AttestationBody)))
   app.post('/api/v1/agent/attestations/:id/revoke', (c) => {
     deps.attestations.revoke(Number(c.req.param('id')), c.get('provider'))
     return c.json({ revoked: Number(c.req.param('id')) })
@@ -128,15 +128,6 @@ function sessionSigner(deps: AgentRoutesDeps, sessionId: string, payload: string
 /** Forgets signatures too old to pass the timestamp check anyway. */
 export function pruneAgentSignatures(db: Db, now: number): number {
   return db.delete(agentRequestSignatures).where(lt(agentRequestSignatures.seenAt, now - 2 * AGENT_CLOCK_SKEW_MS)).run().changes
-}
-
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body)
-  if (!result.success) {
-    const issue = result.error.issues[0]!
-    throw new HttpError(422, `Invalid ${issue.path.join('.') || 'body'}: ${issue.message}.`, 'INVALID_BODY')
-  }
-  return result.data
 }
 
 function view(rental: { id: string; status: string; endsAt: number | null }) {

@@ -9,7 +9,7 @@ import { AppError } from '../errors/AppError.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import type { HeartbeatBody, HeartbeatResponse, RegisterNodeBody, AgentRental } from './agentProtocol.ts'
-import { heartbeatBody, registerNodeBody } from './agentProtocol.ts'
+import { heartbeatBody, parseAgentBody, registerNodeBody } from './agentProtocol.ts'
 import { canonicalGpu } from './gpuCatalogue.ts'
 
 export const BUCKET_MS = 5 * 60_000
@@ -86,7 +86,7 @@ export class NodeRegistry {
 
   /** Registers (or updates) a node under the provider's wallet. */
   register(address: Address, input: RegisterNodeBody): { nodeId: string; heartbeatIntervalMs: number } {
-    const body = registerNodeBody.parse(input)
+    const body = parseAgentBody(registerNodeBody, input)
     const { db, units, clock } = this.deps
     const now = clock()
     const price = units.parse(body.pricePerGpuHour, 'price per GPU-hour')
@@ -152,7 +152,7 @@ export class NodeRegistry {
   /** Records a heartbeat and answers with the work the agent should do.
    *  @throws ForbiddenNodeError when the node is another provider's */
   heartbeat(address: Address, nodeId: string, input: HeartbeatBody): HeartbeatResponse {
-    const body = heartbeatBody.parse(input)
+    const body = parseAgentBody(heartbeatBody, input)
     const { db, clock } = this.deps
     const now = clock()
     const node = this.statements.owner.get({ nodeId })

@@ -90,7 +90,7 @@ export class Rentals {
   /** Escrows the quote's cost and allocates its GPUs in one transaction.
    *  @throws UserError (quote expired), CapacityGoneError, InsufficientBalanceError */
   confirm({ accountId, quote }: { accountId: number; quote: QuotePayload }): Rental {
-    const { db, ledger, units, secrets, clock } = this.deps
+    const { db, secrets, clock } = this.deps
     const now = clock()
     if (quote.expiresAt <= now) throw new UserError('This quote expired (quotes last 2 minutes); run /rent again.', 'QUOTE_EXPIRED')
     const price = BigInt(quote.pricePerGpuHour)
@@ -167,7 +167,7 @@ export class Rentals {
   /** Adds hours if the balance covers them; the GPUs stay allocated to this rental.
    *  @throws UserError, InsufficientBalanceError */
   extend({ accountId, id, hours }: { accountId: number; id: string; hours: number }): Rental {
-    const { db, ledger, units, clock } = this.deps
+    const { db, clock } = this.deps
     const rental = this.get(accountId, id)
     if (!ACTIVE.includes(rental.status)) throw new UserError(`Rental ${rental.id} already ended (${rental.status}); start a new one with /rent.`, 'ALREADY_ENDED')
     if (rental.hours + hours > 720) throw new UserError(`A rental can last at most 720 hours; ${rental.id} has ${rental.hours}.`, 'TOO_LONG')

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto'
 import { z } from 'zod'
+import { AppError } from '../errors/AppError.ts'
 
 /** The provider agent API, shared by the coordinator and the agent.
  *  Every request is signed by the provider's wallet (EIP-191 personal_sign)
@@ -154,3 +155,13 @@ export const AGENT_ROUTES = {
   attestations: '/api/v1/agent/attestations',
   revokeAttestation: (id: number) => `/api/v1/agent/attestations/${id}/revoke`,
 } as const
+
+/** Validates an agent request body once, where it is used; the sentence names
+ *  the field and reaches the agent as a 422. */
+export function parseAgentBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const result = schema.safeParse(body)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const sentence = `Invalid ${issue.path.join('.') || 'body'}: ${issue.message}.`
+  throw new AppError(sentence, { code: 'INVALID_BODY', userMessage: sentence })
+}

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, isNotNull, isNull, lte, sql } from 'drizzle-orm'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from '../app/logger.ts'
 import type { SecretBox } from '../app/SecretBox.ts'
@@ -30,7 +30,8 @@ export interface NotifierDeps {
   random?: () => number
 }
 
-type Delivery = typeof deliveries.$inferSelect
+/** A due delivery with what it sends: read in one query, not one more per message. */
+type Delivery = typeof deliveries.$inferSelect & { reply: string; createdAt: number }
 
 /** Delivers the outbox: fans each notification out to the recipient's chat
  *  identities (or the announcement channels), then sends with retries and
@@ -117,8 +118,9 @@ export class Notifier {
     const { db, clock, concurrency = 32 } = this.deps
     const now = clock()
     const due = db
-      .select()
+      .select({ ...getTableColumns(deliveries), reply: notifications.reply, createdAt: notifications.createdAt })
       .from(deliveries)
+      .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
       .where(and(eq(deliveries.status, 'pending'), lte(deliveries.nextAttemptAt, now)))
       .orderBy(asc(deliveries.id))
       .limit(10_000)
@@ -163,17 +165,16 @@ export class Notifier {
       db.update(deliveries).set({ status: 'skipped', lastError: 'platform not connected' }).where(eq(deliveries.id, delivery.id)).run()
       return true
     }
-    const note = db.select().from(notifications).where(eq(notifications.id, delivery.notificationId)).get()!
     const claimed = db.update(deliveries).set({ status: 'sending' }).where(and(eq(deliveries.id, delivery.id), eq(deliveries.status, 'pending'))).run()
     if (claimed.changes === 0) return true
     try {
-      const reply = this.openReply(note.reply)
+      const reply = this.openReply(delivery.reply)
       if (delivery.kind === 'dm') await destination.sendPrivate(delivery.destination, reply)
       else await destination.sendToChannel(delivery.destination, reply)
       const now = clock()
       db.update(deliveries).set({ status: 'sent', sentAt: now, attempts: delivery.attempts + 1 }).where(eq(deliveries.id, delivery.id)).run()
       this.metrics.sent.inc({ platform: delivery.platform })
-      this.metrics.latency.observe({ platform: delivery.platform }, Math.max(0, now - note.createdAt) / 1000)
+      this.metrics.latency.observe({ platform: delivery.platform }, Math.max(0, now - delivery.createdAt) / 1000)
       return true
     } catch (error) {
       const kind = error instanceof DeliveryError ? error.kind : 'transient'

@@ -182,7 +182,6 @@ export class Epochs {
     endsAt: number,
     fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[]; carriedIn: Map<number, bigint> },
   ): EpochReport {
-    const { db } = this.deps
     const params = fixed?.params ?? this.rewardParams()
     const hourly = this.hourlyUptime(startsAt, endsAt)
     const uptimeByNode = new Map<string, NodeEpochData['uptime']>()

@@ -5,7 +5,7 @@ import { providers } from '../db/schema/market.ts'
 import { renewableAttestations } from '../db/schema/rewards.ts'
 import { AppError, UserError } from '../errors/AppError.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
-import { attestationBody, attestationMessage, type AttestationBody } from '../market/agentProtocol.ts'
+import { attestationBody, attestationMessage, parseAgentBody, type AttestationBody } from '../market/agentProtocol.ts'
 
 /** Renewable-energy claims: signed by the provider's wallet, counter-signed by
  *  the DAO's attester when the `renewable_attester` parameter names one,
@@ -15,7 +15,7 @@ export class RenewableAttestations {
 
   /** @throws UserError for a bad signature, a past end or a missing counter-signature */
   async record(address: Address, input: AttestationBody): Promise<{ id: number; validUntil: string }> {
-    const body = attestationBody.parse(input)
+    const body = parseAgentBody(attestationBody, input)
     const { db, params, clock } = this.deps
     const validUntil = Date.parse(body.validUntil)
     if (validUntil <= clock()) throw new UserError('The attestation is already expired; expected a validUntil in the future.', 'EXPIRED')
