@@ -16,7 +16,7 @@ import { createMetrics } from '../src/app/metrics.ts'
 import { AgentSessions } from '../src/http/AgentSessions.ts'
 import { agentRoutes } from '../src/http/agentRoutes.ts'
 import { createHttpApp } from '../src/http/createHttpApp.ts'
-import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../src/market/agentProtocol.ts'
+import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../src/protocol/agentProtocol.ts'
 import { RenewableAttestations } from '../src/rewards/RenewableAttestations.ts'
 
 const MODELS = [

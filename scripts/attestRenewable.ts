@@ -6,7 +6,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { AgentClient } from '../src/agent/AgentClient.ts'
 import { readPrivateKeyFile } from '../src/agent/readPrivateKeyFile.ts'
 import { sleep } from '../src/agent/sleep.ts'
-import { AGENT_ROUTES, attestationMessage } from '../src/market/agentProtocol.ts'
+import { AGENT_ROUTES, attestationMessage } from '../src/protocol/agentProtocol.ts'
 
 /** Signs and submits a renewable-energy attestation for the provider's wallet:
  *  npm run --silent agent:attest -- --coordinator <url> --private-key-file <file>

@@ -1,5 +1,5 @@
 import type { Logger } from '../app/logger.ts'
-import type { AgentRental, HeartbeatResponse, RegisterNodeBody } from '../market/agentProtocol.ts'
+import type { AgentRental, HeartbeatResponse, RegisterNodeBody } from '../protocol/agentProtocol.ts'
 import type { AgentClient } from './AgentClient.ts'
 import { AgentAbortedError, AgentRequestError, StateFileError } from './AgentErrors.ts'
 import type { AgentState, PendingReport, SavedRental, StateStore } from './AgentStateFile.ts'

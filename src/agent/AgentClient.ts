@@ -13,7 +13,7 @@ import {
   type RegisterNodeResponse,
   type finishedBody,
   type runningBody,
-} from '../market/agentProtocol.ts'
+} from '../protocol/agentProtocol.ts'
 import { AgentAbortedError, AgentRequestError } from './AgentErrors.ts'
 import { agentSessionSchema, heartbeatResponseSchema, registerNodeResponseSchema } from './agentResponses.ts'
 import { backoffDelay } from './backoffDelay.ts'

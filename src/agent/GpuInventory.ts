@@ -1,4 +1,4 @@
-import type { RegisterNodeBody } from '../market/agentProtocol.ts'
+import type { RegisterNodeBody } from '../protocol/agentProtocol.ts'
 
 /** One physical (or declared) GPU of this machine. */
 export interface AgentGpu {

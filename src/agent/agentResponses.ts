@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { AgentRental, HeartbeatResponse, RegisterNodeResponse } from '../market/agentProtocol.ts'
+import type { AgentRental, HeartbeatResponse, RegisterNodeResponse } from '../protocol/agentProtocol.ts'
 
 /** What the agent accepts from the coordinator. Ids go into URL paths and
  *  file names, so they are held to the short readable form the coordinator mints. */

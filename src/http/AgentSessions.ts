@@ -4,7 +4,7 @@ import type { Address } from 'viem'
 import type { SecretBox } from '../app/SecretBox.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { agentSessions } from '../db/schema/market.ts'
-import { AGENT_SESSION_TTL_MS, sessionMac, type AgentSessionResponse } from '../market/agentProtocol.ts'
+import { AGENT_SESSION_TTL_MS, sessionMac, type AgentSessionResponse } from '../protocol/agentProtocol.ts'
 
 /** Sessions for agents: one wallet signature buys a day of HMAC-authenticated
  *  requests. Secrets are sealed at rest and cached opened in memory. */

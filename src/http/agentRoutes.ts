@@ -14,7 +14,7 @@ import {
   type HeartbeatBody,
   type RegisterNodeBody,
   signedPayload,
-} from '../market/agentProtocol.ts'
+} from '../protocol/agentProtocol.ts'
 import type { NodeRegistry } from '../market/NodeRegistry.ts'
 import type { Rentals } from '../market/Rentals.ts'
 import type { RenewableAttestations } from '../rewards/RenewableAttestations.ts'

@@ -8,8 +8,8 @@ import { wallets } from '../db/schema/wallets.ts'
 import { AppError } from '../errors/AppError.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
-import type { HeartbeatBody, HeartbeatResponse, RegisterNodeBody, AgentRental } from './agentProtocol.ts'
-import { heartbeatBody, parseAgentBody, registerNodeBody } from './agentProtocol.ts'
+import type { HeartbeatBody, HeartbeatResponse, RegisterNodeBody, AgentRental } from '../protocol/agentProtocol.ts'
+import { heartbeatBody, parseAgentBody, registerNodeBody } from '../protocol/agentProtocol.ts'
 import { canonicalGpu } from './gpuCatalogue.ts'
 
 export const BUCKET_MS = 5 * 60_000

@@ -5,7 +5,7 @@ import { providers } from '../db/schema/market.ts'
 import { renewableAttestations } from '../db/schema/rewards.ts'
 import { AppError, UserError } from '../errors/AppError.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
-import { attestationBody, attestationMessage, parseAgentBody, type AttestationBody } from '../market/agentProtocol.ts'
+import { attestationBody, attestationMessage, parseAgentBody, type AttestationBody } from '../protocol/agentProtocol.ts'
 
 /** Renewable-energy claims: signed by the provider's wallet, counter-signed by
  *  the DAO's attester when the `renewable_attester` parameter names one,

@@ -8,7 +8,7 @@ import { afterEach, expect, test } from 'vitest'
 import { AgentClient } from '../../src/agent/AgentClient.ts'
 import { AgentAbortedError, AgentRequestError } from '../../src/agent/AgentErrors.ts'
 import { backoffDelay } from '../../src/agent/backoffDelay.ts'
-import { signedPayload } from '../../src/market/agentProtocol.ts'
+import { signedPayload } from '../../src/protocol/agentProtocol.ts'
 
 const account = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a')
 const logger = pino({ level: 'silent' })

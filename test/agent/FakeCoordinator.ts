@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { recoverMessageAddress, type Hex } from 'viem'
-import { AGENT_HEADERS, AGENT_ROUTES, signedPayload, type AgentRental, type HeartbeatResponse } from '../../src/market/agentProtocol.ts'
+import { AGENT_HEADERS, AGENT_ROUTES, signedPayload, type AgentRental, type HeartbeatResponse } from '../../src/protocol/agentProtocol.ts'
 
 export interface FakeCall {
   method: string

@@ -5,10 +5,10 @@ import { createMetrics } from '../../src/app/metrics.ts'
 import { AgentSessions } from '../../src/http/AgentSessions.ts'
 import { agentRoutes } from '../../src/http/agentRoutes.ts'
 import { createHttpApp } from '../../src/http/createHttpApp.ts'
-import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../../src/market/agentProtocol.ts'
+import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../../src/protocol/agentProtocol.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
 import { RenewableAttestations } from '../../src/rewards/RenewableAttestations.ts'
-import { attestationMessage } from '../../src/market/agentProtocol.ts'
+import { attestationMessage } from '../../src/protocol/agentProtocol.ts'
 
 const provider = privateKeyToAccount(`0x${'a1'.repeat(32)}`)
 const mallory = privateKeyToAccount(`0x${'b2'.repeat(32)}`)

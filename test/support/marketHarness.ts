@@ -13,7 +13,7 @@ import { TokenUnits } from '../../src/ledger/TokenUnits.ts'
 import { MarketService } from '../../src/market/MarketService.ts'
 import { NodeRegistry } from '../../src/market/NodeRegistry.ts'
 import { Rentals } from '../../src/market/Rentals.ts'
-import type { RegisterNodeBody } from '../../src/market/agentProtocol.ts'
+import type { RegisterNodeBody } from '../../src/protocol/agentProtocol.ts'
 
 export const TOKEN = 10n ** 18n
 

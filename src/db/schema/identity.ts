@@ -6,7 +6,26 @@ export const accounts = sqliteTable('accounts', {
   /** Set when this account was merged into another (same wallet proven on two platforms). */
   mergedInto: integer('merged_into'),
   createdAt: integer('created_at').notNull(),
+  /** Withdrawals wait until then after a security change (wallet linked, merge, identity joined). */
+  securityHoldUntil: integer('security_hold_until'),
+  /** /freeze: no withdrawals, no bot signing, no /authorize until a wallet signature unfreezes. */
+  frozenAt: integer('frozen_at'),
 })
+
+/** What changed an account's security, told to every identity of the account. */
+export const securityEvents = sqliteTable(
+  'security_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    kind: text('kind').notNull(),
+    detail: text('detail').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('security_events_account').on(t.accountId, t.createdAt)],
+)
 
 export const chatIdentities = sqliteTable(
   'chat_identities',

@@ -5,6 +5,8 @@ export const providers = sqliteTable('providers', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   address: text('address').notNull().unique(),
   createdAt: integer('created_at').notNull(),
+  /** Set by a fraud slash: the provider's nodes stay unlisted until then. */
+  unlistedUntil: integer('unlisted_until'),
 })
 
 export const nodes = sqliteTable(
@@ -27,6 +29,22 @@ export const nodes = sqliteTable(
     reliability: real('reliability').notNull().default(1),
     utilization: text('utilization').notNull().default('[]'),
     driverVersion: text('driver_version'),
+    cudaVersion: text('cuda_version'),
+    freeDiskMb: integer('free_disk_mb'),
+    /** Declared with --gpus (no nvidia-smi): verifiable only where SIMULATED_PROVIDERS=allow. */
+    simulated: integer('simulated', { mode: 'boolean' }).notNull().default(false),
+    /** Trust state from compute challenges: pending until the first one passes. */
+    verification: text('verification', { enum: ['pending', 'verified', 'failed'] }).notNull().default('pending'),
+    verifiedAt: integer('verified_at'),
+    /** GPUs the last passed challenge proved (min with the declared count is what counts). */
+    verifiedGpus: integer('verified_gpus').notNull().default(0),
+    /** Measured challenge speed against the model's expected throughput, in basis points. */
+    measuredSpeedBps: integer('measured_speed_bps'),
+    verificationFailure: text('verification_failure'),
+    /** When the next challenge is due (random, at most verification_interval_hours after the last). */
+    nextChallengeAt: integer('next_challenge_at'),
+    /** Verified, current, bonded and the provider not unlisted: maintained by refreshProviderListing. */
+    listed: integer('listed', { mode: 'boolean' }).notNull().default(false),
     maintenanceFrom: integer('maintenance_from'),
     maintenanceUntil: integer('maintenance_until'),
     registeredAt: integer('registered_at').notNull(),
@@ -35,7 +53,8 @@ export const nodes = sqliteTable(
 )
 
 /** Capacity per (node, model), with the node's searchable fields copied in so
- *  availability search reads one table. */
+ *  availability search reads one table. `online` here means searchable: the
+ *  node is online AND listed (verified, current, bonded); see providerListing.ts. */
 export const nodeGpus = sqliteTable(
   'node_gpus',
   {
@@ -83,6 +102,8 @@ export const uptimeHours = sqliteTable(
     hourStart: integer('hour_start').notNull(),
     buckets: integer('buckets').notNull(),
     gpus: integer('gpus').notNull(),
+    /** Sum over the hour's buckets of GPUs serving rentals (served hours weigh more). */
+    rentedGpus: integer('rented_gpus').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.nodeId, t.hourStart] }), index('uptime_hours_start').on(t.hourStart)],
 )
@@ -148,6 +169,67 @@ export const agentSessions = sqliteTable(
   (t) => [index('agent_sessions_expires').on(t.expiresAt)],
 )
 
+/** Compute challenges: issued, committed (Merkle roots per GPU), opened, judged. */
+export const nodeChallenges = sqliteTable(
+  'node_challenges',
+  {
+    id: text('id').primaryKey(),
+    nodeId: text('node_id')
+      .notNull()
+      .references(() => nodes.id),
+    seed: text('seed').notNull(),
+    /** Matrix size per GPU. */
+    size: integer('size').notNull(),
+    gpus: integer('gpus').notNull(),
+    status: text('status', { enum: ['issued', 'committed', 'passed', 'failed'] }).notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    /** The commitment must arrive before this (expected time for the claimed model, with the margin). */
+    commitBy: integer('commit_by').notNull(),
+    /** JSON array of hex Merkle roots, one per GPU. */
+    roots: text('roots'),
+    committedAt: integer('committed_at'),
+    /** JSON array of [gpu, row] pairs the coordinator named after the commitment. */
+    openRows: text('open_rows'),
+    judgedAt: integer('judged_at'),
+    failureReason: text('failure_reason'),
+  },
+  (t) => [index('node_challenges_node').on(t.nodeId, t.issuedAt), index('node_challenges_status').on(t.status, t.commitBy)],
+)
+
+/** Every slash, with its reason: fraud (a failed challenge after verification) or a rental failure. */
+export const slashes = sqliteTable(
+  'slashes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    providerId: integer('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    accountId: integer('account_id').notNull(),
+    kind: text('kind', { enum: ['fraud', 'failure'] }).notNull(),
+    amount: text('amount').notNull(),
+    reason: text('reason').notNull(),
+    nodeId: text('node_id'),
+    rentalId: text('rental_id'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('slashes_provider').on(t.providerId, t.createdAt)],
+)
+
+/** Bond releases waiting out unbond_days; a slash meanwhile takes from them too. */
+export const unbondings = sqliteTable(
+  'unbondings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id').notNull(),
+    amount: text('amount').notNull(),
+    requestedAt: integer('requested_at').notNull(),
+    releaseAt: integer('release_at').notNull(),
+    releasedAt: integer('released_at'),
+  },
+  (t) => [index('unbondings_due').on(t.releasedAt, t.releaseAt)],
+)
+
 export type Node = typeof nodes.$inferSelect
 export type NodeGpu = typeof nodeGpus.$inferSelect
 export type Rental = typeof rentals.$inferSelect
+export type NodeChallenge = typeof nodeChallenges.$inferSelect
