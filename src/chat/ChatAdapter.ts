@@ -1,4 +1,4 @@
-import type { Platform } from '../command/CommandContext.ts'
+import type { Platform } from '../identity/ChatUser.ts'
 import type { Reply } from '../command/reply.ts'
 
 /** What the notifier needs from a chat platform. Sends throw DeliveryError. */

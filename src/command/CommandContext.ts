@@ -1,15 +1,9 @@
 import type { Logger } from '../app/logger.ts'
 import type { Services } from '../app/Services.ts'
-import type { CommandDefinition } from './defineCommand.ts'
+import type { CommandInfo } from './CommandInfo.ts'
+import type { ChatUser } from '../identity/ChatUser.ts'
 
-export type Platform = 'console' | 'telegram' | 'discord'
-
-/** Who typed the command, as the platform names them. */
-export interface ChatUser {
-  platform: Platform
-  id: string
-  name: string
-}
+export type { ChatUser, Platform } from '../identity/ChatUser.ts'
 
 export interface ChatPlace {
   id: string
@@ -32,7 +26,7 @@ export interface CommandContext extends Services {
   isAdmin: boolean
   now: number
   logger: Logger
-  commands: readonly CommandDefinition[]
+  commands: readonly CommandInfo[]
   /** Registers a server-side button action the current user may press. */
   action(name: string, payload: unknown, options?: ActionOptions): string
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { and, eq, isNull, lt } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { actions, type ActionRow } from '../db/schema/actions.ts'
-import type { ChatUser } from './CommandContext.ts'
+import type { ChatUser } from '../identity/ChatUser.ts'
 
 export const DEFAULT_ACTION_TTL_MS = 15 * 60_000
 

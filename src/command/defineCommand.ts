@@ -1,21 +1,12 @@
 import type { CommandContext } from './CommandContext.ts'
+import type { CommandInfo } from './CommandInfo.ts'
 import type { OptionDefinitions, OptionValues } from './options.ts'
 import type { Reply } from './reply.ts'
 
 export type ActionHandler = (payload: any, ctx: CommandContext) => Reply | Promise<Reply>
 
-export interface CommandDefinition<O extends OptionDefinitions = OptionDefinitions> {
-  /** ^[a-z0-9_]{1,32}$, valid on Discord and Telegram. */
-  name: string
-  /** One line, at most 100 characters (Discord's cap). */
-  description: string
-  options: O
-  /** Answers hold private data: ephemeral on Discord, private chat on Telegram. */
-  private?: boolean
-  adminOnly?: boolean
-  /** May take long enough that platforms with deadlines (Discord) acknowledge first. */
-  slow?: boolean
-  examples?: string[]
+/** A command's handler and buttons; what it is called and takes lives in CommandInfo. */
+export interface CommandDefinition<O extends OptionDefinitions = OptionDefinitions> extends CommandInfo<O> {
   run(args: OptionValues<O>, ctx: CommandContext): Reply | Promise<Reply>
   /** Button handlers by full action name, e.g. 'rent.confirm'. */
   actions?: Record<string, ActionHandler>

@@ -1,7 +1,7 @@
-import type { CommandDefinition } from './defineCommand.ts'
+import type { CommandInfo } from './CommandInfo.ts'
 import type { OptionDefinition } from './options.ts'
 
-export function usageOf(command: CommandDefinition): string {
+export function usageOf(command: CommandInfo): string {
   const parts = Object.entries(command.options).map(([name, option]) => {
     const label = option.type === 'string' && option.rest ? `${name}…` : name
     return option.required ? `<${label}>` : `[${label}]`

@@ -13,6 +13,7 @@ import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { closeDueProposals, type CloseOutcome } from './closeDueProposals.ts'
 import { parseProposalDraft, type ProposalFields } from './parseProposalDraft.ts'
 import { parseVoteChoice, type VoteChoice } from './parseVoteChoice.ts'
+import type { VoteOutcome } from './VoteOutcome.ts'
 import { newProposalAnnouncement, type TallyView } from './proposalReplies.ts'
 import { ProposalStore } from './ProposalStore.ts'
 import { toProposalView, type ProposalView } from './proposalView.ts'
@@ -22,7 +23,7 @@ import { SnapshotAliases, type AliasOutcome, type AliasRequestView } from './sna
 import { voteEnvelope } from './snapshot/snapshotEnvelope.ts'
 import { SnapshotHub } from './snapshot/SnapshotHub.ts'
 import { SnapshotMirror } from './snapshot/SnapshotMirror.ts'
-import { SnapshotRelay, type RelayAnswer } from './snapshot/SnapshotRelay.ts'
+import { SnapshotRelay } from './snapshot/SnapshotRelay.ts'
 import { describeChoice, isValidChoice, soleLeader, tallyVotes } from './tallyVotes.ts'
 import { utcMinute } from './utcMinute.ts'
 import { VoteStore } from './VoteStore.ts'
@@ -45,10 +46,6 @@ export interface GovernanceDeps {
   snapshot?: { hubUrl: string; space: string; sequencerUrl?: string; relayPerMinute?: number }
   fetch?: typeof fetch
 }
-
-export type VoteOutcome =
-  | { kind: 'native'; proposal: ProposalView; choice: string; previous: string | null; power: bigint; wallets: number }
-  | { kind: 'relayed'; proposal: ProposalView; choice: string; answers: { address: string; answer: RelayAnswer }[] }
 
 export interface VoteRecord {
   address: string

@@ -1,6 +1,6 @@
 import type { Reply } from '../command/reply.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
-import type { VoteOutcome } from './Governance.ts'
+import type { VoteOutcome } from './VoteOutcome.ts'
 import { describeAnswer } from './snapshot/SnapshotRelay.ts'
 import { numbered } from './parseVoteChoice.ts'
 import type { ProposalView } from './proposalView.ts'

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { accounts, chatIdentities } from '../db/schema/identity.ts'
-import type { ChatUser } from '../command/CommandContext.ts'
+import type { ChatUser } from './ChatUser.ts'
 
 export interface ResolvedIdentity {
   identityId: number

@@ -1,7 +1,7 @@
 import { and, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { chatIdentities } from '../db/schema/identity.ts'
-import type { Platform } from '../command/CommandContext.ts'
+import type { Platform } from './ChatUser.ts'
 
 function identity(platform: Platform, userId: string) {
   return and(eq(chatIdentities.platform, platform), eq(chatIdentities.platformUserId, userId))

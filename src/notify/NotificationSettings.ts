@@ -1,4 +1,4 @@
-import type { Platform } from '../command/CommandContext.ts'
+import type { Platform } from '../identity/ChatUser.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { announcementChannels, type NotificationTopic } from '../db/schema/outbox.ts'
 import { listTopics, setTopic } from './preferences.ts'
