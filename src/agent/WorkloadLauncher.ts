@@ -5,9 +5,10 @@ import type { Logger } from '../app/logger.ts'
 import { AppError } from '../errors/AppError.ts'
 import type { AgentRental } from '../protocol/agentProtocol.ts'
 import { findFreePort, waitForPort } from './localPorts.ts'
-import { processGroupAlive, processIdentity } from './processIdentity.ts'
+import { processGroupAlive, processIdentity } from '../process/processIdentity.ts'
 import { renderCommandTemplate } from './renderCommandTemplate.ts'
 import { sleep } from './sleep.ts'
+import type { SavedRental } from './AgentStateFile.ts'
 
 /** A harmless workload that still gives the renter a real port that answers. */
 export const DEFAULT_LAUNCHER_TEMPLATE = `node -e "require('http').createServer((q,s)=>s.end('gridshare rental {rentalId}\\n')).listen({port})"`
@@ -185,6 +186,11 @@ async function groupEnds(pgid: number, withinMs: number): Promise<boolean> {
 }
 
 /** How an exit is described in a failure reason. */
+/** What the state file keeps of a workload, to adopt it after a restart. */
+export function savedWorkload(workload: Workload): SavedRental['workload'] {
+  return { pid: workload.pid, port: workload.port, logFile: workload.logFile, ...(workload.identity ? { identity: workload.identity } : {}) }
+}
+
 export function describeExit(exit: WorkloadExit): string {
   if (exit.code !== null) return `code ${exit.code}`
   if (exit.signal !== null) return `signal ${exit.signal}`

@@ -59,6 +59,11 @@ const envSchema = z.object({
     ),
   HTTP_PORT: integer(0, 65535, 'a port number between 0 and 65535').default(8787),
   PUBLIC_URL: url('a base URL such as https://gridshare.example.org').optional(),
+  HTTP_HOST: z
+    .string()
+    .trim()
+    .regex(/^[\w.:-]{1,253}$/, 'is not an address to bind; expected an IP address such as 127.0.0.1 or 0.0.0.0, or a host name')
+    .optional(),
   TELEGRAM_BOT_TOKEN: z
     .string()
     .trim()
@@ -100,13 +105,19 @@ const envSchema = z.object({
   ADMIN_IDS: adminIds.default([]),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `is not a log level; expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   HEARTBEAT_INTERVAL_S: integer(1, 3600, 'a whole number of seconds between 1 and 3600').default(30),
+  /** Whether declared (--gpus) inventories may be verified and listed; unset: allow on the embedded dev chain only. */
+  SIMULATED_PROVIDERS: z.enum(['allow', 'deny'], { message: 'is not allow or deny; expected allow (declared --gpus inventories can be verified) or deny' }).optional(),
   RATE_LIMIT_BURST: integer(1, 10_000, 'a whole number of commands between 1 and 10000').default(10),
   RATE_LIMIT_PER_SECOND: integer(1, 10_000, 'a whole number of commands per second between 1 and 10000').default(2),
 })
 
 export type Config = Readonly<
-  Omit<z.output<typeof envSchema>, 'TREASURY_PRIVATE_KEY_FILE' | 'PUBLIC_URL'> & {
+  Omit<z.output<typeof envSchema>, 'TREASURY_PRIVATE_KEY_FILE' | 'PUBLIC_URL' | 'HTTP_HOST' | 'SIMULATED_PROVIDERS'> & {
     PUBLIC_URL: string
+    /** Resolved: `allow` on the embedded dev chain, `deny` when RPC_URL is set, unless given. */
+    SIMULATED_PROVIDERS: 'allow' | 'deny'
+    /** Where the HTTP server binds: loopback when PUBLIC_URL is loopback, so a dev start is not reachable from the network. */
+    HTTP_HOST: string
     /** Directory for the dev chain's state and other local files. */
     DATA_DIR: string
   }
@@ -157,12 +168,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError('Invalid configuration: SNAPSHOT_HUB_URL and SNAPSHOT_SPACE must be set together.')
   }
   const port = values.HTTP_PORT
+  const publicUrl = (values.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')
   return Object.freeze({
     ...values,
     TREASURY_PRIVATE_KEY: treasuryKey,
-    PUBLIC_URL: (values.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    SIMULATED_PROVIDERS: values.SIMULATED_PROVIDERS ?? (values.RPC_URL ? 'deny' : 'allow'),
+    PUBLIC_URL: publicUrl,
+    HTTP_HOST: values.HTTP_HOST ?? (isLoopback(new URL(publicUrl).hostname) ? '127.0.0.1' : '0.0.0.0'),
     DATA_DIR: values.DATABASE_PATH === ':memory:' ? resolve('./data') : dirname(resolve(values.DATABASE_PATH)),
   })
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 }
 
 function isSecret(name: string): boolean {

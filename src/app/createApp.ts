@@ -1,7 +1,9 @@
-import { serve, type ServerType } from '@hono/node-server'
+import type { ServerType } from '@hono/node-server'
+import { listenHttp } from '../http/listenHttp.ts'
 import { mkdirSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { commandRegistry } from '../../commands/registry.ts'
+import { offlineSweepSeconds } from '../market/NodeRegistry.ts'
 import { ConsoleAdapter } from '../chat/console/ConsoleAdapter.ts'
 import { CommandPipeline } from '../command/CommandPipeline.ts'
 import { RateLimiter } from '../command/RateLimiter.ts'
@@ -102,7 +104,7 @@ export async function createApp(
       { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, challenges: domain.challenges, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -140,19 +142,24 @@ export async function createApp(
     },
     runConsole: () => (consoleAdapter ? consoleAdapter.run() : new Promise<void>(() => {})),
     async start() {
-      server = await listen(http.fetch, config.HTTP_PORT, (port) => (httpPort = port))
+      server = await listenHttp({ fetch: http.fetch, port: config.HTTP_PORT, host: config.HTTP_HOST, onPort: (port) => (httpPort = port) })
       for (const adapter of adapters) await adapter.start()
       if (chain.devChain && demoProviders) demo = startDemoProviders({ coordinatorUrl: `http://127.0.0.1:${httpPort}`, dataDir: config.DATA_DIR, logger })
       notifier.recover()
       scheduler.add('notifications.deliver', '* * * * * *', () => notifier.run())
       scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))
+      scheduler.add('identity.merges.expire', '*/5 * * * *', () => domain.linking.expireMergeRequests())
       scheduler.add('deposits.scan', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => deposits.scan())
       scheduler.add('payouts.process', chain.devChain ? '*/2 * * * * *' : '*/15 * * * * *', () => payouts.process())
-      scheduler.add('nodes.offline', '*/10 * * * * *', () => {
+      // Often enough that a silent node leaves /gpus within 1.5 heartbeat intervals.
+      scheduler.add('nodes.offline', `*/${offlineSweepSeconds(config.HEARTBEAT_INTERVAL_S * 1000)} * * * * *`, () => {
         registry.markOffline()
         rentals.failOverOfflineNodes()
       })
+      scheduler.add('providers.listing', '*/30 * * * * *', () => domain.listing.refreshDue())
+      scheduler.add('bonds.release', '0 * * * * *', () => domain.bonds.releaseDue())
       scheduler.add('rentals.expire', '*/15 * * * * *', () => rentals.expireDue())
+      scheduler.add('challenges.expire', '*/15 * * * * *', () => domain.challenges.expireDue())
       await scheduler.runOnce('epochs.catch-up', () => domain.epochs.closeDue())
       scheduler.add('epochs.close', config.EPOCH_CRON, () => domain.epochs.closeDue())
       scheduler.add('governance.open', '*/15 * * * * *', () => domain.governance.openDue())
@@ -179,16 +186,4 @@ export async function createApp(
       database.close()
     },
   }
-}
-
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, onPort: (port: number) => void): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: '0.0.0.0' }, (info) => {
-      onPort(info.port)
-      resolve(server)
-    })
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`HTTP_PORT ${port} is already in use; choose another port.`) : error),
-    )
-  })
 }

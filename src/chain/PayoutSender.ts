@@ -8,6 +8,7 @@ import type { Db } from '../db/openDatabase.ts'
 import { payouts } from '../db/schema/chain.ts'
 import { wallets } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
+import { assertWithdrawalAllowed } from '../identity/withdrawalGuard.ts'
 import { available, earnings, system } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import { NegativeBalanceError } from '../ledger/LedgerErrors.ts'
@@ -56,6 +57,7 @@ export class PayoutSender {
     if (linked.length === 0) throw new UserError('You have no linked wallet to withdraw to; use /link first.', 'NO_WALLET')
     const wallet = to ? linked.find((w) => w.address.toLowerCase() === to.toLowerCase()) : linked[0]
     if (!wallet) throw new UserError(`${to} is not one of your linked wallets; /wallet lists them.`, 'NOT_YOUR_WALLET')
+    assertWithdrawalAllowed(db, { accountId, wallet, now })
     const id = `w${randomBytes(4).toString('hex')}`
     return db.transaction((tx) => {
       try {

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname } from 'node:path'
+import { forgetAnvilPid, recordAnvilPid, stopOrphanedAnvil } from './anvilOrphans.ts'
 import { AnvilStartError } from './chainErrors.ts'
 import { DEV_ACCOUNT_COUNT, DEV_MNEMONIC } from './devAccounts.ts'
 
@@ -64,6 +65,13 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
 async function startAnvilOnPort(parameters: StartAnvilParameters, port: number): Promise<AnvilInstance> {
   const { stateFile, stateIntervalSeconds = 1, blockTime, logger, startTimeoutMs = 15_000 } = parameters
   const binary = parameters.binaryPath ?? resolveAnvilBinary()
+  if (binary.includes('/')) {
+    try {
+      accessSync(binary, constants.X_OK)
+    } catch (error) {
+      throw new AnvilStartError({ reason: `cannot run ${binary}: ${(error as NodeJS.ErrnoException).code ?? 'not executable'}`, output: '' })
+    }
+  }
   const args = [
     '--host', '127.0.0.1',
     '--port', String(port),
@@ -74,25 +82,30 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
   if (blockTime !== undefined) args.push('--block-time', String(blockTime))
   if (stateFile !== undefined) {
     mkdirSync(dirname(stateFile), { recursive: true })
+    const orphan = await stopOrphanedAnvil(stateFile)
+    if (orphan !== undefined) logger?.warn({ pid: orphan }, 'stopped an embedded dev chain left running by an earlier run')
     setAsideUnreadableState(stateFile, logger)
     args.push('--state', stateFile, '--state-interval', String(stateIntervalSeconds))
   }
 
   const verbose = logger?.isLevelEnabled('debug') ?? false
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  // anvil runs under a small shell watchdog holding a pipe from us: whatever
+  // ends this process (SIGKILL included, where no 'exit' handler runs), the
+  // pipe closes and the watchdog sends anvil SIGTERM, which still lets it dump
+  // its state. Closing the pipe is also how stop() asks it to end.
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'anvil-watchdog', binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
   // 'close' rather than 'exit': it comes after stderr is drained, so an early
   // exit is reported with everything anvil printed. 'error' without 'close'
-  // is how a spawn failure (binary missing) ends.
+  // is how a spawn failure ends.
   const exited = new Promise<number | null>((resolve) => {
     child.once('close', (code) => resolve(code))
     child.once('error', () => resolve(null))
   })
-  // Killing on parent exit keeps an orphaned anvil from holding the port and,
-  // worse, from overwriting the state file of the next run with stale state.
-  // SIGTERM (not SIGKILL) still lets anvil dump its state on the way out.
-  const killOnParentExit = () => child.kill('SIGTERM')
-  process.on('exit', killOnParentExit)
-  void exited.then(() => process.off('exit', killOnParentExit))
+  let anvilPid: number | undefined
+  void exited.then(() => {
+    child.stdin?.destroy()
+    if (stateFile !== undefined && anvilPid !== undefined) forgetAnvilPid(stateFile, anvilPid)
+  })
 
   const output: string[] = []
   collectLines(child, 'stderr', (line) => {
@@ -107,7 +120,11 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
   const listening = new Promise<void>((resolve) => {
     let pastBanner = false
     collectLines(child, 'stdout', (line) => {
-      if (pastBanner) {
+      const pid = /^gridshare-anvil-pid (\d+)$/.exec(line)
+      if (pid) {
+        anvilPid = Number(pid[1])
+        if (stateFile !== undefined) recordAnvilPid(stateFile, anvilPid)
+      } else if (pastBanner) {
         if (verbose) logger?.debug({ anvil: line }, 'anvil')
       } else if (line.startsWith('Listening on')) {
         pastBanner = true
@@ -129,7 +146,7 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
   })
   let stopping: Promise<void> | undefined
   const stop = () => {
-    stopping ??= stopChild(child, exited)
+    stopping ??= stopChild(child, () => anvilPid, exited)
     return stopping
   }
 
@@ -164,10 +181,31 @@ function setAsideUnreadableState(stateFile: string, logger: AnvilLogger | undefi
   }
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+/** The watchdog: starts anvil with the arguments it is given, prints its pid,
+ *  and sends it SIGTERM once stdin (our pipe) reaches its end. */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$@" <&- 3<&- &',
+  'pid=$!',
+  'echo "gridshare-anvil-pid $pid"',
+  '(cat <&3 >/dev/null; kill -TERM "$pid" 2>/dev/null) >/dev/null 2>&1 &',
+  'wait "$pid"',
+].join('\n')
+
+async function stopChild(child: ChildProcess, anvilPid: () => number | undefined, exited: Promise<number | null>): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+  child.stdin?.end()
+  const timer = setTimeout(() => {
+    const pid = anvilPid()
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
+    child.kill('SIGKILL')
+  }, STOP_TIMEOUT_MS)
   await exited
   clearTimeout(timer)
 }

@@ -18,11 +18,15 @@ export async function getTokenInfo(publicClient: ChainPublicClient, { address }:
     throw new TokenNotErc20Error({ address, chainId, reason: 'has no contract code; check TOKEN_ADDRESS and that RPC_URL is the right network' })
   }
   try {
-    const [symbol, decimals] = await Promise.all([
+    // Both calls run at once, but a failure is reported in a fixed order
+    // (symbol, then decimals): which one failed first must not depend on timing.
+    const [symbol, decimals] = await Promise.allSettled([
       publicClient.readContract({ address, abi: erc20Abi, functionName: 'symbol' }),
       publicClient.readContract({ address, abi: erc20Abi, functionName: 'decimals' }),
     ])
-    return { address, symbol, decimals }
+    if (symbol.status === 'rejected') throw symbol.reason
+    if (decimals.status === 'rejected') throw decimals.reason
+    return { address, symbol: symbol.value, decimals: decimals.value }
   } catch (error) {
     // A network failure says nothing about the token; let it surface as itself.
     if (error instanceof BaseError && error.walk((cause) => cause instanceof HttpRequestError || cause instanceof TimeoutError)) {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { createPublicClient, http, parseEther } from 'viem'
+import { createPublicClient, createTestClient, http, parseEther } from 'viem'
 import { AnvilStartError } from '../../src/chain/chainErrors.ts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
 import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
@@ -112,6 +112,60 @@ test('anvil is stopped when the process that started it crashes', async () => {
   await expect.poll(() => client.getChainId().then(() => 'up', () => 'down'), { timeout: 5_000, interval: 100 }).toBe('down')
 })
 
+test('anvil is stopped when the process that started it is SIGKILLed, and its state is kept for the next start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anvil-kill-'))
+  const stateFile = join(dir, 'state.json')
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('fixtures/startAnvilThenWait.ts', import.meta.url)), stateFile], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  const rpcUrl = await new Promise<string>((resolve) => child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString().trim())))
+  const client = createTestClient({ mode: 'anvil', transport: http(rpcUrl, { retryCount: 0, timeout: 500 }) })
+  await client.mine({ blocks: 7 })
+  const { pid } = JSON.parse(readFileSync(`${stateFile}.pid`, 'utf8')) as { pid: number }
+  child.kill('SIGKILL')
+  const killedAt = Date.now()
+  await expect.poll(() => isAlive(pid), { timeout: 5_000, interval: 50 }).toBe(false)
+  expect(Date.now() - killedAt).toBeLessThan(5_000)
+  const next = await startAnvil({ stateFile })
+  try {
+    expect(await createPublicClient({ transport: http(next.rpcUrl) }).getBlockNumber()).toBe(7n)
+  } finally {
+    await next.stop()
+  }
+})
+
+test('a start stops an anvil an earlier run left writing the same state file, and only that process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anvil-orphan-'))
+  const stateFile = join(dir, 'state.json')
+  const first = await startAnvil({ stateFile })
+  const { pid } = JSON.parse(readFileSync(`${stateFile}.pid`, 'utf8')) as { pid: number }
+  // The product died without stopping it and the watchdog did not act (say, it was killed too).
+  const second = await startAnvil({ stateFile })
+  try {
+    expect(isAlive(pid)).toBe(false)
+    expect(await createPublicClient({ transport: http(second.rpcUrl) }).getChainId()).toBe(31337)
+    expect(JSON.parse(readFileSync(`${stateFile}.pid`, 'utf8')).pid).not.toBe(pid)
+  } finally {
+    await second.stop()
+    await first.stop()
+  }
+  // A record naming a process that is not this anvil (a reused pid) is ignored.
+  writeFileSync(`${stateFile}.pid`, JSON.stringify({ pid: process.pid, identity: 'another-boot:1' }))
+  const third = await startAnvil({ stateFile })
+  await third.stop()
+  expect(isAlive(process.pid)).toBe(true)
+  expect(existsSync(`${stateFile}.pid`)).toBe(false)
+})
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z')
+  } catch {
+    return false
+  }
+}
+
 test('error: a port another node already listens on is reported, not mistaken for this anvil', async () => {
   const first = await startAnvil()
   try {
@@ -126,7 +180,7 @@ test('error: a port another node already listens on is reported, not mistaken fo
 })
 
 test('error: a missing binary is reported with its path', async () => {
-  await expect(startAnvil({ binaryPath: '/nonexistent/anvil' })).rejects.toThrowErrorMatchingInlineSnapshot(`[AnvilStartError: The embedded dev chain (anvil) did not start: cannot run /nonexistent/anvil: spawn /nonexistent/anvil ENOENT.]`)
+  await expect(startAnvil({ binaryPath: '/nonexistent/anvil' })).rejects.toThrowErrorMatchingInlineSnapshot(`[AnvilStartError: The embedded dev chain (anvil) did not start: cannot run /nonexistent/anvil: ENOENT.]`)
 })
 
 test('error: anvil exiting at start-up is reported with what it printed', async () => {
