@@ -8,9 +8,11 @@ import { available, system } from '../src/ledger/balanceKeys.ts'
 import { Ledger } from '../src/ledger/Ledger.ts'
 import { TokenUnits } from '../src/ledger/TokenUnits.ts'
 import { NodeRegistry } from '../src/market/NodeRegistry.ts'
+import { ProviderListing } from '../src/market/ProviderListing.ts'
 import { Rentals } from '../src/market/Rentals.ts'
 import { AvailabilitySearch } from '../src/market/searchAvailability.ts'
-import { measure, type BenchRow } from './measure.ts'
+import { measure, type BenchRow, type BenchSize } from './measure.ts'
+import { FIXTURE_MODELS, fixtureAddress, insertNetwork } from './networkFixture.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createMetrics } from '../src/app/metrics.ts'
 import { AgentSessions } from '../src/http/AgentSessions.ts'
@@ -19,52 +21,38 @@ import { createHttpApp } from '../src/http/createHttpApp.ts'
 import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../src/protocol/agentProtocol.ts'
 import { RenewableAttestations } from '../src/rewards/RenewableAttestations.ts'
 
-const MODELS = [
-  { name: 'H100-80GB', memoryMb: 81920 },
-  { name: 'A100-80GB', memoryMb: 81920 },
-  { name: 'RTX4090-24GB', memoryMb: 24576 },
-  { name: 'L40S-48GB', memoryMb: 49152 },
-  { name: 'H200-141GB', memoryMb: 144384 },
-]
-const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south', 'ap-east']
+/** A network of `nodes` listed nodes with 5 GPUs each (sized by --nodes):
+ *  search, heartbeats and confirms. */
+export const scalable = true
 
-/** A network of 10,000 nodes / 50,000 GPUs: search, heartbeats and confirms. */
-export default async function (): Promise<BenchRow[]> {
+export default async function ({ nodes }: BenchSize): Promise<BenchRow[]> {
   const { db, sqlite } = openDatabase(':memory:')
   const units = new TokenUnits('GRID', 18)
   const ledger = new Ledger(db)
+  const params = new ProtocolParameters(db)
   const secrets = new SecretBox(randomBytes(32))
   let now = Date.now()
   const clock = () => now
-  const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: 30_000, openSecret: (s) => secrets.open(s) })
-  const rentals = new Rentals({ db, ledger, units, params: new ProtocolParameters(db), secrets, clock, logger: pino({ level: 'silent' }), claimTimeoutMs: 180_000 })
-  const providers: { address: `0x${string}`; nodeId: string }[] = []
-  sqlite.exec('begin')
-  for (let i = 0; i < 10_000; i++) {
-    const address = `0x${(i + 1).toString(16).padStart(40, '0')}` as const
-    const model = MODELS[i % MODELS.length]!
-    const { nodeId } = registry.register(address, {
-      nodeKey: `n${i}`,
-      gpus: [{ name: model.name, memoryMb: model.memoryMb, count: 5 }],
-      pricePerGpuHour: (0.5 + (i % 40) / 10).toFixed(1),
-      region: REGIONS[i % REGIONS.length]!,
-    })
-    providers.push({ address, nodeId })
-  }
-  sqlite.exec('commit')
+  const listing = new ProviderListing({ db, ledger, params, units, clock, simulatedAllowed: true })
+  const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: 30_000, openSecret: (s) => secrets.open(s), listing })
+  const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger: pino({ level: 'silent' }), claimTimeoutMs: 180_000 })
+  // Listed (verified, bonded, online) nodes written directly: see networkFixture.ts.
+  insertNetwork(sqlite, { nodes, now })
+  const providers = Array.from({ length: nodes }, (_, i) => ({ address: fixtureAddress(i + 1) as `0x${string}`, nodeId: `n${i + 1}` }))
+  const size = `${nodes.toLocaleString('en-US')} nodes / ${(nodes * 5).toLocaleString('en-US')} GPUs`
   const availability = new AvailabilitySearch(sqlite)
   const queries = [{}, { model: 'H100-80GB' }, { model: 'RTX4090-24GB', count: 4, region: 'us-east' }, { minVramGb: 80, maxPricePerGpuHour: 2n * 10n ** 18n }, { minReliability: 0.9 }]
-  const search = await measure('/gpus search over 10,000 nodes / 50,000 GPUs (cached until the market changes)', { total: 5_000, concurrency: 1 }, (i) => {
+  const search = await measure(`/gpus search over ${size}, listed only (cached until the market changes)`, { total: 5_000, concurrency: 1 }, (i) => {
     // A rental or heartbeat changes the market about every 100 searches.
     if (i % 100 === 0) sqlite.exec('update market_version set version = version + 1')
     return availability.search(queries[i % queries.length]!)
   })
-  const cold = await measure('/gpus search, cold (market changed before every search)', { total: 200, concurrency: 1 }, (i) => {
+  const cold = await measure(`/gpus search over ${size}, cold (market changed before every search)`, { total: 200, concurrency: 1 }, (i) => {
     sqlite.exec('update market_version set version = version + 1')
     return availability.search(queries[i % queries.length]!)
   })
   now += 1000
-  const heartbeats = await measure('heartbeat ingestion (domain, no HTTP)', { total: 20_000, concurrency: 1 }, (i) => {
+  const heartbeats = await measure(`heartbeat ingestion at ${size} (domain, no HTTP)`, { total: 20_000, concurrency: 1 }, (i) => {
     now += 1
     const p = providers[i % providers.length]!
     registry.heartbeat(p.address, p.nodeId, { utilization: [10, 20, 30, 40, 50] })
@@ -128,9 +116,9 @@ export default async function (): Promise<BenchRow[]> {
   const identities = new ChatIdentities(db)
   const renters = Array.from({ length: 200 }, (_, i) => identities.ensure({ platform: 'telegram', id: `r${i}`, name: `r${i}` }, now).accountId)
   renters.forEach((accountId, i) => ledger.post({ kind: 'fund', idempotencyKey: `f${i}`, entries: [{ key: system('treasury'), amount: -(10n ** 24n) }, { key: available(accountId), amount: 10n ** 24n }], now }))
-  const confirms = await measure('rental confirms (escrow + allocation)', { total: 5_000, concurrency: 1 }, (i) => {
+  const confirms = await measure(`rental confirms at ${size} (escrow + allocation)`, { total: 5_000, concurrency: 1 }, (i) => {
     const accountId = renters[i % renters.length]!
-    const quote = rentals.quote({ accountId, model: MODELS[i % MODELS.length]!.name, hours: 1, gpuCount: 1 })
+    const quote = rentals.quote({ accountId, model: FIXTURE_MODELS[i % FIXTURE_MODELS.length]!.model, hours: 1, gpuCount: 1 })
     rentals.confirm({ accountId, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
   })
   return [search, cold, heartbeats, { ...signedHeartbeats, note: 'includes signing each request in the same process' }, sessionHeartbeats, confirms]

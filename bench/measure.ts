@@ -10,6 +10,11 @@ export interface BenchRow {
   note?: string
 }
 
+/** What a scalable bench (one exporting `scalable = true`) is sized by: `--nodes`. */
+export interface BenchSize {
+  nodes: number
+}
+
 export function machine(): string {
   const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown cpu'
   return `${os.cpus().length} cores, ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`

@@ -1,21 +1,25 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
+import { isoMinute } from '../src/market/Rentals.ts'
 
 export default defineCommand({
   name: 'balance',
-  description: 'Show your available balance and what is held in escrow',
+  description: 'Show your available balance, escrow and provider bond',
   options: {},
   private: true,
   run(_args, ctx) {
     const { available, escrow } = ctx.ledger.balancesOf(ctx.accountId)
     const earned = ctx.ledger.earningsOf(ctx.accountId)
+    const { bonded, pending } = ctx.market.bonds.summary(ctx.accountId)
     return {
       title: 'Your balance',
       fields: [
         { name: 'Available', value: ctx.units.format(available) },
         { name: 'In escrow', value: ctx.units.format(escrow) },
         ...(earned > 0n ? [{ name: 'Provider earnings', value: `${ctx.units.format(earned)}, paid at the next epoch close` }] : []),
+        ...(bonded > 0n ? [{ name: 'Provider bond', value: ctx.units.format(bonded) }] : []),
+        ...pending.map((p) => ({ name: 'Unbonding', value: `${ctx.units.format(p.amount)}, released ${isoMinute(p.releaseAt)}` })),
       ],
-      text: available === 0n && escrow === 0n ? 'Nothing here yet: /deposit shows how to add funds.' : undefined,
+      text: available === 0n && escrow === 0n && bonded === 0n && pending.length === 0 ? 'Nothing here yet: /deposit shows how to add funds.' : undefined,
     }
   },
 })

@@ -1,5 +1,10 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
+import { MERGE_APPROVE_ACTION, MERGE_DENY_ACTION } from '../src/identity/MergeRequests.ts'
+
+interface MergePayload {
+  requestId: string
+}
 
 export default defineCommand({
   name: 'link',
@@ -12,18 +17,23 @@ export default defineCommand({
   run({ address }, ctx) {
     const challenge = ctx.linking.createChallenge({ identityId: ctx.identityId, address })
     const minutes = Math.round((challenge.expiresAt - ctx.now) / 60_000)
+    const secret = 'The link works once, only for you: never share it, and never sign a link someone else sends you.'
     if (!challenge.message) {
       return {
         title: 'Link your wallet',
-        text: `Open the page below and sign with your wallet (valid ${minutes} minutes). To sign by hand instead, send /link <your wallet address>.`,
+        text: `Open the page below and sign with your wallet to link it to ${challenge.identity} (valid ${minutes} minutes). ${secret} To sign by hand instead, send /link <your wallet address>.`,
         buttons: [{ label: 'Sign in with your wallet', url: challenge.url }],
       }
     }
     return {
       title: 'Link your wallet',
-      text: `Sign this message with ${challenge.address} (personal_sign), then send /verify <signature>. Valid ${minutes} minutes. Or use the page: ${challenge.url}`,
+      text: `Sign this message with ${challenge.address} (personal_sign), then send /verify <signature>. Valid ${minutes} minutes. ${secret} Or use the page: ${challenge.url}`,
       code: challenge.message,
       buttons: [{ label: 'Sign on the web page', url: challenge.url }],
     }
+  },
+  actions: {
+    [MERGE_APPROVE_ACTION]: (payload: MergePayload, ctx) => ({ text: ctx.linking.decideMerge({ requestId: payload.requestId, accountId: ctx.accountId, approve: true }).message }),
+    [MERGE_DENY_ACTION]: (payload: MergePayload, ctx) => ({ text: ctx.linking.decideMerge({ requestId: payload.requestId, accountId: ctx.accountId, approve: false }).message }),
   },
 })

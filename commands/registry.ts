@@ -5,6 +5,7 @@ import alerts from './alerts.ts'
 import balance from './balance.ts'
 import deposit from './deposit.ts'
 import extend from './extend.ts'
+import freeze from './freeze.ts'
 import gpus from './gpus.ts'
 import help from './help.ts'
 import job from './job.ts'
@@ -21,6 +22,7 @@ import revoke from './revoke.ts'
 import vote from './vote.ts'
 import rewards from './rewards.ts'
 import stop from './stop.ts'
+import unfreeze from './unfreeze.ts'
 import unlink from './unlink.ts'
 import verify from './verify.ts'
 import wallet from './wallet.ts'
@@ -42,6 +44,8 @@ export const commandRegistry: readonly CommandDefinition[] = [
   verify,
   wallet,
   unlink,
+  freeze,
+  unfreeze,
   proposals,
   proposal,
   vote,

@@ -17,7 +17,7 @@ export default defineCommand({
       {
         name: `Epoch ${estimate.number} (since ${isoMinute(estimate.startsAt)}), so far`,
         value: `${units.format(estimate.emission)} emission + ${units.format(estimate.earnings)} rental earnings; ${estimate.nodes
-          .map((n) => `${n.nodeId}: ${n.gpuHours} GPU-h, ${(n.uptimeBps / 100).toFixed(1)}% up${n.renewable ? ', renewable' : ''}${n.eligible ? '' : ', below the uptime minimum'}`)
+          .map((n) => `${n.nodeId}: ${n.verifiedGpuHours} verified GPU-h (${n.servedGpuHours} served), ${(n.uptimeBps / 100).toFixed(1)}% up${n.renewable ? ', renewable' : ''}${n.eligible ? '' : ', below the uptime minimum'}`)
           .join('; ') || 'no uptime yet'}`,
       },
       ...statements.map((s) => ({

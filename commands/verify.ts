@@ -3,7 +3,7 @@ import { opt } from '../src/command/options.ts'
 
 export default defineCommand({
   name: 'verify',
-  description: 'Finish linking a wallet with the signature of the /link message',
+  description: 'Finish linking (or unfreezing) with the signature of the message you were given',
   options: {
     signature: opt.string({ description: 'The signature, 0x…', required: true, expected: 'a signature, 0x followed by hex digits' }),
   },
@@ -11,8 +11,7 @@ export default defineCommand({
   examples: ['/verify 0x3b1f…1c'],
   async run({ signature }, ctx) {
     const outcome = await ctx.linking.verifyLatest({ identityId: ctx.identityId, signature })
-    const lines = [`Linked ${outcome.address} to your account.`]
-    if (outcome.merged) lines.push('This wallet was already linked from another platform, so both chat accounts are now one account.')
+    const lines = [outcome.message]
     if (outcome.claimed > 0n) lines.push(`${ctx.units.format(outcome.claimed)} of earlier deposits from it are now in your balance.`)
     return { text: lines.join(' ') }
   },

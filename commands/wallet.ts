@@ -1,4 +1,5 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
+import { utcMinute } from '../src/governance/utcMinute.ts'
 
 export default defineCommand({
   name: 'wallet',
@@ -8,11 +9,13 @@ export default defineCommand({
   run(_args, ctx) {
     const linked = ctx.linking.listWallets(ctx.accountId)
     if (linked.length === 0) return { text: 'No wallet is linked yet. Use /link to link one.' }
+    // Withdrawals go only to wallets linked longer than the security hold.
+    const holdMs = ctx.params.getNumber('security_hold_hours') * 3600_000
     return {
       title: 'Your wallets',
       table: {
-        columns: ['address', 'linked'],
-        rows: linked.map((w) => [w.address, new Date(w.linkedAt).toISOString().slice(0, 16).replace('T', ' ') + ' UTC']),
+        columns: ['address', 'linked', 'withdrawals from'],
+        rows: linked.map((w) => [w.address, utcMinute(w.linkedAt), w.linkedAt + holdMs <= ctx.now ? 'now' : utcMinute(w.linkedAt + holdMs)]),
       },
     }
   },

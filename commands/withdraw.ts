@@ -7,7 +7,7 @@ export default defineCommand({
   description: 'Withdraw available funds to your linked wallet',
   options: {
     amount: opt.string({ description: 'Amount in tokens, e.g. 12.5', required: true, expected: 'an amount such as 12.5' }),
-    to: opt.string({ description: 'Which linked wallet (default: the first)', expected: 'a 0x address' }),
+    to: opt.string({ description: 'Which linked wallet (default: the first); it must be linked longer than the security hold', expected: 'a 0x address' }),
   },
   private: true,
   examples: ['/withdraw 12.5'],

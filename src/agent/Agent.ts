@@ -1,13 +1,18 @@
 import type { Logger } from '../app/logger.ts'
 import type { AgentRental, HeartbeatResponse, RegisterNodeBody } from '../protocol/agentProtocol.ts'
 import type { AgentClient } from './AgentClient.ts'
+import type { ChallengeRunner } from './challengeRunner.ts'
+import { ChallengeWorker } from './ChallengeWorker.ts'
+import { clampInterval } from './clampInterval.ts'
+import { cpuChallengeRunner } from './cpuChallengeRunner.ts'
+import { sendFinishedReport } from './sendFinishedReport.ts'
 import { AgentAbortedError, AgentRequestError, StateFileError } from './AgentErrors.ts'
 import type { AgentState, PendingReport, SavedRental, StateStore } from './AgentStateFile.ts'
 import { gpuDeviceId, gpuReports, type GpuInventory } from './GpuInventory.ts'
 import type { Sleep } from './sleep.ts'
-import { describeExit, tailSuffix, type Launcher, type Workload, type WorkloadExit } from './WorkloadLauncher.ts'
+import { describeExit, savedWorkload, tailSuffix, type Launcher, type Workload, type WorkloadExit } from './WorkloadLauncher.ts'
 
-export type AgentApi = Pick<AgentClient, 'address' | 'registerNode' | 'heartbeat' | 'claim' | 'running' | 'finished'>
+export type AgentApi = Pick<AgentClient, 'address' | 'registerNode' | 'heartbeat' | 'claim' | 'running' | 'finished' | 'commitChallenge' | 'revealChallenge' | 'deregister'>
 
 export interface AgentDeps {
   client: AgentApi
@@ -19,6 +24,8 @@ export interface AgentDeps {
   logger: Logger
   /** Mints this machine's node key on its first start. */
   newNodeKey: () => string
+  /** Computes compute challenges; default: the CPU runner for a declared inventory, none otherwise. */
+  challengeRunner?: ChallengeRunner
 }
 
 export interface AgentSettings {
@@ -72,11 +79,14 @@ export class Agent {
    *  coordinator took the report may still list them, and they must not run again. */
   private readonly finished = new Set<string>()
   private wake = new AbortController()
+  private readonly challenges: ChallengeWorker
 
   constructor(
     private readonly deps: AgentDeps,
     private readonly settings: AgentSettings,
-  ) {}
+  ) {
+    this.challenges = new ChallengeWorker({ ...deps, runner: deps.challengeRunner ?? (deps.inventory.simulated ? cpuChallengeRunner : undefined) })
+  }
 
   /** Runs until the signal aborts, then shuts down as the settings say.
    *  @throws AgentRequestError when the coordinator refuses the registration,
@@ -136,11 +146,13 @@ export class Agent {
   private async register(): Promise<{ heartbeatIntervalMs: number }> {
     const { client, inventory, logger } = this.deps
     const { pricePerGpuHour, region, energy } = this.settings
-    const answer = await client.registerNode({ nodeKey: this.state.nodeKey, gpus: gpuReports(inventory), pricePerGpuHour, region, energy }, this.signal)
+    const answer = await client.registerNode({ nodeKey: this.state.nodeKey, gpus: gpuReports(inventory), pricePerGpuHour, region, energy, simulated: inventory.simulated }, this.signal)
     this.nodeId = answer.nodeId
     this.state.nodeId = answer.nodeId
     this.persist()
     logger.info({ nodeId: answer.nodeId, nodeKey: this.state.nodeKey, gpus: inventory.gpus.length }, 'registered with the coordinator')
+    // A challenge runs beside the rentals, on the GPUs they leave free.
+    if (answer.challenge) this.background(this.challenges.run(this.nodeId, answer.challenge, this.freeGpus(), this.signal))
     return answer
   }
 
@@ -168,6 +180,7 @@ export class Agent {
 
   private apply(answer: HeartbeatResponse, firstBeat: boolean): void {
     const { logger } = this.deps
+    if (answer.challenge) this.background(this.challenges.run(this.nodeId, answer.challenge, this.freeGpus(), this.signal))
     const toStop = new Set(answer.stop)
     for (const id of toStop) {
       if (this.tracked.has(id)) this.background(this.stopRental(id, 'completed'))
@@ -195,7 +208,8 @@ export class Agent {
 
   private async startRental(rental: AgentRental, { claim }: { claim: boolean }): Promise<void> {
     const { client, launcher, clock, logger } = this.deps
-    const gpus = this.reserveGpus(rental.gpuCount)
+    const free = this.freeGpus()
+    const gpus = free.length >= rental.gpuCount ? free.slice(0, rental.gpuCount) : undefined
     this.launching.set(rental.id, gpus ?? [])
     let entry: Tracked | undefined
     try {
@@ -210,8 +224,7 @@ export class Agent {
       }
       if (this.cancelled.has(rental.id) || clock() >= rental.endsAt) return await this.report(rental.id, 'completed')
       if (!gpus) {
-        const free = this.deps.inventory.gpus.length - this.usedGpus().size
-        return await this.report(rental.id, 'failed', `This node has ${free} free GPUs but the rental needs ${rental.gpuCount}.`)
+        return await this.report(rental.id, 'failed', `This node has ${free.length} free GPUs but the rental needs ${rental.gpuCount}.`)
       }
       if (!claim) logger.info({ rentalId: rental.id }, 'relaunching an active rental this agent is not running')
       let workload: Workload
@@ -306,18 +319,7 @@ export class Agent {
   }
 
   private async sendReport(report: PendingReport): Promise<void> {
-    const { client, logger } = this.deps
-    try {
-      await client.finished(report.rentalId, { outcome: report.outcome, ...(report.reason ? { reason: report.reason } : {}) }, this.signal)
-      logger.info({ rentalId: report.rentalId, outcome: report.outcome }, 'rental finished')
-    } catch (error) {
-      if (error instanceof AgentAbortedError) return
-      // A refusal will not change on a resend (already settled, not this node's); anything else might.
-      if (!(error instanceof AgentRequestError)) return void logger.error({ rentalId: report.rentalId, err: error }, 'finished report failed')
-      // 409: an earlier send got through though its answer was lost (a restart, a shutdown).
-      if (error.status === 409) logger.info({ rentalId: report.rentalId, err: error }, 'the coordinator already had the rental finished')
-      else logger.warn({ rentalId: report.rentalId, err: error }, 'the coordinator refused the finished report')
-    }
+    if (!(await sendFinishedReport(this.deps, report, this.signal))) return
     this.state.pendingReports = this.state.pendingReports.filter((pending) => pending !== report)
     this.persist()
   }
@@ -350,6 +352,9 @@ export class Agent {
     await this.flushReports()
     this.persist()
     if (this.state.pendingReports.length > 0) logger.warn({ pending: this.state.pendingReports.length }, 'some reports were not delivered; the next agent run sends them')
+    // Renters must not be quoted a node that is gone; a restart that keeps its workloads comes straight back.
+    if (this.nodeId && !this.settings.keepWorkloads)
+      await this.deps.client.deregister(this.nodeId, this.signal).catch((error) => logger.warn({ err: error }, 'deregistering failed; the node goes offline after missed heartbeats'))
   }
 
   private watch(entry: Tracked): Tracked {
@@ -370,15 +375,10 @@ export class Agent {
     return this.tracked.has(id) || this.launching.has(id) || this.finished.has(id) || this.state.pendingReports.some((report) => report.rentalId === id)
   }
 
-  private usedGpus(): Set<string> {
-    return new Set([...[...this.tracked.values()].flatMap((entry) => entry.saved.gpus), ...[...this.launching.values()].flat()])
-  }
-
-  /** The lowest free device ids, or undefined when too few are free. */
-  private reserveGpus(count: number): string[] | undefined {
-    const used = this.usedGpus()
-    const free = this.deps.inventory.gpus.map(gpuDeviceId).filter((id) => !used.has(id))
-    return free.length >= count ? free.slice(0, count) : undefined
+  /** Device ids no rental holds (nor is claiming), lowest first. */
+  private freeGpus(): string[] {
+    const used = new Set([...[...this.tracked.values()].flatMap((entry) => entry.saved.gpus), ...[...this.launching.values()].flat()])
+    return this.deps.inventory.gpus.map(gpuDeviceId).filter((id) => !used.has(id))
   }
 
   private persist(): void {
@@ -394,13 +394,4 @@ export class Agent {
       .finally(() => this.tasks.delete(settled))
     this.tasks.add(settled)
   }
-}
-
-function savedWorkload(workload: Workload): SavedRental['workload'] {
-  return { pid: workload.pid, port: workload.port, logFile: workload.logFile, ...(workload.identity ? { identity: workload.identity } : {}) }
-}
-
-/** A coordinator's interval is trusted within reason: a typo there must not flood it or silence the node. */
-function clampInterval(ms: number): number {
-  return Math.min(600_000, Math.max(1_000, ms))
 }

@@ -7,6 +7,9 @@ import {
   sessionMac,
   signedPayload,
   type AgentSessionResponse,
+  type ChallengeAnswer,
+  type CommitChallengeBody,
+  type RevealChallengeBody,
   type HeartbeatBody,
   type HeartbeatResponse,
   type RegisterNodeBody,
@@ -15,7 +18,7 @@ import {
   type runningBody,
 } from '../protocol/agentProtocol.ts'
 import { AgentAbortedError, AgentRequestError } from './AgentErrors.ts'
-import { agentSessionSchema, heartbeatResponseSchema, registerNodeResponseSchema } from './agentResponses.ts'
+import { agentSessionSchema, challengeAnswerSchema, heartbeatResponseSchema, registerNodeResponseSchema } from './agentResponses.ts'
 import { backoffDelay } from './backoffDelay.ts'
 import type { Sleep } from './sleep.ts'
 
@@ -81,6 +84,21 @@ export class AgentClient {
 
   async finished(rentalId: string, body: z.input<typeof finishedBody>, signal?: AbortSignal): Promise<void> {
     await this.request('POST', AGENT_ROUTES.finished(rentalId), body, signal)
+  }
+
+  async commitChallenge(nodeId: string, challengeId: string, body: CommitChallengeBody, signal?: AbortSignal): Promise<ChallengeAnswer> {
+    const path = AGENT_ROUTES.commitChallenge(nodeId, challengeId)
+    return this.parse(challengeAnswerSchema, await this.request('POST', path, body, signal), 'POST', path)
+  }
+
+  async revealChallenge(nodeId: string, challengeId: string, body: RevealChallengeBody, signal?: AbortSignal): Promise<ChallengeAnswer> {
+    const path = AGENT_ROUTES.revealChallenge(nodeId, challengeId)
+    return this.parse(challengeAnswerSchema, await this.request('POST', path, body, signal), 'POST', path)
+  }
+
+  /** The agent is stopping: the coordinator takes the node offline at once. */
+  async deregister(nodeId: string, signal?: AbortSignal): Promise<void> {
+    await this.request('POST', AGENT_ROUTES.deregister(nodeId), {}, signal)
   }
 
   /** Sends one signed request, retrying what may succeed later; answers the parsed JSON body.

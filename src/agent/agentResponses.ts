@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { AgentRental, HeartbeatResponse, RegisterNodeResponse } from '../protocol/agentProtocol.ts'
+import type { AgentRental, ChallengeAnswer, ChallengeOrder, HeartbeatResponse, RegisterNodeResponse } from '../protocol/agentProtocol.ts'
 
 /** What the agent accepts from the coordinator. Ids go into URL paths and
  *  file names, so they are held to the short readable form the coordinator mints. */
@@ -12,9 +12,26 @@ export const agentRentalSchema = z.object({
   accessSecret: z.string().min(1).max(2000),
 }) satisfies z.ZodType<AgentRental>
 
+export const challengeOrderSchema = z.object({
+  id,
+  seed: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
+  matrixSeed: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
+  size: z.number().int().min(2).max(8192).refine((n) => (n & (n - 1)) === 0, 'expected a power of two'),
+  gpus: z.number().int().min(1).max(64),
+  commitBy: z.number().int().nonnegative(),
+}) satisfies z.ZodType<ChallengeOrder>
+
+export const challengeAnswerSchema = z.object({
+  status: z.enum(['committed', 'passed', 'failed']),
+  open: z.array(z.object({ gpu: z.number().int().min(0).max(63), rows: z.array(z.number().int().nonnegative()).max(16) })).max(64).optional(),
+  revealBy: z.number().int().optional(),
+  reason: z.string().max(500).optional(),
+}) satisfies z.ZodType<ChallengeAnswer>
+
 export const registerNodeResponseSchema = z.object({
   nodeId: id,
   heartbeatIntervalMs: z.number().int().positive(),
+  challenge: challengeOrderSchema.optional(),
 }) satisfies z.ZodType<RegisterNodeResponse>
 
 export const heartbeatResponseSchema = z.object({
@@ -23,6 +40,7 @@ export const heartbeatResponseSchema = z.object({
   active: z.array(agentRentalSchema),
   stop: z.array(id),
   heartbeatIntervalMs: z.number().int().positive(),
+  challenge: challengeOrderSchema.optional(),
 }) satisfies z.ZodType<HeartbeatResponse>
 
 export const agentSessionSchema = z.object({

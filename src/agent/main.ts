@@ -8,6 +8,8 @@ import { Agent } from './Agent.ts'
 import { AgentClient } from './AgentClient.ts'
 import { AgentRequestError, AgentUsageError } from './AgentErrors.ts'
 import { AgentStateFile } from './AgentStateFile.ts'
+import type { ChallengeRunner } from './challengeRunner.ts'
+import { commandChallengeRunner, NVIDIA_RUNNER_TEMPLATE, torchCudaAvailable } from './commandChallengeRunner.ts'
 import type { GpuInventory } from './GpuInventory.ts'
 import { nvidiaInventory } from './nvidiaInventory.ts'
 import { AGENT_USAGE, parseAgentOptions, type AgentOptions } from './parseAgentOptions.ts'
@@ -48,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
     return 1
   }
 
+  const challengeRunner = pickChallengeRunner(options, inventory, logger)
   const stateFile = options.stateFile ?? join(homedir(), '.gridshare-agent', `${account.address}.json`)
   const client = new AgentClient({ coordinatorUrl: options.coordinatorUrl, signer: account, clock: Date.now, sleep, random: Math.random, logger, sessions: true })
   const agent = new Agent(
@@ -60,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       sleep,
       logger,
       newNodeKey: () => `${hostname().replace(/[^\w.-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`,
+      ...(challengeRunner ? { challengeRunner } : {}),
     },
     {
       ...(options.nodeKey ? { nodeKey: options.nodeKey } : {}),
@@ -96,6 +100,16 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${sentence}\n`)
     return 1
   }
+}
+
+/** --challenge-runner when given; for real GPUs the shipped NVIDIA runner
+ *  when python3 has torch with CUDA; a declared inventory gets the Agent's CPU runner. */
+function pickChallengeRunner(options: AgentOptions, inventory: GpuInventory, logger: ReturnType<typeof createLogger>): ChallengeRunner | undefined {
+  if (options.challengeRunner) return commandChallengeRunner({ template: options.challengeRunner })
+  if (inventory.simulated) return undefined
+  if (torchCudaAvailable()) return commandChallengeRunner({ template: NVIDIA_RUNNER_TEMPLATE })
+  logger.warn('python3 with torch and CUDA was not found and no --challenge-runner was given: this node cannot pass compute challenges and stays unlisted')
+  return undefined
 }
 
 /** The first external IPv4 address: what a renter on the LAN or internet can

@@ -15,6 +15,11 @@ export const AGENT_USAGE = `Usage: npm run agent -- --coordinator <url> --privat
   --state-file <path>        where the agent keeps its state (default ~/.gridshare-agent/<address>.json)
   --launcher <template>      shell command run per rental, with {rentalId} {gpus} {endsAt} {secret} {port}
                              (default: a small HTTP server on {port}, for trying the network)
+  --challenge-runner <tmpl>  shell command that computes a compute challenge, with {seed} {matrixSeed}
+                             {size} {gpus} {out};
+                             it writes {out}/gpu<g>.bin, each product as int32 little-endian rows
+                             (default: the shipped NVIDIA runner when python3 has torch with CUDA;
+                             the built-in CPU runner for --gpus)
   --heartbeat-ms <ms>        heartbeat interval, overriding the coordinator's
   --node-key <id>            this machine's stable id (default: made once and kept in the state file)
   --public-host <host>       host renters connect to (default: this machine's first external IPv4 address)
@@ -33,6 +38,7 @@ export interface AgentOptions {
   offPeak?: { startHour: number; endHour: number }
   stateFile?: string
   launcher?: string
+  challengeRunner?: string
   heartbeatIntervalMs?: number
   nodeKey?: string
   publicHost?: string
@@ -55,6 +61,8 @@ export function parseAgentOptions(argv: string[]): AgentOptions {
   const nodeKey = values['node-key']
   if (nodeKey !== undefined && !/^[\w.-]{1,64}$/.test(nodeKey)) throw new AgentUsageError('--node-key must be 1 to 64 letters, digits, dots, dashes or underscores.')
   if (values.launcher !== undefined && values.launcher.trim() === '') throw new AgentUsageError('--launcher must be a shell command, such as "docker run … -p {port}:22 …".')
+  if (values['challenge-runner'] !== undefined && !values['challenge-runner'].includes('{out}'))
+    throw new AgentUsageError('--challenge-runner must be a shell command that writes to {out}, such as "python3 runner.py --seed {seed} --matrix-seed {matrixSeed} --size {size} --gpus {gpus} --out {out}".')
   if (values['public-host'] !== undefined && !/^[\w.:-]{1,253}$/.test(values['public-host']))
     throw new AgentUsageError('--public-host must be a host name or IP address, such as gpu1.example.org.')
   return {
@@ -67,6 +75,7 @@ export function parseAgentOptions(argv: string[]): AgentOptions {
     ...(values.offpeak !== undefined ? { offPeak: parseOffPeak(values.offpeak) } : {}),
     ...(values['state-file'] !== undefined ? { stateFile: values['state-file'] } : {}),
     ...(values.launcher !== undefined ? { launcher: values.launcher } : {}),
+    ...(values['challenge-runner'] !== undefined ? { challengeRunner: values['challenge-runner'] } : {}),
     ...(values['heartbeat-ms'] !== undefined ? { heartbeatIntervalMs: parseHeartbeat(values['heartbeat-ms']) } : {}),
     ...(nodeKey !== undefined ? { nodeKey } : {}),
     ...(values['public-host'] !== undefined ? { publicHost: values['public-host'] } : {}),
@@ -91,6 +100,7 @@ function readArgs(argv: string[]) {
         offpeak: { type: 'string' },
         'state-file': { type: 'string' },
         launcher: { type: 'string' },
+        'challenge-runner': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
         'node-key': { type: 'string' },
         'public-host': { type: 'string' },

@@ -2,19 +2,19 @@
 export const TEMPLATE_PLACEHOLDERS = ['rentalId', 'gpus', 'endsAt', 'secret', 'port'] as const
 export type TemplateValues = Record<(typeof TEMPLATE_PLACEHOLDERS)[number], string>
 
-const PLACEHOLDER = new RegExp(`^\\{(${TEMPLATE_PLACEHOLDERS.join('|')})\\}`)
-
 /** Fills a `sh -c` command template. Each value is escaped for the quoting
  *  it lands in, so `{secret}` is safe bare, inside "…" and inside '…' alike:
  *  a template author need not think about what the coordinator may send.
  *  Other braces (`${HOME}`, JavaScript objects) are left alone. */
-export function renderCommandTemplate(template: string, values: TemplateValues): string {
+export function renderCommandTemplate<Name extends string = keyof TemplateValues>(template: string, values: Record<Name, string>): string {
+  // Placeholder names are plain words (rentalId, seed…): safe inside a pattern.
+  const placeholderPattern = new RegExp(`^\\{(${Object.keys(values).join('|')})\\}`)
   let out = ''
   let quote: 'none' | 'single' | 'double' = 'none'
   for (let i = 0; i < template.length; ) {
-    const placeholder = PLACEHOLDER.exec(template.slice(i))
+    const placeholder = placeholderPattern.exec(template.slice(i))
     if (placeholder) {
-      out += escapeFor(quote, values[placeholder[1] as keyof TemplateValues])
+      out += escapeFor(quote, values[placeholder[1] as Name])
       i += placeholder[0].length
       continue
     }

@@ -144,7 +144,7 @@ export async function createApp(
     async start() {
       server = await listenHttp({ fetch: http.fetch, port: config.HTTP_PORT, host: config.HTTP_HOST, onPort: (port) => (httpPort = port) })
       for (const adapter of adapters) await adapter.start()
-      if (chain.devChain && demoProviders) demo = startDemoProviders({ coordinatorUrl: `http://127.0.0.1:${httpPort}`, dataDir: config.DATA_DIR, logger })
+      if (chain.devChain && demoProviders) demo = startDemoProviders({ coordinatorUrl: `http://127.0.0.1:${httpPort}`, dataDir: config.DATA_DIR, logger, bonding: domain })
       notifier.recover()
       scheduler.add('notifications.deliver', '* * * * * *', () => notifier.run())
       scheduler.add('actions.cleanup', '17 * * * *', () => deleteExpiredActions(db, clock()))

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { DepositWatcher } from '../chain/DepositWatcher.ts'
 import { PayoutSender } from '../chain/PayoutSender.ts'
@@ -7,8 +8,12 @@ import { WalletLinking } from '../identity/WalletLinking.ts'
 import { Ledger } from '../ledger/Ledger.ts'
 import { TokenUnits } from '../ledger/TokenUnits.ts'
 import { MarketService } from '../market/MarketService.ts'
+import { Bonds } from '../market/Bonds.ts'
 import { NodeRegistry } from '../market/NodeRegistry.ts'
+import { ProviderListing } from '../market/ProviderListing.ts'
 import { Rentals } from '../market/Rentals.ts'
+import { Slashing } from '../market/Slashing.ts'
+import { ComputeChallenges } from '../market/verification/ComputeChallenges.ts'
 import { providerUnlinkBlocker } from '../market/providerUnlinkBlocker.ts'
 import type { Config } from './config.ts'
 import type { ConnectedChain } from './connectChain.ts'
@@ -68,9 +73,32 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
   deposits.initCursor(chain.scanFrom)
   const alerts = new AvailabilityAlerts({ db, units, clock })
   const onCapacity = (nodeId: string) => void alerts.evaluateNode(nodeId)
-  const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, openSecret: (s) => secrets.open(s), onCapacity })
-  const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS, onCapacity })
-  const market = new MarketService(db, sqlite, registry, rentals)
+  // SIMULATED_PROVIDERS=allow|deny; unset: declared inventories list only on the embedded dev chain.
+  const simulatedProviders = (config as { SIMULATED_PROVIDERS?: 'allow' | 'deny' }).SIMULATED_PROVIDERS
+  const listing = new ProviderListing({
+    db,
+    ledger,
+    params,
+    units,
+    clock,
+    simulatedAllowed: simulatedProviders ? simulatedProviders === 'allow' : chain.devChain,
+    // After the listing's transaction commits: alerts read what it wrote.
+    onSearchable: (nodeId) => void setImmediate(() => onCapacity(nodeId)),
+  })
+  const registry = new NodeRegistry({ db, units, clock, heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000, openSecret: (s) => secrets.open(s), onCapacity, listing })
+  const slashing = new Slashing({ db, ledger, units, params, clock, listing })
+  const challenges = new ComputeChallenges({
+    db,
+    params,
+    listing,
+    clock,
+    randomBytes,
+    simulatedAllowed: simulatedProviders ? simulatedProviders === 'allow' : chain.devChain,
+    onFraud: (nodeId, reason, challengeId) => void slashing.slashForFraud({ nodeId, reason, challengeId }),
+  })
+  const bonds = new Bonds({ db, ledger, units, params, clock, listing })
+  const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS, onCapacity, slashing })
+  const market = new MarketService(db, sqlite, registry, rentals, bonds, slashing)
   const epochs = new Epochs({ db, ledger, units, params, clock, logger, epochCron: config.EPOCH_CRON, publicUrl: config.PUBLIC_URL })
   const rewards = new RewardsService(db, epochs)
   const attestations = new RenewableAttestations({ db, params, clock })
@@ -100,7 +128,7 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
     governance,
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
-  return { services, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market }
+  return { services, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market, listing, bonds, slashing, challenges }
 }
 
 export type Domain = ReturnType<typeof createDomain>

@@ -7,7 +7,22 @@ import { parseGpuSpec } from '../agent/parseGpuSpec.ts'
 import { sleep } from '../agent/sleep.ts'
 import { DEFAULT_LAUNCHER_TEMPLATE, WorkloadLauncher } from '../agent/WorkloadLauncher.ts'
 import { devAccounts } from '../chain/devAccounts.ts'
+import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
+import { available, bond, system } from '../ledger/balanceKeys.ts'
+import type { Ledger } from '../ledger/Ledger.ts'
+import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import type { Bonds } from '../market/Bonds.ts'
+import type { NodeRegistry } from '../market/NodeRegistry.ts'
+import { bondPerGpu } from '../market/ProviderListing.ts'
 import type { Logger } from './logger.ts'
+
+export interface DemoBondDeps {
+  registry: NodeRegistry
+  bonds: Bonds
+  ledger: Ledger
+  params: ProtocolParameters
+  units: TokenUnits
+}
 
 /** The network a newcomer can try at once on the embedded dev chain: two
  *  simulated providers (dev accounts 8 and 9) whose "workload" is a harmless
@@ -17,9 +32,40 @@ export const DEMO_PROVIDERS = [
   { account: 9, nodeKey: 'demo-us-4090', gpus: 'RTX4090-24GB:4', price: '0.6', region: 'us-east', renewable: false },
 ] as const
 
-export function startDemoProviders({ coordinatorUrl, dataDir, logger }: { coordinatorUrl: string; dataDir: string; logger: Logger }): { stop(): Promise<void> } {
+/** Gives each demo provider the bond its GPUs need, funded from the dev
+ *  treasury through the ledger (once per wallet and amount), so the demo
+ *  nodes are listed as soon as their compute challenge passes. */
+export function bondDemoProviders({ registry, bonds, ledger, params, units }: DemoBondDeps, now: number): void {
+  const keys = devAccounts(10)
+  for (const demo of DEMO_PROVIDERS) {
+    const address = privateKeyToAccount(keys[demo.account]!.privateKey).address
+    const accountId = registry.ensureProviderAccount(address)
+    const needed = bondPerGpu(params, units) * BigInt(parseGpuSpec(demo.gpus).length) // one entry per GPU
+    const missing = needed - ledger.balance(bond(accountId))
+    if (missing <= 0n) continue
+    ledger.post({
+      kind: 'demo.bond.fund',
+      idempotencyKey: `demo.bond.fund:${address}:${needed}`,
+      entries: [
+        { key: system('treasury'), amount: -missing },
+        { key: available(accountId), amount: missing },
+      ],
+      now,
+    })
+    const free = ledger.balance(available(accountId))
+    if (free > 0n) bonds.bond({ accountId, amount: missing < free ? missing : free })
+  }
+}
+
+export function startDemoProviders({ coordinatorUrl, dataDir, logger, bonding }: { coordinatorUrl: string; dataDir: string; logger: Logger; bonding?: DemoBondDeps }): { stop(): Promise<void> } {
   const stop = new AbortController()
   const keys = devAccounts(10)
+  try {
+    if (bonding) bondDemoProviders(bonding, Date.now())
+  } catch (error) {
+    // The demo still starts; its nodes stay unlisted until bonded with /provider bond.
+    logger.error({ err: error }, 'bonding the demo providers failed')
+  }
   const runs = DEMO_PROVIDERS.map((demo) => {
     const account = privateKeyToAccount(keys[demo.account]!.privateKey)
     const log = logger.child({ part: 'demo-provider', node: demo.nodeKey })

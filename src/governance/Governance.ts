@@ -8,6 +8,7 @@ import type { Db } from '../db/openDatabase.ts'
 import { proposals, type GovernanceVoteRow } from '../db/schema/governance.ts'
 import { wallets } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
+import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { closeDueProposals, type CloseOutcome } from './closeDueProposals.ts'
@@ -229,6 +230,7 @@ export class Governance {
 
   /** /authorize: the signing page link for a new alias key. */
   authorize(accountId: number): { url: string; expiresAt: number; alias: Address } {
+    assertNotFrozen(this.deps.db, accountId, '/authorize')
     return this.requireSnapshot().request(accountId)
   }
 
@@ -296,6 +298,7 @@ export class Governance {
   private async relayVote(proposal: ProposalView, accountId: number, addresses: Address[], choice: VoteChoice): Promise<VoteOutcome> {
     const { db, clock } = this.deps
     const aliases = this.requireSnapshot()
+    assertNotFrozen(db, accountId, 'voting through the bot')
     const grants = aliases.active(accountId, addresses)
     if (grants.length === 0) {
       const expired = aliases.list(accountId).some((a) => a.sealedKey !== null && a.expiresAt <= clock())

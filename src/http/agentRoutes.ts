@@ -11,11 +11,14 @@ import {
   parseAgentBody,
   runningBody,
   type AttestationBody,
+  type CommitChallengeBody,
+  type RevealChallengeBody,
   type HeartbeatBody,
   type RegisterNodeBody,
   signedPayload,
 } from '../protocol/agentProtocol.ts'
 import type { NodeRegistry } from '../market/NodeRegistry.ts'
+import type { ComputeChallenges } from '../market/verification/ComputeChallenges.ts'
 import type { Rentals } from '../market/Rentals.ts'
 import type { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
 import type { AgentSessions } from './AgentSessions.ts'
@@ -27,6 +30,8 @@ export interface AgentRoutesDeps {
   registry: NodeRegistry
   rentals: Rentals
   attestations: RenewableAttestations
+  /** Compute challenges; the app always passes them (benches of other parts may not: then none is issued). */
+  challenges?: ComputeChallenges
   clock: () => number
   /** After a heartbeat or report that may change capacity (alerts, offline checks). */
   afterChange?: () => void
@@ -60,11 +65,31 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
     if (c.req.header(AGENT_HEADERS.session)) throw new HttpError(401, 'A session is opened with a wallet signature, not with another session.', 'UNAUTHENTICATED')
     return c.json(deps.sessions.issue(c.get('provider')))
   })
-  app.post('/api/v1/agent/nodes', (c) => c.json(deps.registry.register(c.get('provider'), c.get('body') as RegisterNodeBody)))
+  app.post('/api/v1/agent/nodes', (c) => {
+    const registered = deps.registry.register(c.get('provider'), c.get('body') as RegisterNodeBody)
+    const challenge = deps.challenges?.afterRegister(registered.nodeId)
+    return c.json({ ...registered, ...(challenge ? { challenge } : {}) })
+  })
   app.post('/api/v1/agent/nodes/:nodeId/heartbeat', (c) => {
     const work = deps.registry.heartbeat(c.get('provider'), c.req.param('nodeId'), c.get('body') as HeartbeatBody)
+    const challenge = deps.challenges?.orderFor(work.nodeId)
     deps.afterChange?.()
-    return c.json(work)
+    return c.json({ ...work, ...(challenge ? { challenge } : {}) })
+  })
+  app.post('/api/v1/agent/nodes/:nodeId/deregister', (c) => {
+    const nodeId = c.req.param('nodeId')
+    deps.registry.deregister(c.get('provider'), nodeId)
+    deps.challenges?.withdraw(nodeId)
+    deps.afterChange?.()
+    return c.json({ nodeId, online: false })
+  })
+  app.post('/api/v1/agent/nodes/:nodeId/challenges/:id/commit', (c) => {
+    if (!deps.challenges) throw new HttpError(404, 'This coordinator issues no challenges.')
+    return c.json(deps.challenges.commit(c.get('provider'), c.req.param('nodeId'), c.req.param('id'), c.get('body') as CommitChallengeBody))
+  })
+  app.post('/api/v1/agent/nodes/:nodeId/challenges/:id/reveal', (c) => {
+    if (!deps.challenges) throw new HttpError(404, 'This coordinator issues no challenges.')
+    return c.json(deps.challenges.reveal(c.get('provider'), c.req.param('nodeId'), c.req.param('id'), c.get('body') as RevealChallengeBody))
   })
   app.post('/api/v1/agent/rentals/:id/claim', (c) => c.json(view(deps.rentals.claim(c.get('provider'), c.req.param('id')))))
   app.post('/api/v1/agent/rentals/:id/running', (c) => {

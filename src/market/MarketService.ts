@@ -4,7 +4,9 @@ import { resolveModelQuery } from './gpuCatalogue.ts'
 import type { NodeRegistry } from './NodeRegistry.ts'
 import { providerSummary } from './providerSummary.ts'
 import { announceMaintenance } from './announceMaintenance.ts'
+import type { Bonds } from './Bonds.ts'
 import type { Rentals } from './Rentals.ts'
+import type { Slashing } from './Slashing.ts'
 import { AvailabilitySearch, type AvailabilityQuery } from './searchAvailability.ts'
 
 /** What commands need from the marketplace, in one object on ctx.market. */
@@ -16,6 +18,8 @@ export class MarketService {
     sqlite: Sqlite,
     readonly registry: NodeRegistry,
     readonly rentals: Rentals,
+    readonly bonds: Bonds,
+    readonly slashing: Slashing,
   ) {
     this.availability = new AvailabilitySearch(sqlite)
   }

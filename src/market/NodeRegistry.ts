@@ -11,10 +11,19 @@ import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import type { HeartbeatBody, HeartbeatResponse, RegisterNodeBody, AgentRental } from '../protocol/agentProtocol.ts'
 import { heartbeatBody, parseAgentBody, registerNodeBody } from '../protocol/agentProtocol.ts'
 import { canonicalGpu } from './gpuCatalogue.ts'
+import type { ProviderListing } from './ProviderListing.ts'
+import { checkRegistrationLimits } from './registrationLimits.ts'
 
 export const BUCKET_MS = 5 * 60_000
 const RELIABILITY_WINDOW_MS = 7 * 24 * 3600_000
-export const MISSED_HEARTBEATS_OFFLINE = 3
+/** A node is offline once a heartbeat is a quarter-interval late: with the
+ *  sweep every quarter interval, it leaves /gpus within 1.5 intervals. */
+export const OFFLINE_AFTER_INTERVALS = 1.25
+
+/** How often the offline sweep must run (whole seconds, for cron) so a silent node leaves within 1.5 intervals. */
+export function offlineSweepSeconds(heartbeatIntervalMs: number): number {
+  return Math.min(30, Math.max(1, Math.floor(heartbeatIntervalMs / 4000)))
+}
 
 export interface NodeRegistryDeps {
   db: Db
@@ -25,7 +34,10 @@ export interface NodeRegistryDeps {
   openSecret: (sealed: string) => string
   /** Called after capacity may have grown (node registered or back online), for alerts. */
   onCapacity?: (nodeId: string) => void
+  /** Decides which nodes are searchable (bonded, verified, online); the registry never lists a node itself. */
+  listing: ProviderListing
 }
+
 
 export class ForbiddenNodeError extends AppError {
   constructor(nodeId: string) {
@@ -53,10 +65,16 @@ export class NodeRegistry {
         .set({ lastHeartbeatAt: sql`${sql.placeholder('now')}`, online: true, utilization: sql`${sql.placeholder('utilization')}` })
         .where(eq(nodes.id, nodeId))
         .prepare(),
-      capacity: db
-        .select({ total: sql<number>`coalesce(sum(${nodeGpus.total}), 0)`, allocated: sql<number>`coalesce(sum(${nodeGpus.allocated}), 0)` })
-        .from(nodeGpus)
-        .where(eq(nodeGpus.nodeId, nodeId))
+      // Uptime counts only proven GPUs: min(declared, verified) while the node is
+      // listed (verified, current, bonded), else none; served = GPUs of running rentals.
+      countedGpus: db
+        .select({
+          // Spelled out: drizzle drops table names in one-table queries, which would rebind these columns.
+          counted: sql<number>`case when nodes.listed then min(nodes.verified_gpus, (select coalesce(sum(g.total), 0) from node_gpus g where g.node_id = nodes.id)) else 0 end`,
+          rented: sql<number>`(select coalesce(sum(r.gpu_count), 0) from rentals r where r.node_id = nodes.id and r.status = 'running')`,
+        })
+        .from(nodes)
+        .where(eq(nodes.id, nodeId))
         .prepare(),
       openBucket: db
         .insert(uptimeBuckets)
@@ -68,12 +86,20 @@ export class NodeRegistry {
         .set({ gpus: sql`${sql.placeholder('gpus')}`, rentedGpus: sql`${sql.placeholder('rented')}` })
         .where(and(eq(uptimeBuckets.nodeId, nodeId), eq(uptimeBuckets.bucketStart, sql.placeholder('bucketStart'))))
         .prepare(),
+      // A bucket's counts can change after it opened (node verified, rental started):
+      // the hour's roll-up moves by the same difference, so both always agree.
+      adjustHour: db
+        .update(uptimeHours)
+        .set({ gpus: sql`${uptimeHours.gpus} + ${sql.placeholder('gpus')} - bucket.gpus`, rentedGpus: sql`${uptimeHours.rentedGpus} + ${sql.placeholder('rented')} - bucket.rented_gpus` })
+        .from(sql`(select gpus, rented_gpus from uptime_buckets where node_id = ${nodeId} and bucket_start = ${sql.placeholder('bucketStart')}) as bucket`)
+        .where(and(eq(uptimeHours.nodeId, nodeId), eq(uptimeHours.hourStart, sql.placeholder('hourStart')), sql`(bucket.gpus <> ${sql.placeholder('gpus')} or bucket.rented_gpus <> ${sql.placeholder('rented')})`))
+        .prepare(),
       rollUp: db
         .insert(uptimeHours)
-        .values({ nodeId, hourStart: sql.placeholder('hourStart'), buckets: 1, gpus: sql.placeholder('gpus') })
+        .values({ nodeId, hourStart: sql.placeholder('hourStart'), buckets: 1, gpus: sql.placeholder('gpus'), rentedGpus: sql.placeholder('rented') })
         .onConflictDoUpdate({
           target: [uptimeHours.nodeId, uptimeHours.hourStart],
-          set: { buckets: sql`${uptimeHours.buckets} + 1`, gpus: sql`${uptimeHours.gpus} + excluded.gpus` },
+          set: { buckets: sql`${uptimeHours.buckets} + 1`, gpus: sql`${uptimeHours.gpus} + excluded.gpus`, rentedGpus: sql`${uptimeHours.rentedGpus} + excluded.rented_gpus` },
         })
         .prepare(),
       activeRentals: db
@@ -84,7 +110,10 @@ export class NodeRegistry {
     }
   }
 
-  /** Registers (or updates) a node under the provider's wallet. */
+  /** Registers (or updates) a node under the provider's wallet. A new node
+   *  starts pending (unlisted) until a compute challenge verifies it; an
+   *  existing node whose inventory changed must be verified again.
+   *  @throws TooManyPendingNodesError, RegistrationRateError (new nodes only) */
   register(address: Address, input: RegisterNodeBody): { nodeId: string; heartbeatIntervalMs: number } {
     const body = parseAgentBody(registerNodeBody, input)
     const { db, units, clock } = this.deps
@@ -101,6 +130,8 @@ export class NodeRegistry {
     const nodeId = db.transaction((tx) => {
       const providerId = this.ensureProvider(address, now)
       const existing = tx.select().from(nodes).where(and(eq(nodes.providerId, providerId), eq(nodes.nodeKey, body.nodeKey))).get()
+      if (!existing) checkRegistrationLimits(tx, providerId, now)
+      const inventoryChanged = existing !== undefined && this.inventoryOf(existing.id) !== inventoryKey(grouped)
       const fields = {
         region: body.region,
         pricePerGpuHour: price.toString(),
@@ -110,9 +141,12 @@ export class NodeRegistry {
         online: true,
         lastHeartbeatAt: now,
         driverVersion: body.gpus[0]?.driverVersion ?? null,
+        simulated: body.simulated,
       }
       const id = existing?.id ?? uniqueShortId('n', 5, (candidate) => tx.select({ id: nodes.id }).from(nodes).where(eq(nodes.id, candidate)).get() !== undefined)
-      if (existing) tx.update(nodes).set(fields).where(eq(nodes.id, id)).run()
+      // Proof of one inventory says nothing about another: a changed one is pending again.
+      const reverify = inventoryChanged ? { verification: 'pending' as const, verifiedAt: null, verifiedGpus: 0, measuredSpeedBps: null } : {}
+      if (existing) tx.update(nodes).set({ ...fields, ...reverify }).where(eq(nodes.id, id)).run()
       else tx.insert(nodes).values({ id, providerId, nodeKey: body.nodeKey, registeredAt: now, ...fields }).run()
       // Allocation comes from the rentals themselves, whatever the agent now reports.
       const allocated = new Map(
@@ -138,10 +172,11 @@ export class NodeRegistry {
             pricePerGpuHour: price.toString(),
             priceSort: priceSortKey(price),
             reliability,
-            online: true,
+            online: false,
           })
           .run()
       }
+      this.deps.listing.refreshNode(id)
       this.recordBucket(id, now)
       return id
     })
@@ -160,7 +195,7 @@ export class NodeRegistry {
     const cameBack = db.transaction((tx) => {
       this.statements.touch.run({ nodeId, now, utilization: JSON.stringify(body.utilization) })
       if (!node.online) {
-        tx.update(nodeGpus).set({ online: true }).where(eq(nodeGpus.nodeId, nodeId)).run()
+        this.deps.listing.refreshNode(nodeId)
         enqueueNotification(tx, {
           dedupeKey: `node.online:${nodeId}:${now}`,
           accountId: this.providerAccount(address),
@@ -176,31 +211,55 @@ export class NodeRegistry {
     return this.work(nodeId, body.running)
   }
 
-  /** Marks nodes offline after three missed heartbeats; returns their ids. */
+  /** Marks nodes offline once a heartbeat is overdue (and unlists them); returns their ids. */
   markOffline(): string[] {
     const { db, clock } = this.deps
     const now = clock()
-    const cutoff = now - MISSED_HEARTBEATS_OFFLINE * this.deps.heartbeatIntervalMs
+    const silenceMs = OFFLINE_AFTER_INTERVALS * this.deps.heartbeatIntervalMs
+    const cutoff = now - silenceMs
     const stale = db
       .select({ id: nodes.id, address: providers.address })
       .from(nodes)
       .innerJoin(providers, eq(providers.id, nodes.providerId))
       .where(and(eq(nodes.online, true), lt(nodes.lastHeartbeatAt, cutoff)))
       .all()
-    for (const { id, address } of stale) {
+    // One transaction and one listing refresh per provider wallet: a data centre
+    // going dark at once costs one pass over its nodes, not one per node.
+    const byAddress = new Map<string, typeof stale>()
+    for (const node of stale) {
+      const group = byAddress.get(node.address)
+      if (group) group.push(node)
+      else byAddress.set(node.address, [node])
+    }
+    for (const [address, silent] of byAddress) {
       db.transaction((tx) => {
-        tx.update(nodes).set({ online: false }).where(eq(nodes.id, id)).run()
-        tx.update(nodeGpus).set({ online: false }).where(eq(nodeGpus.nodeId, id)).run()
-        enqueueNotification(tx, {
-          dedupeKey: `node.offline:${id}:${now}`,
-          accountId: this.providerAccount(address as Address),
-          topic: 'provider',
-          reply: { text: `Node ${id} went offline (no heartbeat for ${Math.round((MISSED_HEARTBEATS_OFFLINE * this.deps.heartbeatIntervalMs) / 1000)} s). Its rentals are being moved or refunded.` },
-          now,
-        })
+        const accountId = this.providerAccount(address as Address)
+        for (const { id } of silent) {
+          tx.update(nodes).set({ online: false }).where(eq(nodes.id, id)).run()
+          enqueueNotification(tx, {
+            dedupeKey: `node.offline:${id}:${now}`,
+            accountId,
+            topic: 'provider',
+            reply: { text: `Node ${id} went offline (no heartbeat for ${Math.round(silenceMs / 1000)} s). Its rentals are being moved or refunded.` },
+            now,
+          })
+        }
+        // Unlists them, and frees their bond for the account's other nodes.
+        this.deps.listing.refreshAccount(accountId)
       })
     }
     return stale.map((s) => s.id)
+  }
+
+  /** The agent is stopping: its node leaves /gpus now, not after missed
+   *  heartbeats; its next heartbeat or registration brings it back.
+   *  @throws ForbiddenNodeError */
+  deregister(address: Address, nodeId: string): void {
+    this.ownedNode(address, nodeId)
+    this.deps.db.transaction((tx) => {
+      tx.update(nodes).set({ online: false }).where(eq(nodes.id, nodeId)).run()
+      this.deps.listing.refreshNode(nodeId)
+    })
   }
 
   /** @throws ForbiddenNodeError */
@@ -215,9 +274,23 @@ export class NodeRegistry {
     return node.node
   }
 
+  /** The provider wallet's account, creating the provider (and an account for
+   *  an unknown wallet) first: bond can be posted before its first registration. */
+  ensureProviderAccount(address: Address): number {
+    return this.deps.db.transaction(() => {
+      this.ensureProvider(address, this.deps.clock())
+      return this.providerAccount(address)
+    })
+  }
+
   /** The account that receives a provider's earnings: the wallet's, created with the provider. */
   providerAccount(address: Address): number {
     return this.deps.db.select({ accountId: wallets.accountId }).from(wallets).where(eq(wallets.address, address)).get()!.accountId
+  }
+
+  private inventoryOf(nodeId: string): string {
+    const rows = this.deps.db.select({ model: nodeGpus.model, total: nodeGpus.total }).from(nodeGpus).where(eq(nodeGpus.nodeId, nodeId)).all()
+    return inventoryKey(new Map(rows.map((r) => [r.model, { count: r.total }])))
   }
 
   private ensureProvider(address: Address, now: number): number {
@@ -235,12 +308,17 @@ export class NodeRegistry {
   /** One row per node per 5-minute bucket; reliability is recomputed when a bucket opens. */
   private recordBucket(nodeId: string, now: number): void {
     const bucketStart = Math.floor(now / BUCKET_MS) * BUCKET_MS
-    const { total, allocated } = this.statements.capacity.get({ nodeId })!
-    const opened = this.statements.openBucket.run({ nodeId, bucketStart, gpus: total, rented: allocated })
+    const { counted: gpus, rented: running } = this.statements.countedGpus.get({ nodeId })!
+    const rented = Math.min(running, gpus)
+    const hourStart = Math.floor(now / 3600_000) * 3600_000
+    const opened = this.statements.openBucket.run({ nodeId, bucketStart, gpus, rented })
     if (opened.changes > 0) {
-      this.statements.rollUp.run({ nodeId, hourStart: Math.floor(now / 3600_000) * 3600_000, gpus: total })
+      this.statements.rollUp.run({ nodeId, hourStart, gpus, rented })
       this.updateReliability(nodeId, now)
-    } else this.statements.fillBucket.run({ nodeId, bucketStart, gpus: total, rented: allocated })
+    } else {
+      this.statements.adjustHour.run({ nodeId, bucketStart, hourStart, gpus, rented })
+      this.statements.fillBucket.run({ nodeId, bucketStart, gpus, rented })
+    }
   }
 
   private updateReliability(nodeId: string, now: number): void {
@@ -278,6 +356,11 @@ export class NodeRegistry {
       heartbeatIntervalMs: this.deps.heartbeatIntervalMs,
     }
   }
+}
+
+/** Model and count per model, order-free: equal keys mean the same inventory. */
+function inventoryKey(grouped: Map<string, { count: number }>): string {
+  return [...grouped].map(([model, { count }]) => `${model}:${count}`).sort().join(',')
 }
 
 /** Zero-padded to 40 digits so SQLite's text order is numeric order. */

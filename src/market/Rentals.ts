@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { and, asc, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Logger } from '../app/logger.ts'
 import type { SecretBox } from '../app/SecretBox.ts'
@@ -16,6 +16,7 @@ import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { CapacityGoneError, InsufficientBalanceError, NoCapacityError, RentalNotFoundError, RentalStateError } from './MarketErrors.ts'
 import { ForbiddenNodeError, priceSortKey } from './NodeRegistry.ts'
+import type { Slashing } from './Slashing.ts'
 import { settle } from './settlement.ts'
 
 export const QUOTE_TTL_MS = 2 * 60_000
@@ -33,6 +34,8 @@ export interface RentalsDeps {
   claimTimeoutMs: number
   /** Called after a rental ends and frees GPUs on a node (availability alerts). */
   onCapacity?: (nodeId: string) => void
+  /** Pays renters from the provider's bond when a node abandons their rental. */
+  slashing?: Pick<Slashing, 'compensateFailure'>
 }
 
 export interface Quote {
@@ -67,7 +70,7 @@ export class Rentals {
 
   /** The cheapest node that can host all `gpuCount` GPUs together, ties broken by reliability.
    *  @throws NoCapacityError */
-  quote(params: { accountId: number; model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string; excludeNode?: string }): Quote {
+  quote(params: { accountId: number; model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string; excludeProviderOf?: string }): Quote {
     const offer = this.findOffer(params)
     const what = `${params.gpuCount}× ${params.model}${params.region ? ` in ${params.region}` : ''}${params.maxPrice !== undefined ? ` at or under ${this.deps.units.format(params.maxPrice)}/GPU-hour` : ''}`
     if (!offer) throw new NoCapacityError(what)
@@ -306,6 +309,7 @@ export class Rentals {
     db.transaction(() => {
       const ended = this.end(rental.id, 'failed', { servedUntil: Math.max(servedUntil, rental.startedAt ?? servedUntil), reason, silent: true })
       if (!ended) return
+      const compensation = this.deps.slashing?.compensateFailure(ended, reason) ?? 0n
       let replacement: Rental | undefined
       if (remainingHours > 0) {
         try {
@@ -315,7 +319,8 @@ export class Rentals {
             hours: remainingHours,
             gpuCount: rental.gpuCount,
             maxPrice: BigInt(rental.pricePerGpuHour),
-            excludeNode: rental.nodeId,
+            // The same provider's other nodes may share the failure (one host, one operator).
+            excludeProviderOf: rental.nodeId,
           })
           replacement = this.confirm({
             accountId: rental.accountId,
@@ -327,6 +332,7 @@ export class Rentals {
         }
       }
       const refund = units.format(BigInt(ended.refunded ?? '0'))
+      const paid = compensation > 0n ? `, and paid ${units.format(compensation)} from the provider's bond for the failure` : ''
       enqueueNotification(db, {
         dedupeKey: `rental.failed:${rental.id}`,
         accountId: rental.accountId,
@@ -334,11 +340,11 @@ export class Rentals {
         reply: replacement
           ? {
               title: `Rental ${rental.id} moved to ${replacement.id}`,
-              text: `${rental.id} stopped because ${reason}. You were refunded ${refund} for unserved time, and ${replacement.id} (${remainingHours} h on node ${replacement.nodeId}) is starting; you get its connection details when it runs.`,
+              text: `${rental.id} stopped because ${reason}. You were refunded ${refund} for unserved time${paid}, and ${replacement.id} (${remainingHours} h on node ${replacement.nodeId}) is starting; you get its connection details when it runs.`,
             }
           : {
               title: `Rental ${rental.id} ended`,
-              text: `${rental.id} stopped because ${reason}, and no other node can take it now. You were refunded ${refund} for unserved time.`,
+              text: `${rental.id} stopped because ${reason}, and no other node can take it now. You were refunded ${refund} for unserved time${paid}.`,
             },
         now,
         sealWith: secrets,
@@ -439,7 +445,7 @@ export class Rentals {
     }
   }
 
-  private findOffer(params: { model: string; gpuCount: number; maxPrice?: bigint; region?: string; excludeNode?: string }) {
+  private findOffer(params: { model: string; gpuCount: number; maxPrice?: bigint; region?: string; excludeProviderOf?: string }) {
     const conditions = [
       eq(nodeGpus.online, true),
       eq(nodeGpus.model, params.model),
@@ -447,7 +453,11 @@ export class Rentals {
     ]
     if (params.region) conditions.push(eq(nodeGpus.region, params.region))
     if (params.maxPrice !== undefined) conditions.push(lte(nodeGpus.priceSort, priceSortKey(params.maxPrice)))
-    if (params.excludeNode) conditions.push(ne(nodeGpus.nodeId, params.excludeNode))
+    if (params.excludeProviderOf) {
+      conditions.push(
+        sql`${nodeGpus.nodeId} not in (select ${nodes.id} from ${nodes} where ${nodes.providerId} = (select ${nodes.providerId} from ${nodes} where ${nodes.id} = ${params.excludeProviderOf}))`,
+      )
+    }
     return this.deps.db
       .select()
       .from(nodeGpus)

@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { nodeGpus, nodes, providers, rentals } from '../db/schema/market.ts'
 import { wallets } from '../db/schema/wallets.ts'
@@ -7,6 +7,13 @@ export interface ProviderNodeSummary {
   id: string
   region: string
   online: boolean
+  /** Searchable now: online, verified, current, bonded, not in a slash cooldown. */
+  listed: boolean
+  verification: 'pending' | 'verified' | 'failed'
+  verifiedAt: number | null
+  /** Challenge speed against the model's expected throughput, in basis points. */
+  measuredSpeedBps: number | null
+  verificationFailure: string | null
   reliability: number
   gpus: string
   activeRentals: number
@@ -25,12 +32,23 @@ export function providerSummary(db: Db, accountId: number): ProviderNodeSummary[
     .all()
     .map((r) => r.node)
   if (mine.length === 0) return []
-  const ids = mine.map((n) => n.id)
-  const gpus = db.select().from(nodeGpus).where(inArray(nodeGpus.nodeId, ids)).all()
+  // Joined by account, never an id list: a large provider must not hit SQLite's variable limit.
+  const gpus = db
+    .select({ gpu: nodeGpus })
+    .from(nodeGpus)
+    .innerJoin(nodes, eq(nodes.id, nodeGpus.nodeId))
+    .innerJoin(providers, eq(providers.id, nodes.providerId))
+    .innerJoin(wallets, eq(wallets.address, providers.address))
+    .where(eq(wallets.accountId, accountId))
+    .all()
+    .map((r) => r.gpu)
   const rentalRows = db
     .select({ nodeId: rentals.nodeId, status: rentals.status, charged: rentals.charged, fee: rentals.fee })
     .from(rentals)
-    .where(inArray(rentals.nodeId, ids))
+    .innerJoin(nodes, eq(nodes.id, rentals.nodeId))
+    .innerJoin(providers, eq(providers.id, nodes.providerId))
+    .innerJoin(wallets, eq(wallets.address, providers.address))
+    .where(eq(wallets.accountId, accountId))
     .all()
   return mine.map((node) => {
     const own = rentalRows.filter((r) => r.nodeId === node.id)
@@ -38,6 +56,11 @@ export function providerSummary(db: Db, accountId: number): ProviderNodeSummary[
       id: node.id,
       region: node.region,
       online: node.online,
+      listed: node.listed,
+      verification: node.verification,
+      verifiedAt: node.verifiedAt,
+      measuredSpeedBps: node.measuredSpeedBps,
+      verificationFailure: node.verificationFailure,
       reliability: node.reliability,
       gpus: gpus
         .filter((g) => g.nodeId === node.id)

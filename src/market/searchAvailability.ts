@@ -70,8 +70,9 @@ export class AvailabilitySearch {
     this.statement = sqlite.prepare<Record<string, string | number | null>, Row>(SEARCH_SQL)
     this.versionStatement = sqlite.prepare<[], { version: number }>('select version from market_version where id = 1')
     this.catalogueStatements = {
-      models: sqlite.prepare<[], { v: string }>('select distinct model as v from node_gpus order by v'),
-      regions: sqlite.prepare<[], { v: string }>('select distinct region as v from node_gpus order by v'),
+      // Listed capacity only: unbonded, unverified agents must not fill autocomplete with what they typed.
+      models: sqlite.prepare<[], { v: string }>('select distinct model as v from node_gpus where online = 1 order by v'),
+      regions: sqlite.prepare<[], { v: string }>('select distinct region as v from node_gpus where online = 1 order by v'),
     }
   }
 

@@ -100,8 +100,8 @@ export class Notifier {
                   .all()
                   .map((t) => ({ ...t, kind: 'dm' as const }))
               : []
-        // Job notices (a rental started, with its connection details) are never held back.
-        const sendAt = note.accountId === null || note.topic === 'jobs' ? now : deliverableAt(quietWindowOf(tx, note.accountId), now)
+        // Job notices (a rental started, with its connection details) and security changes are never held back.
+        const sendAt = note.accountId === null || note.topic === 'jobs' || note.topic === 'security' ? now : deliverableAt(quietWindowOf(tx, note.accountId), now)
         for (const target of targets) {
           tx.insert(deliveries)
             .values({ notificationId: note.id, ...target, status: 'pending', nextAttemptAt: sendAt })

@@ -10,7 +10,8 @@ export function enqueueNotification(
   params: {
     dedupeKey: string
     accountId: number | null
-    topic: NotificationTopic | 'announcements'
+    /** 'security': account changes, never muted and never held back by quiet hours. */
+    topic: NotificationTopic | 'announcements' | 'security'
     reply: Reply
     now: number
     /** Seals the stored reply (connection details must not sit in the outbox in clear). */

@@ -67,6 +67,8 @@ export const registerNodeBody = z.object({
       offPeak: z.object({ startHour: z.number().int().min(0).max(23), endHour: z.number().int().min(0).max(24) }).optional(),
     })
     .default({ renewable: false }),
+  /** True when the inventory was declared (--gpus), not read from the driver. */
+  simulated: z.boolean().default(false),
 })
 
 export const heartbeatBody = z.object({
@@ -122,6 +124,8 @@ export interface HeartbeatResponse {
   /** Rentals to stop now (renter stopped, expired, re-placed). */
   stop: string[]
   heartbeatIntervalMs: number
+  /** A compute challenge to run now (see ChallengeOrder); absent when none is due. */
+  challenge?: ChallengeOrder
 }
 
 export interface AgentRental {
@@ -136,6 +140,63 @@ export interface AgentRental {
 export interface RegisterNodeResponse {
   nodeId: string
   heartbeatIntervalMs: number
+  /** A node's first challenge comes with its registration. */
+  challenge?: ChallengeOrder
+}
+
+/** A compute challenge (see challengeMatrices.ts for the math): compute
+ *  C_g = A_g · B for g in 0..gpus-1, each on its own GPU, and commit the
+ *  Merkle roots of the products before commitBy; the coordinator then names
+ *  rows to open, which the agent reveals with their proofs, one GPU per request. */
+export interface ChallengeOrder {
+  id: string
+  /** 32 random bytes, hex (no 0x): expands into A_g. */
+  seed: string
+  /** The hour's seed, hex: expands into B (see sharedMatrixSeed). */
+  matrixSeed: string
+  /** Matrix size n (a power of two). */
+  size: number
+  /** How many GPUs to run it on: the node's free ones. */
+  gpus: number
+  /** Unix ms: a commitment after this fails the node. */
+  commitBy: number
+}
+
+const hash32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x followed by 64 hex digits')
+
+export const commitChallengeBody = z.object({
+  /** One Merkle root per GPU, in GPU order. */
+  roots: z.array(hash32).min(1).max(64),
+})
+
+export const revealChallengeBody = z.object({
+  gpu: z.number().int().min(0).max(63),
+  rows: z
+    .array(
+      z.object({
+        row: z.number().int().min(0).max(8191),
+        /** The row as int32 little-endian entries, base64. */
+        values: z.string().max(44_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+        /** Sibling hashes from the leaf up. */
+        proof: z.array(hash32).max(13),
+      }),
+    )
+    .min(1)
+    .max(16),
+})
+
+export type CommitChallengeBody = z.input<typeof commitChallengeBody>
+export type RevealChallengeBody = z.input<typeof revealChallengeBody>
+
+/** The coordinator's answer to a commitment or a reveal. */
+export interface ChallengeAnswer {
+  status: 'committed' | 'passed' | 'failed'
+  /** After a commitment: the rows to reveal, per GPU. */
+  open?: { gpu: number; rows: number[] }[]
+  /** Unix ms by which every opened row must be revealed. */
+  revealBy?: number
+  /** Why the challenge failed, one sentence. */
+  reason?: string
 }
 
 /** Errors are JSON: { error: one sentence, code }. 401 bad/stale/replayed signature, 403 not your node. */
@@ -154,6 +215,10 @@ export const AGENT_ROUTES = {
   finished: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/finished`,
   attestations: '/api/v1/agent/attestations',
   revokeAttestation: (id: number) => `/api/v1/agent/attestations/${id}/revoke`,
+  commitChallenge: (nodeId: string, challengeId: string) => `/api/v1/agent/nodes/${nodeId}/challenges/${challengeId}/commit`,
+  revealChallenge: (nodeId: string, challengeId: string) => `/api/v1/agent/nodes/${nodeId}/challenges/${challengeId}/reveal`,
+  /** The agent is stopping: take the node offline now, not after missed heartbeats. */
+  deregister: (nodeId: string) => `/api/v1/agent/nodes/${nodeId}/deregister`,
 } as const
 
 /** Validates an agent request body once, where it is used; the sentence names

@@ -1,11 +1,8 @@
-import { and, desc, eq, gte, isNotNull, isNull, lt, or, gt, sql } from 'drizzle-orm'
-import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { and, desc, eq } from 'drizzle-orm'
 import type { Logger } from '../app/logger.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { chainCursors, payouts } from '../db/schema/chain.ts'
-import { nodeGpus, nodes, providers, rentals, uptimeBuckets, uptimeHours } from '../db/schema/market.ts'
-import { epochs, epochStatements, renewableAttestations } from '../db/schema/rewards.ts'
-import { wallets } from '../db/schema/wallets.ts'
+import { epochs } from '../db/schema/rewards.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import { earnings, system } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
@@ -13,7 +10,8 @@ import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { BUCKET_MS } from '../market/NodeRegistry.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { cronTimesBetween } from './cronTimes.ts'
-import { payoutTree, reportHash } from './merkle.ts'
+import { markPayoutsCarried, readEarnings, readNodeInfo, readProviders, readUptime, sqliteOf } from './epochInputs.ts'
+import { payoutTree, proofFromDump, reportHash, type PayoutTreeDump } from './merkle.ts'
 import { computeRewards, type NodeEpochData, type ProviderEpochData, type RewardParams, type RewardResult } from './rewardFormula.ts'
 
 const GENESIS = 'epochs.genesis'
@@ -92,7 +90,7 @@ export class Epochs {
     const failedBefore = this.failedRewardPayouts().map((p) => p.id)
     return db.transaction(
       (tx) => {
-        if (failedBefore.length) tx.update(payouts).set({ status: 'carried' }).where(sql`${payouts.id} in ${failedBefore}`).run()
+        markPayoutsCarried(this.deps.db, failedBefore)
         const emitted = report.providers.reduce((sum, p) => sum + p.emission, 0n)
         if (emitted > 0n) {
           ledger.post({
@@ -111,16 +109,12 @@ export class Epochs {
             now,
           })
         }
-        for (const chunk of chunks(paid, 500)) {
-          tx.insert(payouts)
-            .values(chunk.map((p) => ({ id: `e${number}-${p.providerId}`, kind: 'reward' as const, accountId: p.accountId, toAddress: p.address, amount: p.total.toString(), status: 'pending' as const, batchId: `epoch:${number}`, createdAt: now })))
-            .run()
-        }
-        for (const chunk of chunks(report.providers, 500)) {
-          tx.insert(epochStatements)
-            .values(chunk.map((p) => ({ epoch: number, providerId: p.providerId, address: p.address, accountId: p.accountId, emission: p.emission.toString(), earnings: p.earnings.toString(), total: p.total.toString(), leafIndex: p.leafIndex ?? -1 })))
-            .run()
-        }
+        // Raw prepared inserts: one row costs microseconds, where the query builder spends more building SQL than SQLite writing.
+        const sqlite = sqliteOf(db)
+        const payout = sqlite.prepare("insert into payouts (id, kind, account_id, to_address, amount, status, batch_id, created_at) values (?, 'reward', ?, ?, ?, 'pending', ?, ?)")
+        for (const p of paid) payout.run(`e${number}-${p.providerId}`, p.accountId, p.address, p.total.toString(), `epoch:${number}`, now)
+        const statement = sqlite.prepare('insert into epoch_statements (epoch, provider_id, address, account_id, emission, earnings, total, leaf_index) values (?, ?, ?, ?, ?, ?, ?, ?)')
+        for (const p of report.providers) statement.run(number, p.providerId, p.address, p.accountId, p.emission.toString(), p.earnings.toString(), p.total.toString(), p.leafIndex ?? -1)
         const row = tx
           .insert(epochs)
           .values({
@@ -163,7 +157,9 @@ export class Epochs {
     const epoch = this.get(number)
     if (!epoch) throw new Error(`epoch ${number} is not closed`)
     const stored = JSON.parse(epoch.report) as { providers: { providerId: number; carriedIn: string }[]; params: Record<string, unknown>; minPayout: string; nodes: { nodeId: string; providerId: number; renewable: boolean; offPeak: NodeEpochData['offPeak']; models: NodeEpochData['models'] }[] }
-    const params = { ...(stored.params as unknown as RewardParams), emission: BigInt(stored.params.emission as string) }
+    // Epochs closed before served hours weighed more stored no multiplier: 1× reproduces them.
+    const storedParams = stored.params as unknown as RewardParams
+    const params = { ...storedParams, servedMultiplierBps: storedParams.servedMultiplierBps ?? 10_000, emission: BigInt(stored.params.emission as string) }
     const carriedIn = new Map(stored.providers.map((p) => [p.providerId, BigInt(p.carriedIn)]))
     const report = this.buildReport(number, epoch.startsAt, epoch.endsAt, { params, minPayout: BigInt(stored.minPayout), nodes: stored.nodes, carriedIn })
     const paid = report.providers.filter((p) => p.paid)
@@ -183,18 +179,8 @@ export class Epochs {
     fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[]; carriedIn: Map<number, bigint> },
   ): EpochReport {
     const params = fixed?.params ?? this.rewardParams()
-    const hourly = this.hourlyUptime(startsAt, endsAt)
-    const uptimeByNode = new Map<string, NodeEpochData['uptime']>()
-    for (const { nodeId, hour, buckets, gpus } of hourly) {
-      let list = uptimeByNode.get(nodeId)
-      if (!list) uptimeByNode.set(nodeId, (list = []))
-      const same = list.find((h) => h.hour === hour)
-      if (same) {
-        same.buckets += buckets
-        same.gpus += gpus
-      } else list.push({ hour, buckets, gpus })
-    }
-    const nodeInfo = fixed?.nodes ?? this.nodeInfo([...uptimeByNode.keys()], endsAt)
+    const uptimeByNode = readUptime(this.deps.db, startsAt, endsAt)
+    const nodeInfo = fixed?.nodes ?? readNodeInfo(this.deps.db, uptimeByNode.keys(), endsAt)
     const nodeData: NodeEpochData[] = nodeInfo.map((n) => ({ ...n, uptime: uptimeByNode.get(n.nodeId) ?? [] }))
     const providerData = this.providerData(number, startsAt, endsAt, new Set(nodeData.map((n) => n.providerId)), fixed?.carriedIn)
     const result = computeRewards({ params, epochStart: startsAt, epochEnd: endsAt, bucketMs: BUCKET_MS, nodes: nodeData, providers: providerData })
@@ -208,7 +194,7 @@ export class Epochs {
       minPayout,
       nodes: (() => {
         const results = new Map(result.nodes.map((r) => [r.nodeId, r]))
-        return nodeInfo.map((n) => ({ ...n, result: results.get(n.nodeId)! })).sort((a, b) => a.nodeId.localeCompare(b.nodeId))
+        return nodeInfo.map((n) => ({ ...n, result: results.get(n.nodeId)! })).sort(byNodeId)
       })(),
       providers: result.providers.map((p) => {
         const paid = p.total > 0n && p.total >= minPayout
@@ -217,34 +203,6 @@ export class Epochs {
       dust: result.dust,
       totalScore: result.totalScore,
     }
-  }
-
-  /** Uptime by node and UTC hour of day: whole hours from the hourly roll-up
-   *  (240,000 rows a day for 10,000 nodes), the partial hours at either edge
-   *  from the 5-minute buckets. */
-  private hourlyUptime(startsAt: number, endsAt: number): { nodeId: string; hour: number; buckets: number; gpus: number }[] {
-    const { db } = this.deps
-    const HOUR = 3600_000
-    const firstWhole = Math.ceil(startsAt / HOUR) * HOUR
-    const lastWhole = Math.max(firstWhole, Math.floor(endsAt / HOUR) * HOUR)
-    const hourOfDay = (column: typeof uptimeHours.hourStart | typeof uptimeBuckets.bucketStart) => sql<number>`(${column} / ${HOUR}) % 24`
-    const whole = db
-      .select({ nodeId: uptimeHours.nodeId, hour: hourOfDay(uptimeHours.hourStart), buckets: uptimeHours.buckets, gpus: uptimeHours.gpus })
-      .from(uptimeHours)
-      .where(and(gte(uptimeHours.hourStart, firstWhole), lt(uptimeHours.hourStart, lastWhole)))
-      .all()
-    const edges = db
-      .select({ nodeId: uptimeBuckets.nodeId, hour: hourOfDay(uptimeBuckets.bucketStart), buckets: sql<number>`count(*)`, gpus: sql<number>`sum(${uptimeBuckets.gpus})` })
-      .from(uptimeBuckets)
-      .where(
-        or(
-          and(gte(uptimeBuckets.bucketStart, startsAt), lt(uptimeBuckets.bucketStart, Math.min(firstWhole, endsAt))),
-          and(gte(uptimeBuckets.bucketStart, Math.max(lastWhole, startsAt)), lt(uptimeBuckets.bucketStart, endsAt)),
-        ),
-      )
-      .groupBy(uptimeBuckets.nodeId, hourOfDay(uptimeBuckets.bucketStart))
-      .all()
-    return [...whole, ...edges]
   }
 
   /** What the next statement owes before its own emission: amounts under the
@@ -273,73 +231,30 @@ export class Epochs {
       offpeakMultiplierBps: params.getNumber('offpeak_multiplier_bps'),
       renewableMultiplierBps: params.getNumber('renewable_multiplier_bps'),
       minUptimeBps: params.getNumber('min_uptime_bps'),
+      servedMultiplierBps: params.getNumber('served_multiplier_bps'),
       offpeakStartHour: params.getNumber('offpeak_start_hour'),
       offpeakEndHour: params.getNumber('offpeak_end_hour'),
       gpuWeights: JSON.parse(params.get('gpu_weights')) as Record<string, number>,
     }
   }
 
-  private nodeInfo(nodeIds: string[], at: number): Omit<NodeEpochData, 'uptime'>[] {
-    const { db } = this.deps
-    if (nodeIds.length === 0) return []
-    const rows = db.select().from(nodes).where(sql`${nodes.id} in ${nodeIds}`).all()
-    const models = db.select().from(nodeGpus).where(sql`${nodeGpus.nodeId} in ${nodeIds}`).all()
-    const renewable = new Set(
-      db
-        .select({ providerId: renewableAttestations.providerId })
-        .from(renewableAttestations)
-        .where(and(gt(renewableAttestations.validUntil, at), or(isNull(renewableAttestations.revokedAt), gt(renewableAttestations.revokedAt, at))))
-        .all()
-        .map((r) => r.providerId),
-    )
-    const modelsByNode = new Map<string, { model: string; count: number }[]>()
-    for (const m of models) modelsByNode.set(m.nodeId, [...(modelsByNode.get(m.nodeId) ?? []), { model: m.model, count: m.total }])
-    return rows.map((n) => ({
-      nodeId: n.id,
-      providerId: n.providerId,
-      renewable: n.renewable && renewable.has(n.providerId),
-      offPeak: n.offPeakStartHour !== null && n.offPeakEndHour !== null ? { startHour: n.offPeakStartHour, endHour: n.offPeakEndHour } : null,
-      models: (modelsByNode.get(n.id) ?? []).sort((a, b) => a.model.localeCompare(b.model)),
-    }))
-  }
-
   private providerData(number: number, startsAt: number, endsAt: number, withNodes: Set<number>, storedCarry?: Map<number, bigint>): ProviderEpochData[] {
     const { db } = this.deps
-    const earned = db
-      .select({ providerId: nodes.providerId, charged: rentals.charged, fee: rentals.fee })
-      .from(rentals)
-      .innerJoin(nodes, eq(nodes.id, rentals.nodeId))
-      .where(and(isNotNull(rentals.endedAt), gte(rentals.endedAt, startsAt), lt(rentals.endedAt, endsAt)))
-      .all()
-    const earnings = new Map<number, bigint>()
-    for (const r of earned) earnings.set(r.providerId, (earnings.get(r.providerId) ?? 0n) + BigInt(r.charged ?? '0') - BigInt(r.fee ?? '0'))
+    const earnings = readEarnings(db, startsAt, endsAt)
     const carried = storedCarry ?? this.carryIn(number)
     const ids = new Set([...withNodes, ...earnings.keys(), ...carried.keys()])
     if (ids.size === 0) return []
-    return db
-      .select({ providerId: providers.id, address: providers.address, accountId: wallets.accountId })
-      .from(providers)
-      .innerJoin(wallets, eq(wallets.address, providers.address))
-      .where(sql`${providers.id} in ${[...ids]}`)
-      .all()
-      .map((p) => ({ ...p, earnings: earnings.get(p.providerId) ?? 0n, carriedIn: carried.get(p.providerId) ?? 0n }))
+    return readProviders(db, ids).map((p) => ({ ...p, earnings: earnings.get(p.providerId) ?? 0n, carriedIn: carried.get(p.providerId) ?? 0n }))
   }
 }
 
 /** The leaf and Merkle proof of one address in a closed epoch, if it was paid. */
 export function epochProof(epoch: EpochRow, address: string): { leaf: [string, string]; proof: string[]; root: string } | undefined {
-  const dump = JSON.parse(epoch.tree)
-  if (!dump) return undefined
-  const tree = StandardMerkleTree.load(dump)
-  for (const [i, leaf] of tree.entries()) {
-    if (String(leaf[0]).toLowerCase() === address.toLowerCase()) return { leaf: [String(leaf[0]), String(leaf[1])], proof: tree.getProof(i), root: tree.root }
-  }
-  return undefined
+  const dump = JSON.parse(epoch.tree) as PayoutTreeDump | null
+  return dump ? proofFromDump(dump, address) : undefined
 }
 
-/** Multi-row inserts in chunks: one statement per row costs more than the write. */
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
+/** Code-point order: the same on every machine, whatever its locale. */
+function byNodeId(a: { nodeId: string }, b: { nodeId: string }): number {
+  return a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0
 }

@@ -1,9 +1,13 @@
 /** The published reward formula, as one pure function over plain data:
  *
- *    node score  = Σ over its 5-minute buckets in the epoch of
- *                  GPUs seen × GPU weight × off-peak multiplier × renewable multiplier
- *    share       = emission × provider score / total score   (rounded down)
- *    dust        = emission − Σ shares                      (stays in the rewards pool)
+ *    counted GPUs = min(declared, verified) in each 5-minute bucket while the
+ *                   node is listed (verified, current, bonded), else 0
+ *    served GPUs  = counted GPUs serving a running rental; idle = counted − served
+ *    node score   = Σ over its buckets in the epoch of
+ *                   (idle + served × served multiplier) × GPU weight
+ *                   × off-peak multiplier × renewable multiplier
+ *    share        = emission × provider score / total score   (rounded down)
+ *    dust         = emission − Σ shares                      (stays in the rewards pool)
  *
  *  A node below the minimum uptime share earns no emission. Weights are taken
  *  to two decimals and multipliers in basis points, so every step is integer
@@ -13,6 +17,8 @@ export interface RewardParams {
   offpeakMultiplierBps: number
   renewableMultiplierBps: number
   minUptimeBps: number
+  /** Weight of a served (rented) GPU-bucket against an idle one, in basis points. */
+  servedMultiplierBps: number
   /** Network-wide off-peak window in UTC hours [start, end), wrapping midnight. */
   offpeakStartHour: number
   offpeakEndHour: number
@@ -26,8 +32,9 @@ export interface NodeEpochData {
   /** The node's own off-peak window, if its provider declared one. */
   offPeak: { startHour: number; endHour: number } | null
   models: { model: string; count: number }[]
-  /** The node's buckets in the epoch, summed by UTC hour of day (all the formula needs). */
-  uptime: { hour: number; buckets: number; gpus: number }[]
+  /** The node's buckets in the epoch, summed by UTC hour of day (all the formula
+   *  needs): `gpus` counted (proven) GPU-buckets, `rentedGpus` those serving rentals. */
+  uptime: { hour: number; buckets: number; gpus: number; rentedGpus: number }[]
 }
 
 export interface ProviderEpochData {
@@ -45,7 +52,10 @@ export interface NodeResult {
   providerId: number
   buckets: number
   offPeakBuckets: number
-  gpuHours: number
+  /** Proven GPU-hours: counted GPUs over the node's buckets. */
+  verifiedGpuHours: number
+  /** The part of them serving rentals. */
+  servedGpuHours: number
   uptimeBps: number
   renewable: boolean
   eligible: boolean
@@ -84,23 +94,29 @@ export function computeRewards({
 }): RewardResult {
   const expectedBuckets = Math.max(1, Math.ceil((epochEnd - epochStart) / bucketMs))
   const nodeResults = [...nodes]
-    .sort((a, b) => a.nodeId.localeCompare(b.nodeId))
+    // Code-point order: the same on every machine, whatever its locale.
+    .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))
     .map((node): NodeResult => {
       const totalGpus = node.models.reduce((sum, m) => sum + m.count, 0)
       const weight100 = node.models.reduce((sum, m) => sum + BigInt(Math.round((params.gpuWeights[m.model] ?? DEFAULT_WEIGHT) * 100)) * BigInt(m.count), 0n)
       const window = node.offPeak ?? { startHour: params.offpeakStartHour, endHour: params.offpeakEndHour }
       const renewableBps = BigInt(node.renewable ? params.renewableMultiplierBps : 10_000)
-      let raw = 0n
+      const servedBps = BigInt(params.servedMultiplierBps)
+      // Integer sums first (exact in a double far beyond any epoch), bigint products once per node.
       let buckets = 0
       let offPeakBuckets = 0
-      let gpuBuckets = 0
+      const gpuBuckets = { offPeak: 0, onPeak: 0 }
+      const servedBuckets = { offPeak: 0, onPeak: 0 }
       for (const hour of node.uptime) {
-        const offPeak = inWindow(hour.hour, window)
+        const period = inWindow(hour.hour, window) ? 'offPeak' : 'onPeak'
         buckets += hour.buckets
-        if (offPeak) offPeakBuckets += hour.buckets
-        gpuBuckets += hour.gpus
-        raw += BigInt(hour.gpus) * weight100 * BigInt(offPeak ? params.offpeakMultiplierBps : 10_000) * renewableBps
+        if (period === 'offPeak') offPeakBuckets += hour.buckets
+        gpuBuckets[period] += hour.gpus
+        servedBuckets[period] += hour.rentedGpus
       }
+      // (idle + served × multiplier) per period, in basis points of a GPU-bucket
+      const weighted = (period: 'offPeak' | 'onPeak') => BigInt(gpuBuckets[period] - servedBuckets[period]) * 10_000n + BigInt(servedBuckets[period]) * servedBps
+      const raw = (weighted('offPeak') * BigInt(params.offpeakMultiplierBps) + weighted('onPeak') * 10_000n) * weight100 * renewableBps
       const uptimeBps = Math.floor((Math.min(buckets, expectedBuckets) * 10_000) / expectedBuckets)
       const eligible = uptimeBps >= params.minUptimeBps && totalGpus > 0
       return {
@@ -108,11 +124,13 @@ export function computeRewards({
         providerId: node.providerId,
         buckets,
         offPeakBuckets,
-        gpuHours: Math.round(((gpuBuckets * bucketMs) / 3600_000) * 100) / 100,
+        verifiedGpuHours: hours(gpuBuckets.offPeak + gpuBuckets.onPeak, bucketMs),
+        servedGpuHours: hours(servedBuckets.offPeak + servedBuckets.onPeak, bucketMs),
         uptimeBps,
         renewable: node.renewable,
         eligible,
-        score: eligible && totalGpus > 0 ? raw / BigInt(totalGpus) : 0n,
+        // Served weights are in basis points: the 10,000 divides out, so a node with no rentals scores as before.
+        score: eligible ? raw / (BigInt(totalGpus) * 10_000n) : 0n,
       }
     })
   const scoreByProvider = new Map<number, bigint>()
@@ -127,6 +145,11 @@ export function computeRewards({
     })
   const emitted = providerResults.reduce((sum, p) => sum + p.emission, 0n)
   return { nodes: nodeResults, providers: providerResults, totalScore, dust: params.emission - emitted }
+}
+
+/** GPU-buckets as GPU-hours, to two decimals (shown, not used in the score). */
+function hours(gpuBuckets: number, bucketMs: number): number {
+  return Math.round(((gpuBuckets * bucketMs) / 3600_000) * 100) / 100
 }
 
 /** UTC hour in [start, end), where a window like 22–6 wraps midnight. */

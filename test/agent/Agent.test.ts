@@ -179,6 +179,8 @@ test('with keepWorkloads the workload outlives the agent and the next run adopts
   await first.stop()
   expect(await fetchText(port)).toBe('gridshare rental r8\n')
   expect(coordinator.rentals.get('r8')!.status).toBe('running')
+  // It is coming straight back to its workloads: the node stays listed.
+  expect(coordinator.callsTo('/deregister')).toEqual([])
 
   const runningCalls = coordinator.callsTo('r8/running').length
   startAgent()
@@ -199,6 +201,10 @@ test('stopping the agent stops its workloads and reports them failed, so the ren
   expect(groupAlive(pid)).toBe(false)
   expect(coordinator.rentals.get('r9')).toMatchObject({ outcome: 'failed', reason: "The provider stopped the node agent before the rental's end." })
   expect(readState()).toMatchObject({ rentals: [], pendingReports: [] })
+  // Then the node leaves the market at once, after its rentals' reports.
+  const paths = coordinator.calls.map((call) => call.path)
+  expect(paths.filter((path) => path.endsWith('/deregister'))).toEqual(['/api/v1/agent/nodes/n1/deregister'])
+  expect(paths.indexOf('/api/v1/agent/nodes/n1/deregister')).toBeGreaterThan(paths.indexOf('/api/v1/agent/rentals/r9/finished'))
 })
 
 test('rides out a coordinator restart and keeps the rental running', async () => {

@@ -96,6 +96,7 @@ export class FakeCoordinator {
 
   private route({ path, body }: FakeCall): { status: number; body: unknown } {
     if (path === AGENT_ROUTES.registerNode) return { status: 200, body: { nodeId: 'n1', heartbeatIntervalMs: this.heartbeatIntervalMs } }
+    if (path === AGENT_ROUTES.deregister('n1')) return { status: 200, body: { nodeId: 'n1', online: false } }
     if (path === AGENT_ROUTES.heartbeat('n1')) {
       const all = [...this.rentals.values()]
       const answer: HeartbeatResponse = {

@@ -16,6 +16,11 @@ import { AgentSessions } from '../../src/http/AgentSessions.ts'
 import { agentRoutes } from '../../src/http/agentRoutes.ts'
 import { createHttpApp } from '../../src/http/createHttpApp.ts'
 import { RenewableAttestations } from '../../src/rewards/RenewableAttestations.ts'
+import { randomBytes } from 'node:crypto'
+import { eq } from 'drizzle-orm'
+import { nodes } from '../../src/db/schema/market.ts'
+import { bondPerGpu } from '../../src/market/ProviderListing.ts'
+import { ComputeChallenges } from '../../src/market/verification/ComputeChallenges.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
 import { serveHttp } from '../support/serveHttp.ts'
 
@@ -31,7 +36,10 @@ async function setUp() {
   const h = createMarketHarness()
   // The coordinator checks signature timestamps against its clock, so it runs on real time here.
   Object.defineProperty(h.clock, 'now', { get: Date.now, set: () => {} })
-  const http = createHttpApp({ logger, metrics: createMetrics({ defaults: false }), healthChecks: [], routes: [agentRoutes({ db: h.db, sessions: new AgentSessions({ db: h.db, secrets: h.secrets, clock: () => h.clock.now }), registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), clock: Date.now })] })
+  const challenges = new ComputeChallenges({ db: h.db, params: h.params, listing: h.listing, clock: Date.now, randomBytes, simulatedAllowed: true })
+  const attestations = new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now })
+  const sessions = new AgentSessions({ db: h.db, secrets: h.secrets, clock: () => h.clock.now })
+  const http = createHttpApp({ logger, metrics: createMetrics({ defaults: false }), healthChecks: [], routes: [agentRoutes({ db: h.db, sessions, registry: h.registry, rentals: h.rentals, attestations, challenges, clock: Date.now })] })
   const server = await serveHttp(http)
   cleanups.push(() => server.close(), () => h.close())
   const dir = mkdtempSync(join(tmpdir(), 'gs-agent-coord-'))
@@ -51,7 +59,15 @@ async function setUp() {
   const stop = new AbortController()
   const run = agent.run(stop.signal)
   cleanups.push(() => (stop.abort(), run))
-  return { h, dir }
+  return { h, dir, stop: () => (stop.abort(), run) }
+}
+
+/** What an honest provider does: /provider bond for its two GPUs. */
+function bond(h: ReturnType<typeof createMarketHarness>) {
+  const accountId = h.registry.providerAccount(provider.address)
+  const amount = bondPerGpu(h.params, h.units) * 2n
+  h.fund(accountId, amount)
+  h.bonds.bond({ accountId, amount })
 }
 
 async function until<T>(probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
@@ -66,8 +82,14 @@ async function until<T>(probe: () => T | undefined | null | false, timeoutMs = 1
 
 test('the node is listed, a rental runs on it with working connection details, and a renter stop ends the workload', async () => {
   const { h, dir } = await setUp()
+  // Registered, the node waits for bond and verification before it is listed.
+  const nodeId = await until(() => (h.sqlite.prepare('select id from nodes').get() as { id: string } | undefined)?.id)
+  expect(h.market.search({})).toEqual([])
+  bond(h)
+  // The agent runs the challenge it got with its registration (CPU runner, declared GPUs).
   const offer = await until(() => h.market.search({})[0])
   expect(offer).toMatchObject({ model: 'H100-80GB', freeGpus: 2 })
+  expect(h.db.select().from(nodes).where(eq(nodes.id, nodeId)).get()).toMatchObject({ simulated: true, verification: 'verified', verifiedGpus: 2, listed: true })
 
   const renter = h.renter('alice', 100)
   const quote = h.rentals.quote({ accountId: renter, model: 'H100-80GB', hours: 1, gpuCount: 1 })
@@ -84,4 +106,14 @@ test('the node is listed, a rental runs on it with working connection details, a
   await until(() => new AgentStateFile(join(dir, 'state.json')).load()!.rentals.length === 0)
   expect(h.rentals.get(renter, id).status).not.toBe('running')
   expect(h.invariants()).toEqual([])
+})
+
+test('an agent that stops deregisters its node: /gpus no longer lists it at once', async () => {
+  const { h, stop } = await setUp()
+  await until(() => h.sqlite.prepare('select id from nodes').get())
+  bond(h)
+  await until(() => h.market.search({})[0])
+  await stop()
+  expect(h.market.search({})).toEqual([])
+  expect(h.db.select().from(nodes).get()).toMatchObject({ online: false, listed: false, verification: 'verified' })
 })

@@ -94,3 +94,11 @@ test('reads a trimmed 0x key, and never quotes a bad file in its error', () => {
   expect(() => readPrivateKeyFile(join(dir, 'missing'))).toThrow(`Cannot read --private-key-file ${dir}/missing: no such file.`)
   expect(() => readPrivateKeyFile(dir)).toThrow(`Cannot read --private-key-file ${dir}: it is a directory.`)
 })
+
+test('--challenge-runner takes a template that writes to {out}', () => {
+  const template = 'python3 runner.py --seed {seed} --matrix-seed {matrixSeed} --size {size} --gpus {gpus} --out {out}'
+  expect(parseAgentOptions([...required, '--challenge-runner', template]).challengeRunner).toBe(template)
+  expect(() => parseAgentOptions([...required, '--challenge-runner', 'python3 runner.py'])).toThrow(
+    '--challenge-runner must be a shell command that writes to {out}, such as "python3 runner.py --seed {seed} --matrix-seed {matrixSeed} --size {size} --gpus {gpus} --out {out}".',
+  )
+})

@@ -24,6 +24,9 @@ async function fundedDave(h: ReturnType<typeof createMoneyHarness>, amount: bigi
   const { identityId, accountId } = h.identity({ platform: 'discord', id: '44', name: 'dave' })
   const challenge = h.linking.createChallenge({ identityId, address: dave.address })
   await h.linking.verifyLatest({ identityId, signature: await dave.signMessage({ message: challenge.message! }) })
+  // Linked long ago: these tests are about sending, not the security hold a fresh link starts (test/identity covers that).
+  h.sqlite.prepare('update wallets set linked_at = linked_at - ? where account_id = ?').run(48 * 3600_000, accountId)
+  h.sqlite.prepare('update accounts set security_hold_until = null where id = ?').run(accountId)
   h.ledger.post({ kind: 'test.fund', idempotencyKey: `fund:${accountId}`, entries: [{ key: system('treasury'), amount: -amount }, { key: available(accountId), amount }], now: 1 })
   return accountId
 }

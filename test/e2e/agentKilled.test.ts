@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { App } from '../../src/app/createApp.ts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
 import type { ChatPlace, ChatUser } from '../../src/command/CommandContext.ts'
-import { depositOnChain, signLink, startE2eApp, until } from '../support/e2eApp.ts'
+import { bondAndVerifyAgent, depositOnChain, signLink, startE2eApp, until } from '../support/e2eApp.ts'
 
 const keys = devAccounts(10)
 const renter = privateKeyToAccount(keys[3]!.privateKey)
@@ -26,6 +26,7 @@ beforeAll(async () => {
     ['--import', 'tsx', 'src/agent/main.ts', '--coordinator', `http://127.0.0.1:${app.httpPort}`, '--private-key-file', keyFile, '--gpus', 'A100-80GB:1', '--price', '1', '--region', 'ap-south', '--state-file', join(dir, 'agent.json'), '--heartbeat-ms', '300'],
     { stdio: 'ignore', env: { PATH: process.env.PATH, LOG_LEVEL: 'silent' } },
   )
+  await bondAndVerifyAgent(app, privateKeyToAccount(keys[7]!.privateKey).address)
 }, 60_000)
 
 afterAll(async () => {
@@ -39,7 +40,7 @@ const run = async (text: string) => {
   return reply
 }
 
-test('an agent killed mid-rental: the node goes offline and the renter is refunded the unserved time', async () => {
+test('an agent killed mid-rental: the node goes offline, the renter is refunded the unserved time and paid from the bond', async () => {
   const link = await run('/link')
   const token = /\/link\/([\w-]+)/.exec(link.buttons![0]! && 'url' in link.buttons![0]! ? link.buttons![0].url : '')![1]!
   await signLink(`http://127.0.0.1:${app.httpPort}`, token, renter)
@@ -65,5 +66,6 @@ test('an agent killed mid-rental: the node goes offline and the renter is refund
   const [charged, refunded] = [...settled.matchAll(/([\d.]+) GRID/g)].map((m) => parseUnits(m[1]!, 18))
   expect(charged! + refunded!).toBe(parseUnits('2', 18))
   expect(charged).toBe(parseUnits('1', 18) / 60n) // one started minute, until the last heartbeat
-  expect((await run('/balance')).fields![0]!.value).toBe('9.983333333333333334 GRID') // 10 − 1/60 GRID, rounded in the renter's favour
+  // 10 − 1/60 GRID (rounded in the renter's favour), plus 20% of the 2 GRID cost from the provider's bond.
+  expect((await run('/balance')).fields![0]!.value).toBe('10.383333333333333334 GRID')
 }, 90_000)

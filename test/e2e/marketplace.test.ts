@@ -14,7 +14,7 @@ import type { App } from '../../src/app/createApp.ts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
 import { LocalBotApi, type TestUser } from '../chat/telegram/LocalBotApi.ts'
-import { depositOnChain, signLink, startE2eApp, until } from '../support/e2eApp.ts'
+import { bondAndVerifyAgent, depositOnChain, signLink, startE2eApp, until } from '../support/e2eApp.ts'
 
 const keys = devAccounts(10)
 const renter = privateKeyToAccount(keys[2]!.privateKey)
@@ -50,6 +50,8 @@ beforeAll(async () => {
   ;({ app, dir } = await startE2eApp({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot }))
   startAgent(8, 'H100-80GB:2', '2.5', 'eu-west')
   startAgent(9, 'RTX4090-24GB:4', '0.6', 'us-east')
+  // Declared GPUs count only once bonded and verified.
+  for (const index of [8, 9]) await bondAndVerifyAgent(app, privateKeyToAccount(keys[index]!.privateKey).address)
 }, 60_000)
 
 afterAll(async () => {
@@ -69,7 +71,10 @@ test('a renter links, deposits, rents on a real agent, stops early and is settle
   // Link the wallet: the signing page's API, signed by the renter's key.
   const link = await say('/link')
   const url = /https?:\/\/\S+\/link\/([\w-]+)/.exec(link.text)!
-  expect(await signLink(`http://127.0.0.1:${app.httpPort}`, url[1]!, renter)).toMatchObject({ linked: renter.address })
+  expect(await signLink(`http://127.0.0.1:${app.httpPort}`, url[1]!, renter)).toMatchObject({ status: 'linked', address: renter.address })
+  // Every security change is told in chat, with a Freeze button.
+  const linked = await api.nextMessage(alice.id, 15_000)
+  expect(linked.text).toContain(`Wallet ${renter.address} was linked by Telegram user`)
 
   // Deposit 20 GRID on the dev chain; the watcher credits it and tells Alice.
   const deposit = await say('/deposit')

@@ -9,17 +9,23 @@ import { AGENT_HEADERS, AGENT_ROUTES, sessionMac, signedPayload } from '../../sr
 import { createMarketHarness } from '../support/marketHarness.ts'
 import { RenewableAttestations } from '../../src/rewards/RenewableAttestations.ts'
 import { attestationMessage } from '../../src/protocol/agentProtocol.ts'
+import { randomBytes } from 'node:crypto'
+import { eq } from 'drizzle-orm'
+import { nodes } from '../../src/db/schema/market.ts'
+import { ComputeChallenges } from '../../src/market/verification/ComputeChallenges.ts'
+import { prover } from '../market/verification/challengeProver.ts'
 
 const provider = privateKeyToAccount(`0x${'a1'.repeat(32)}`)
 const mallory = privateKeyToAccount(`0x${'b2'.repeat(32)}`)
 
-function setup() {
+function setup({ withChallenges = false } = {}) {
   const h = createMarketHarness({ start: Date.now() })
+  const challenges = withChallenges ? new ComputeChallenges({ db: h.db, params: h.params, listing: h.listing, clock: () => h.clock.now, randomBytes, simulatedAllowed: true }) : undefined
   const app = createHttpApp({
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaults: false }),
     healthChecks: [],
-    routes: [agentRoutes({ db: h.db, sessions: new AgentSessions({ db: h.db, secrets: h.secrets, clock: () => h.clock.now }), registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), clock: () => h.clock.now })],
+    routes: [agentRoutes({ db: h.db, sessions: new AgentSessions({ db: h.db, secrets: h.secrets, clock: () => h.clock.now }), registry: h.registry, rentals: h.rentals, attestations: new RenewableAttestations({ db: h.db, params: h.params, clock: () => h.clock.now }), challenges, clock: () => h.clock.now })],
   })
   async function signed(account: typeof provider, path: string, body: unknown, { timestamp = String(h.clock.now), as = account.address } = {}) {
     const text = JSON.stringify(body)
@@ -35,12 +41,38 @@ function setup() {
 }
 
 describe('agent API authentication', () => {
-  test('a signed registration lists the node', async () => {
+  test('a signed registration records the node, listed once bonded and verified', async () => {
     const { h, signed, send, node } = setup()
     const { status, body } = await send(await signed(provider, AGENT_ROUTES.registerNode, node))
     expect(status).toBe(200)
     expect(body).toEqual({ nodeId: expect.stringMatching(/^n[a-z2-9]{5}$/), heartbeatIntervalMs: 30_000 })
+    expect(h.market.search({})).toEqual([])
+    h.bondAndVerify(h.registry.providerAccount(provider.address), body.nodeId)
     expect(h.market.search({})[0]).toMatchObject({ model: 'H100-80GB', freeGpus: 1 })
+  })
+
+  test('error: a sixth pending node is refused with 422 and one sentence', async () => {
+    const { h, signed, send, node } = setup()
+    for (let i = 0; i < 5; i++) expect((await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, nodeKey: `box-${i}` }))).status).toBe(200)
+    expect(await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, nodeKey: 'box-5' }))).toEqual({
+      status: 422,
+      body: { error: 'This wallet already has 5 nodes waiting for verification; at most 5 may wait at once, so let them pass their challenge first.', code: 'TOO_MANY_PENDING' },
+    })
+    expect(h.sqlite.prepare('select count(*) as n from nodes').get()).toEqual({ n: 5 })
+  })
+
+  test('error: an eleventh new node within the hour is refused with 429', async () => {
+    const { h, signed, send, node } = setup()
+    for (let i = 0; i < 10; i++) {
+      const { status, body } = await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, nodeKey: `box-${i}` }))
+      expect(status).toBe(200)
+      h.verify(body.nodeId) // verified nodes leave the pending cap: only the rate is left
+      h.clock.now += 1000
+    }
+    expect(await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, nodeKey: 'box-10' }))).toEqual({
+      status: 429,
+      body: { error: 'This wallet registered 10 new nodes in the last hour, the most allowed; try again later.', code: 'RATE_LIMITED' },
+    })
   })
 
   test('error: a forged signature is refused and changes nothing', async () => {
@@ -88,6 +120,7 @@ describe('agent API authentication', () => {
       status: 403,
       body: { error: `Node ${body.nodeId} does not belong to this provider.`, code: 'FORBIDDEN' },
     })
+    h.bondAndVerify(h.registry.providerAccount(provider.address), body.nodeId)
     const accountId = h.renter('alice')
     const quote = h.rentals.quote({ accountId, model: 'H100-80GB', hours: 1, gpuCount: 1 })
     const rental = h.rentals.confirm({ accountId, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
@@ -152,11 +185,70 @@ describe('agent sessions', () => {
         },
       }
     }
-    expect((await send(viaSession(node))).status).toBe(200)
-    expect(h.market.search({})[0]).toMatchObject({ model: 'H100-80GB' })
+    const registered = await send(viaSession(node))
+    expect(registered.status).toBe(200)
+    expect(h.sqlite.prepare('select id from nodes').all()).toEqual([{ id: registered.body.nodeId }])
     expect((await send(viaSession(node, { mac: 'ab'.repeat(32) }))).body).toEqual({ error: 'The request MAC does not match the session.', code: 'BAD_SIGNATURE' })
     expect((await send(viaSession(node, { id: 'nope-nope-nope' }))).body.code).toBe('UNKNOWN_SESSION')
     h.clock.now += 24 * 3600_000
     expect((await send(viaSession(node))).body.code).toBe('SESSION_EXPIRED')
+  })
+})
+
+describe('compute challenge and deregistration routes', () => {
+  const simulated = { nodeKey: 'sim-1', gpus: [{ name: 'H100-80GB', memoryMb: 81920, count: 2 }], pricePerGpuHour: '2', region: 'eu-west', simulated: true }
+
+  test('the registration hands out the challenge; commit and reveal over HTTP verify the node', async () => {
+    const { h, signed, send } = setup({ withChallenges: true })
+    const registered = await send(await signed(provider, AGENT_ROUTES.registerNode, simulated))
+    const order = registered.body.challenge
+    expect(order).toMatchObject({ size: 64, gpus: 2 })
+    // Not answered yet: the heartbeat hands out the same challenge again.
+    const beat = await send(await signed(provider, AGENT_ROUTES.heartbeat(registered.body.nodeId), {}))
+    expect(beat.body.challenge).toEqual(order)
+    const p = prover(order)
+    const committed = await send(await signed(provider, AGENT_ROUTES.commitChallenge(registered.body.nodeId, order.id), { roots: p.roots }))
+    expect(committed).toMatchObject({ status: 200, body: { status: 'committed' } })
+    const answers = []
+    for (const { gpu, rows } of committed.body.open) {
+      h.clock.now += 1
+      answers.push(await send(await signed(provider, AGENT_ROUTES.revealChallenge(registered.body.nodeId, order.id), p.reveal(gpu, rows))))
+    }
+    expect(answers.map((a) => a.body)).toEqual([{ status: 'committed' }, { status: 'passed' }])
+    expect(h.db.select().from(nodes).where(eq(nodes.id, registered.body.nodeId)).get()).toMatchObject({ simulated: true, verification: 'verified', verifiedGpus: 2 })
+  })
+
+  test("error: another provider cannot commit, reveal or deregister a node's challenge", async () => {
+    const { h, signed, send } = setup({ withChallenges: true })
+    const registered = await send(await signed(provider, AGENT_ROUTES.registerNode, simulated))
+    const { nodeId, challenge } = registered.body
+    const forbidden = { status: 403, body: { error: `Node ${nodeId} does not belong to this provider.`, code: 'FORBIDDEN' } }
+    expect(await send(await signed(mallory, AGENT_ROUTES.commitChallenge(nodeId, challenge.id), { roots: prover(challenge).roots }))).toEqual(forbidden)
+    expect(await send(await signed(mallory, AGENT_ROUTES.revealChallenge(nodeId, challenge.id), prover(challenge).reveal(0, [0])))).toEqual(forbidden)
+    expect(await send(await signed(mallory, AGENT_ROUTES.deregister(nodeId), {}))).toEqual(forbidden)
+    expect(h.db.select().from(nodes).where(eq(nodes.id, nodeId)).get()).toMatchObject({ online: true, verification: 'pending' })
+  })
+
+  test('error: malformed roots are a 422 that changes nothing', async () => {
+    const { signed, send } = setup({ withChallenges: true })
+    const { body } = await send(await signed(provider, AGENT_ROUTES.registerNode, simulated))
+    expect(await send(await signed(provider, AGENT_ROUTES.commitChallenge(body.nodeId, body.challenge.id), { roots: ['0x12'] }))).toEqual({
+      status: 422,
+      body: { error: 'Invalid roots.0: expected 0x followed by 64 hex digits.', code: 'INVALID_BODY' },
+    })
+    const beat = await send(await signed(provider, AGENT_ROUTES.heartbeat(body.nodeId), {}))
+    expect(beat.body.challenge.id).toBe(body.challenge.id)
+  })
+
+  test('deregistering takes the node offline at once; its next heartbeat brings it back', async () => {
+    const { h, signed, send } = setup({ withChallenges: true })
+    const { body } = await send(await signed(provider, AGENT_ROUTES.registerNode, simulated))
+    expect(await send(await signed(provider, AGENT_ROUTES.deregister(body.nodeId), {}))).toEqual({ status: 200, body: { nodeId: body.nodeId, online: false } })
+    expect(h.db.select().from(nodes).where(eq(nodes.id, body.nodeId)).get()).toMatchObject({ online: false })
+    h.clock.now += 1
+    const beat = await send(await signed(provider, AGENT_ROUTES.heartbeat(body.nodeId), {}))
+    expect(h.db.select().from(nodes).where(eq(nodes.id, body.nodeId)).get()).toMatchObject({ online: true, verification: 'pending' })
+    // The challenge it walked away from is void; it gets a fresh one.
+    expect(beat.body.challenge.id).not.toBe(body.challenge.id)
   })
 })

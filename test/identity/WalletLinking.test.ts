@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createSiweMessage, parseSiweMessage } from 'viem/siwe'
@@ -38,8 +39,10 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
     expect(parsed).toMatchObject({
       domain: 'localhost:8787',
       address: alice!.address,
-      statement: 'Link Telegram user @alice (id 12345) to Gridshare',
-      uri: `http://localhost:8787/link/${challenge.token}`,
+      statement:
+        "Link this wallet to Telegram user @alice (id 12345) on Gridshare. If that is not you, close this page: signing gives that chat user control over this wallet's Gridshare account.",
+      // The nonce names the request: the URL's token is not in the message, and is stored only hashed.
+      uri: 'http://localhost:8787/link',
       chainId: 31337,
       version: '1',
     })
@@ -47,7 +50,16 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
     expect(parsed.expirationTime!.getTime() - parsed.issuedAt!.getTime()).toBe(10 * 60_000)
     const signature = await alice!.signMessage({ message: challenge.message! })
     const outcome = await h.linking.verifyLatest({ identityId, signature })
-    expect(outcome).toEqual({ address: alice!.address, accountId, merged: false, claimed: 0n })
+    expect(outcome).toEqual({
+      status: 'linked',
+      address: alice!.address,
+      accountId,
+      merged: false,
+      claimed: 0n,
+      mergeRequestId: null,
+      message: `Linked ${alice!.address} to Telegram user @alice (id 12345); your chat has been told, and withdrawals wait 24 hours after this change.`,
+    })
+    expect(h.sqlite.prepare('select token_hash as t from link_challenges').all()).toEqual([{ t: createHash('sha256').update(challenge.token).digest('hex') }])
     expect(h.linking.listWallets(accountId).map((w) => w.address)).toEqual([alice!.address])
     h.checked()
   })
@@ -127,7 +139,7 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
     )
   })
 
-  test('the same wallet from Discord and Telegram merges the two accounts and their balances', async () => {
+  test('the same wallet from Discord and Telegram merges the two accounts and their balances once both approve', async () => {
     const h = setup()
     const telegram = h.identity(aliceTelegram)
     const discord = h.identity(aliceDiscord)
@@ -149,6 +161,12 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
       const challenge = h.linking.createChallenge({ identityId: identity.identityId, address: alice!.address })
       await h.linking.verifyLatest({ identityId: identity.identityId, signature: await alice!.signMessage({ message: challenge.message! }) })
     }
+    // The Discord account has funds of its own, so both accounts approve.
+    const request = h.sqlite.prepare('select id, awaiting from merge_requests').get() as { id: string; awaiting: string }
+    expect(JSON.parse(request.awaiting)).toEqual([telegram.accountId, discord.accountId])
+    expect(h.linking.decideMerge({ requestId: request.id, accountId: telegram.accountId, approve: true }).status).toBe('waiting')
+    expect(h.identity(aliceDiscord).accountId).toBe(discord.accountId)
+    expect(h.linking.decideMerge({ requestId: request.id, accountId: discord.accountId, approve: true }).status).toBe('merged')
     expect(h.identity(aliceDiscord).accountId).toBe(telegram.accountId)
     expect(h.ledger.balancesOf(telegram.accountId).available).toBe(7n)
     expect(h.ledger.balancesOf(discord.accountId).available).toBe(0n)

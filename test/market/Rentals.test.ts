@@ -168,7 +168,7 @@ describe('rentals', () => {
     expect(h.invariants()).toEqual([])
   })
 
-  test('a rental never claimed is ended with a full refund when no other node can take it', () => {
+  test('a rental never claimed is ended with a full refund, plus the failure share from the bond, when no other node can take it', () => {
     const h = createMarketHarness()
     h.provider(1)
     const accountId = h.renter('alice', 20)
@@ -176,11 +176,12 @@ describe('rentals', () => {
     h.clock.now += 3 * 60_000
     expect(h.rentals.expireDue()).toEqual({ expired: 0, replaced: 1 })
     expect(h.rentals.get(accountId, rental.id)).toMatchObject({ status: 'failed', charged: '0', refunded: (8n * TOKEN).toString() })
-    expect(h.ledger.balancesOf(accountId)).toEqual({ available: 20n * TOKEN, escrow: 0n })
+    // slash_failure_bps (20%) of the 8 GRID cost comes from the provider's bond on top of the refund.
+    expect(h.ledger.balancesOf(accountId)).toEqual({ available: 20n * TOKEN + (16n * TOKEN) / 10n, escrow: 0n })
     const note = h.sqlite.prepare("select reply from notifications where dedupe_key like 'rental.failed:%'").get() as { reply: string }
     expect(note.reply.startsWith('sealed:')).toBe(true)
     expect(JSON.parse(h.secrets.open(note.reply.slice(7))).text).toBe(
-      `${rental.id} stopped because the provider did not start it in time, and no other node can take it now. You were refunded 8 GRID for unserved time.`,
+      `${rental.id} stopped because the provider did not start it in time, and no other node can take it now. You were refunded 8 GRID for unserved time, and paid 1.6 GRID from the provider's bond for the failure.`,
     )
     expect(h.invariants()).toEqual([])
   })

@@ -2,6 +2,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { describe, expect, test } from 'vitest'
 import { createRewardsHarness } from '../support/rewardsHarness.ts'
 import { TOKEN } from '../support/marketHarness.ts'
+import { insertNetwork } from '../../bench/networkFixture.ts'
 
 const DAY = 24 * 3600_000
 
@@ -153,5 +154,102 @@ describe('epochs', () => {
     expect(h.epochs.recompute(1)).toEqual({ reportHash: first!.reportHash, merkleRoot: first!.merkleRoot })
     expect(h.ledger.earningsOf(a.accountId)).toBe(0n)
     expect(h.invariants()).toEqual([])
+  })
+
+  test('an epoch over 40,000 nodes closes: no statement binds one SQL variable per node, provider or payout', () => {
+    const HOUR = 3600_000
+    const h = createRewardsHarness({ epochCron: '0 * * * *' })
+    const start = h.clock.now
+    h.params.set('epoch_emission', '1000000', { setByProposal: null, now: start })
+    insertNetwork(h.sqlite, { nodes: 40_000, gpusPerNode: 2, now: start, uptime: { from: start, to: start + HOUR } })
+    // 40,000 failed reward payouts (of nothing) to be carried: the carried-payout update sees every id.
+    h.sqlite.exec("with recursive seq(i) as (select 1 union all select i + 1 from seq where i < 40000) insert into payouts (id, kind, account_id, to_address, amount, status, created_at) select 'e0-' || i, 'reward', i, printf('0x%040x', i), '0', 'failed', 0 from seq")
+    h.clock.now = start + HOUR
+    const [epoch] = h.epochs.closeDue()
+    expect(epoch).toMatchObject({ number: 1, endsAt: start + HOUR })
+    const count = (query: string) => (h.sqlite.prepare(query).get() as { n: number }).n
+    expect(count('select count(*) as n from epoch_statements')).toBe(40_000)
+    expect(count("select count(*) as n from payouts where status = 'carried'")).toBe(40_000)
+    expect(count("select count(*) as n from payouts where status = 'pending' and batch_id = 'epoch:1'")).toBe(40_000)
+    const report = JSON.parse(epoch!.report)
+    expect(report.nodes).toHaveLength(40_000)
+    const emitted = report.providers.reduce((sum: bigint, p: { emission: string }) => sum + BigInt(p.emission), 0n)
+    expect(emitted + BigInt(report.dust)).toBe(1_000_000n * TOKEN)
+    // Node 5 (model 0, H100, weight 10) against node 7 (model 2, RTX 4090, weight 1.25), same uptime: 8×.
+    const score = (id: number) => BigInt(report.providers[id - 1].score)
+    expect(score(5)).toBe(score(7) * 8n)
+    expect(h.invariants()).toEqual([])
+  }, 60_000)
+
+  describe('only proven capacity earns', () => {
+    const HOUR = 3600_000
+    const emissionOf = (report: { providers: { providerId: number; emission: string }[] }, providerId: number) => BigInt(report.providers.find((p) => p.providerId === providerId)!.emission)
+    const providerIdOf = (h: ReturnType<typeof createRewardsHarness>, address: string) => (h.sqlite.prepare('select id from providers where address = ?').get(address) as { id: number }).id
+
+    test('attack: unverified or unbonded nodes heartbeat all epoch and earn nothing; the honest node takes the whole emission', () => {
+      const h = createRewardsHarness({ epochCron: '0 * * * *' })
+      const start = h.clock.now
+      const honest = h.provider(1)
+      // 64 × 64 "H200"s, never verified, never bonded
+      const sybil = h.provider(2, { nodeKey: 'sybil', gpus: [{ name: 'H200-141GB', memoryMb: 144384, count: 64 }] }, { trusted: false })
+      // verified, but no bond behind it
+      const unbonded = h.provider(3, { nodeKey: 'unbonded' }, { trusted: false })
+      h.verify(unbonded.nodeId)
+      h.heartbeats([honest, sybil, unbonded], start + HOUR)
+      expect(h.sqlite.prepare('select node_id as node, count(*) as buckets, sum(gpus) as gpus from uptime_buckets group by node_id order by node_id').all()).toEqual(
+        [
+          { node: honest.nodeId, buckets: 12, gpus: 24 },
+          { node: sybil.nodeId, buckets: 12, gpus: 0 },
+          { node: unbonded.nodeId, buckets: 12, gpus: 0 },
+        ].sort((a, b) => (a.node < b.node ? -1 : 1)),
+      )
+      const [epoch] = h.epochs.closeDue()
+      const report = JSON.parse(epoch!.report)
+      expect(emissionOf(report, providerIdOf(h, honest.address))).toBe(50_000n * TOKEN)
+      expect(emissionOf(report, providerIdOf(h, sybil.address))).toBe(0n)
+      expect(emissionOf(report, providerIdOf(h, unbonded.address))).toBe(0n)
+      expect(h.sqlite.prepare('select to_address as address, amount from payouts').all()).toEqual([{ address: honest.address, amount: (50_000n * TOKEN).toString() }])
+      expect(h.invariants()).toEqual([])
+    })
+
+    test('a node declaring 8 GPUs with 2 verified earns for 2: the same as an honest 2-GPU node', () => {
+      const h = createRewardsHarness({ epochCron: '0 * * * *' })
+      const start = h.clock.now
+      const inflated = h.provider(1, { gpus: [{ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559, count: 8 }] })
+      h.verify(inflated.nodeId, 2)
+      const honest = h.provider(2, { nodeKey: 'honest' })
+      h.heartbeats([inflated, honest], start + HOUR)
+      const [epoch] = h.epochs.closeDue()
+      const report = JSON.parse(epoch!.report)
+      expect(emissionOf(report, providerIdOf(h, inflated.address))).toBe(25_000n * TOKEN)
+      expect(emissionOf(report, providerIdOf(h, honest.address))).toBe(25_000n * TOKEN)
+      const inflatedNode = report.nodes.find((n: { nodeId: string }) => n.nodeId === inflated.nodeId)
+      expect(inflatedNode.result).toMatchObject({ verifiedGpuHours: 2, servedGpuHours: 0, buckets: 12 })
+    })
+
+    test('served GPU-hours earn 2× idle ones: a fully rented 2-GPU node gets 2/3 of the emission against an idle one', () => {
+      const h = createRewardsHarness({ epochCron: '0 * * * *' })
+      const start = h.clock.now
+      const rented = h.provider(1, { pricePerGpuHour: '1' })
+      const idle = h.provider(2, { nodeKey: 'idle', pricePerGpuHour: '3' })
+      const renter = h.renter('alice', 10)
+      const quote = h.rentals.quote({ accountId: renter, model: 'H100-80GB', hours: 2, gpuCount: 2 })
+      expect(quote.nodeId).toBe(rented.nodeId)
+      const rental = h.rentals.confirm({ accountId: renter, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
+      h.rentals.reportRunning(rented.address, rental.id, { host: 'x' })
+      h.heartbeats([rented, idle], start + HOUR)
+      expect(h.sqlite.prepare('select node_id as node, sum(gpus) as gpus, sum(rented_gpus) as rented from uptime_hours group by node_id order by node_id').all()).toEqual(
+        [
+          { node: rented.nodeId, gpus: 24, rented: 24 },
+          { node: idle.nodeId, gpus: 24, rented: 0 },
+        ].sort((a, b) => (a.node < b.node ? -1 : 1)),
+      )
+      const [epoch] = h.epochs.closeDue()
+      const report = JSON.parse(epoch!.report)
+      // 24 served GPU-buckets × 2 against 24 idle ones: shares 2/3 and 1/3 of 50,000 GRID, rounded down
+      expect(emissionOf(report, providerIdOf(h, rented.address))).toBe((50_000n * TOKEN * 2n) / 3n)
+      expect(emissionOf(report, providerIdOf(h, idle.address))).toBe((50_000n * TOKEN) / 3n)
+      expect(report.nodes.find((n: { nodeId: string }) => n.nodeId === rented.nodeId).result).toMatchObject({ verifiedGpuHours: 2, servedGpuHours: 2 })
+    })
   })
 })

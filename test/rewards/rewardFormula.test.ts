@@ -10,21 +10,33 @@ const params: RewardParams = {
   offpeakMultiplierBps: 12_500,
   renewableMultiplierBps: 12_000,
   minUptimeBps: 5_000,
+  servedMultiplierBps: 20_000,
   offpeakStartHour: 22,
   offpeakEndHour: 6,
   gpuWeights: { 'H100-80GB': 10, 'RTX4090-24GB': 1.25 },
 }
 
-/** Buckets every 5 minutes over [from, to) with `gpus` seen, summed by hour of day as the epoch closer does. */
-function buckets(from: number, to: number, gpus = 1) {
-  const byHour = new Map<number, { hour: number; buckets: number; gpus: number }>()
+/** Buckets every 5 minutes over [from, to) with `gpus` counted (`rented` of them serving rentals), summed by hour of day as the epoch closer does. */
+function buckets(from: number, to: number, gpus = 1, rented = 0) {
+  const byHour = new Map<number, { hour: number; buckets: number; gpus: number; rentedGpus: number }>()
   for (let t = from; t < to; t += BUCKET) {
     if (t < start || t >= end) continue
     const hour = new Date(t).getUTCHours()
-    const entry = byHour.get(hour) ?? { hour, buckets: 0, gpus: 0 }
+    const entry = byHour.get(hour) ?? { hour, buckets: 0, gpus: 0, rentedGpus: 0 }
     entry.buckets++
     entry.gpus += gpus
+    entry.rentedGpus += rented
     byHour.set(hour, entry)
+  }
+  return [...byHour.values()]
+}
+
+/** Two hour-of-day lists as one (the closer sums by hour). */
+function merge(...lists: ReturnType<typeof buckets>[]) {
+  const byHour = new Map<number, ReturnType<typeof buckets>[number]>()
+  for (const entry of lists.flat()) {
+    const same = byHour.get(entry.hour)
+    byHour.set(entry.hour, same ? { hour: entry.hour, buckets: same.buckets + entry.buckets, gpus: same.gpus + entry.gpus, rentedGpus: same.rentedGpus + entry.rentedGpus } : entry)
   }
   return [...byHour.values()]
 }
@@ -98,6 +110,27 @@ describe('reward formula', () => {
 
   test('an epoch with no providers emits nothing', () => {
     expect(run([], 0)).toEqual({ nodes: [], providers: [], totalScore: 0n, dust: 1_000_000n })
+  })
+
+  test('served GPU-hours weigh 2× idle ones: the shares follow idle + 2 × served GPU-buckets', () => {
+    // a: 4 GPUs all day, one of them rented 00:00–12:00 → 4 × 288 − 144 idle + 2 × 144 served = 1,296
+    // b: 2 GPUs all day, idle → 576; shares of 1,000,000 are ⌊1,296 / 1,872⌋ and ⌊576 / 1,872⌋
+    const a = node('a', 1, { models: [{ model: 'H100-80GB', count: 4 }], uptime: merge(buckets(start, start + 12 * HOUR, 4, 1), buckets(start + 12 * HOUR, end, 4)) })
+    const b = node('b', 2, { models: [{ model: 'H100-80GB', count: 2 }], uptime: buckets(start, end, 2) })
+    const result = run([a, b], 2, { offpeakMultiplierBps: 10_000 })
+    expect(result.providers.map((p) => p.emission)).toEqual([692_307n, 307_692n])
+    expect(result.dust).toBe(1n)
+    expect(result.nodes.map((n) => [n.nodeId, n.verifiedGpuHours, n.servedGpuHours])).toEqual([
+      ['a', 96, 12],
+      ['b', 48, 0],
+    ])
+  })
+
+  test('a served multiplier of 1× pays rented and idle GPU-hours alike', () => {
+    const rented = node('a', 1, { uptime: buckets(start, end, 1, 1) })
+    const idle = node('b', 2)
+    const result = run([rented, idle], 2, { servedMultiplierBps: 10_000 })
+    expect(result.providers.map((p) => p.emission)).toEqual([500_000n, 500_000n])
   })
 
   test('buckets outside the epoch do not count', () => {

@@ -7,6 +7,15 @@ import { createWalletClient, defineChain, erc20Abi, http, parseUnits, type Addre
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { loadConfig } from '../../src/app/config.ts'
 import { createApp, type App } from '../../src/app/createApp.ts'
+import { eq, sql } from 'drizzle-orm'
+import { nodeGpus, nodes, providers } from '../../src/db/schema/market.ts'
+import { wallets } from '../../src/db/schema/wallets.ts'
+import { ProtocolParameters } from '../../src/governance/ProtocolParameters.ts'
+import { available, system } from '../../src/ledger/balanceKeys.ts'
+import { Ledger } from '../../src/ledger/Ledger.ts'
+import { TokenUnits } from '../../src/ledger/TokenUnits.ts'
+import { Bonds } from '../../src/market/Bonds.ts'
+import { bondPerGpu, ProviderListing } from '../../src/market/ProviderListing.ts'
 
 /** The whole product in-process on the embedded dev chain, in a fresh data directory. */
 export async function startE2eApp(env: Record<string, string> = {}): Promise<{ app: App; dir: string; base: string }> {
@@ -46,4 +55,30 @@ export async function until<T>(check: () => T | undefined | Promise<T | undefine
     if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
+}
+
+/** Waits for the agent of `address` to register, then bonds what its GPUs need
+ *  (funded from the treasury through the ledger) and marks it verified the way
+ *  a passed challenge does, so it is listed. Returns the node id. */
+export async function bondAndVerifyAgent(app: App, address: Address): Promise<string> {
+  const { db } = app
+  const node = await until(() =>
+    db
+      .select({ id: nodes.id, accountId: wallets.accountId, gpus: sql<number>`(select coalesce(sum(${nodeGpus.total}), 0) from ${nodeGpus} where ${nodeGpus.nodeId} = ${nodes.id})` })
+      .from(nodes)
+      .innerJoin(providers, eq(providers.id, nodes.providerId))
+      .innerJoin(wallets, eq(wallets.address, providers.address))
+      .where(eq(providers.address, address))
+      .get(),
+  )
+  const ledger = new Ledger(db)
+  const params = new ProtocolParameters(db)
+  const units = new TokenUnits('GRID', 18)
+  const listing = new ProviderListing({ db, ledger, params, units, clock: Date.now, simulatedAllowed: true })
+  const amount = bondPerGpu(params, units) * BigInt(node.gpus)
+  ledger.post({ kind: 'test.fund', idempotencyKey: `e2e.bond:${address}`, entries: [{ key: system('treasury'), amount: -amount }, { key: available(node.accountId), amount }], now: Date.now() })
+  new Bonds({ db, ledger, units, params, clock: Date.now, listing }).bond({ accountId: node.accountId, amount })
+  db.update(nodes).set({ verification: 'verified', verifiedAt: Date.now(), verifiedGpus: node.gpus }).where(eq(nodes.id, node.id)).run()
+  listing.refreshNode(node.id)
+  return node.id
 }

@@ -1,4 +1,5 @@
 import { pino } from 'pino'
+import type { Address } from 'viem'
 import { Epochs } from '../../src/rewards/Epochs.ts'
 import { BUCKET_MS } from '../../src/market/NodeRegistry.ts'
 import { createMarketHarness } from './marketHarness.ts'
@@ -11,6 +12,11 @@ export function createRewardsHarness({ epochCron = '0 0 * * *', start = Date.UTC
   return {
     ...h,
     epochs,
+    /** Every node sends a heartbeat each `everyMs` over [clock, to), as agents do; the clock ends at `to`. */
+    heartbeats(nodes: { address: Address; nodeId: string }[], to: number, everyMs = 60_000) {
+      for (; h.clock.now < to; h.clock.now += everyMs) for (const node of nodes) h.registry.heartbeat(node.address, node.nodeId, { utilization: [] })
+      h.clock.now = to
+    },
     /** Marks a node seen in every bucket of [from, to). */
     uptime(nodeId: string, from: number, to: number, gpus = 2) {
       const insert = h.sqlite.prepare('insert or replace into uptime_buckets (node_id, bucket_start, gpus, rented_gpus) values (?, ?, ?, 0)')

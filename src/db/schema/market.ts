@@ -1,13 +1,18 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** A provider is a wallet that runs node agents; its earnings go to the account owning that wallet. */
-export const providers = sqliteTable('providers', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  address: text('address').notNull().unique(),
-  createdAt: integer('created_at').notNull(),
-  /** Set by a fraud slash: the provider's nodes stay unlisted until then. */
-  unlistedUntil: integer('unlisted_until'),
-})
+export const providers = sqliteTable(
+  'providers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    address: text('address').notNull().unique(),
+    createdAt: integer('created_at').notNull(),
+    /** Set by a fraud slash: the provider's nodes stay unlisted until then (cleared when the cooldown ends). */
+    unlistedUntil: integer('unlisted_until'),
+  },
+  // The listing sweep finds cooldowns that ended without scanning every provider.
+  (t) => [index('providers_unlisted_until').on(t.unlistedUntil)],
+)
 
 export const nodes = sqliteTable(
   'nodes',
@@ -49,7 +54,14 @@ export const nodes = sqliteTable(
     maintenanceUntil: integer('maintenance_until'),
     registeredAt: integer('registered_at').notNull(),
   },
-  (t) => [uniqueIndex('nodes_provider_key').on(t.providerId, t.nodeKey), index('nodes_online_heartbeat').on(t.online, t.lastHeartbeatAt)],
+  (t) => [
+    uniqueIndex('nodes_provider_key').on(t.providerId, t.nodeKey),
+    index('nodes_online_heartbeat').on(t.online, t.lastHeartbeatAt),
+    // The listing sweep: listed nodes whose verification lapsed, found by range.
+    index('nodes_listed_verified').on(t.listed, t.verifiedAt),
+    // Registration limits: a provider's recent and pending nodes.
+    index('nodes_provider_registered').on(t.providerId, t.registeredAt),
+  ],
 )
 
 /** Capacity per (node, model), with the node's searchable fields copied in so

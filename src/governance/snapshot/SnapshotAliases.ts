@@ -7,6 +7,7 @@ import type { Db } from '../../db/openDatabase.ts'
 import { aliasRequests, snapshotAliases, type SnapshotAliasRow } from '../../db/schema/governance.ts'
 import { wallets } from '../../db/schema/wallets.ts'
 import { UserError } from '../../errors/AppError.ts'
+import { assertNotFrozen } from '../../identity/AccountSecurity.ts'
 import { enqueueNotification } from '../../notify/enqueueNotification.ts'
 import { utcMinute } from '../utcMinute.ts'
 import { aliasEnvelope, aliasTypedData, type SnapshotTypedData } from './snapshotEnvelope.ts'
@@ -73,6 +74,7 @@ export class SnapshotAliases {
    *  @throws UserError for an unknown, used or expired request, a wallet not linked, a stale timestamp or a bad signature */
   async complete(params: { token: string; address: string; signature: string; timestamp: number }): Promise<AliasOutcome> {
     const request = this.openRequest(params.token)
+    assertNotFrozen(this.deps.db, request.accountId, '/authorize')
     const from = this.linkedWallet(request.accountId, params.address)
     const now = this.deps.clock()
     const timestamp = params.timestamp

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, lte, or } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, lte, or, sql } from 'drizzle-orm'
 import type { Logger } from '../../app/logger.ts'
 import type { Db } from '../../db/openDatabase.ts'
 import { governanceVotes, snapshotAliases, snapshotRelays, type SnapshotRelayRow } from '../../db/schema/governance.ts'
@@ -67,7 +67,14 @@ export class SnapshotRelay {
     const due = this.deps.db
       .select({ id: snapshotRelays.id })
       .from(snapshotRelays)
-      .where(and(or(eq(snapshotRelays.status, 'queued'), eq(snapshotRelays.status, 'sending')), lte(snapshotRelays.nextAttemptAt, now)))
+      .where(
+        and(
+          or(eq(snapshotRelays.status, 'queued'), eq(snapshotRelays.status, 'sending')),
+          lte(snapshotRelays.nextAttemptAt, now),
+          // A frozen account's queued envelopes wait: the bot signs and sends nothing for it.
+          sql`${snapshotRelays.accountId} not in (select id from accounts where frozen_at is not null)`,
+        ),
+      )
       .orderBy(asc(snapshotRelays.id))
       .limit(this.budget(now))
       .all()

@@ -1,0 +1,29 @@
+import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+
+export default defineCommand({
+  name: 'unfreeze',
+  description: 'Lift a freeze with a signature from a wallet linked before it',
+  options: {
+    address: opt.string({ description: 'The wallet you will sign with, to get the message to sign by hand', expected: 'a 0x address' }),
+  },
+  private: true,
+  examples: ['/unfreeze', '/unfreeze 0x70997970C51812dc3A010C7d01b50e0d17dc79C8'],
+  run({ address }, ctx) {
+    const challenge = ctx.linking.createUnfreezeChallenge({ identityId: ctx.identityId, accountId: ctx.accountId, address })
+    const minutes = Math.round((challenge.expiresAt - ctx.now) / 60_000)
+    if (!challenge.message) {
+      return {
+        title: 'Unfreeze your account',
+        text: `Open the page below and sign with a wallet that was linked to your account before the freeze (valid ${minutes} minutes). To sign by hand instead, send /unfreeze <that wallet's address>.`,
+        buttons: [{ label: 'Sign with your wallet', url: challenge.url }],
+      }
+    }
+    return {
+      title: 'Unfreeze your account',
+      text: `Sign this message with ${challenge.address} (personal_sign), then send /verify <signature>. Valid ${minutes} minutes. Or use the page: ${challenge.url}`,
+      code: challenge.message,
+      buttons: [{ label: 'Sign on the web page', url: challenge.url }],
+    }
+  },
+})
