@@ -17,8 +17,9 @@ if (!challenge.message) {
 }
 const signature = await account.signMessage({ message: challenge.message })
 const result = (await (await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address: account.address, message: challenge.message, signature }) })).json()) as {
-  linked?: string
+  status?: 'linked' | 'merge_pending' | 'unfrozen'
+  message?: string
   error?: string
 }
-process.stdout.write(result.linked ? `Linked ${result.linked}.\n` : `${result.error}\n`)
-process.exit(result.linked ? 0 : 1)
+process.stdout.write(`${result.message ?? result.error ?? 'No answer.'}\n`)
+process.exit(result.status ? 0 : 1)
