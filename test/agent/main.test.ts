@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { AGENT_USAGE } from '../../src/agent/parseAgentOptions.ts'
 import { FakeCoordinator } from './FakeCoordinator.ts'
+import { testRunEnv } from '../support/processLeaks.ts'
 
 const KEY = '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba'
 const dir = mkdtempSync(join(tmpdir(), 'gs-agent-main-'))
@@ -19,7 +20,7 @@ afterEach(async () => {
 /** Runs `npm run agent`'s entry point as a real process; PATH holds node alone, so no nvidia-smi. */
 function runAgent(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/agent/main.ts', ...args], {
-    env: { PATH: dirname(process.execPath), HOME: dir, LOG_LEVEL: 'info' },
+    env: { ...testRunEnv(), PATH: dirname(process.execPath), HOME: dir, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

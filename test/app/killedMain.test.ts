@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, createTestClient, http } from 'viem'
 import { afterAll, expect, test } from 'vitest'
+import { testRunEnv } from '../support/processLeaks.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'gs-killed-'))
 const children: ChildProcess[] = []
@@ -12,7 +13,7 @@ afterAll(() => children.forEach((c) => c.kill('SIGKILL')))
 /** `npm start`'s entry point as a real process that keeps running (stdin stays open). */
 async function startMain(): Promise<{ child: ChildProcess; rpcUrl: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
-    env: { PATH: process.env.PATH, DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', LOG_LEVEL: 'warn' },
+    env: { ...testRunEnv(), PATH: process.env.PATH, DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['pipe', 'ignore', 'pipe'],
   })
   children.push(child)

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseUnits } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -8,6 +8,7 @@ import type { App } from '../../src/app/createApp.ts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
 import type { ChatPlace, ChatUser } from '../../src/command/CommandContext.ts'
 import { bondAndVerifyAgent, depositOnChain, signLink, startE2eApp, until } from '../support/e2eApp.ts'
+import { testRunEnv } from '../support/processLeaks.ts'
 
 const keys = devAccounts(10)
 const renter = privateKeyToAccount(keys[3]!.privateKey)
@@ -24,7 +25,7 @@ beforeAll(async () => {
   agent = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/agent/main.ts', '--coordinator', `http://127.0.0.1:${app.httpPort}`, '--private-key-file', keyFile, '--gpus', 'A100-80GB:1', '--price', '1', '--region', 'ap-south', '--state-file', join(dir, 'agent.json'), '--heartbeat-ms', '300'],
-    { stdio: 'ignore', env: { PATH: process.env.PATH, LOG_LEVEL: 'silent' } },
+    { stdio: 'ignore', env: { ...testRunEnv(), PATH: process.env.PATH, LOG_LEVEL: 'silent' } },
   )
   await bondAndVerifyAgent(app, privateKeyToAccount(keys[7]!.privateKey).address)
 }, 60_000)
@@ -32,6 +33,15 @@ beforeAll(async () => {
 afterAll(async () => {
   agent?.kill('SIGKILL')
   await app?.stop()
+  // The killed agent's workload outlives it, as a renter's job would: stop its process group here.
+  const state = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as { rentals: { workload: { pid: number } }[] }
+  for (const { workload } of state.rentals) {
+    try {
+      process.kill(-workload.pid, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }
 })
 
 const run = async (text: string) => {

@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { testRunEnv } from './processLeaks.ts'
 
 /** Runs `npm start`'s entry point as a real child process with piped stdin. */
 export function runMain(input: string, env: Record<string, string> = {}, timeoutMs = 60_000) {
   const dir = mkdtempSync(join(tmpdir(), 'gs-main-'))
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
-    env: { PATH: process.env.PATH, DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...testRunEnv(), PATH: process.env.PATH, DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let stdout = ''

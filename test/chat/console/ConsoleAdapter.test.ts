@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { runMain } from '../../support/runMain.ts'
+import { testRunEnv } from '../../support/processLeaks.ts'
 
 describe('console adapter through a pipe (a real child process)', () => {
   test('answers each line, then exits 0 at end of input', async () => {
@@ -34,7 +35,7 @@ test('SIGTERM stops everything cleanly with exit code 0', async () => {
   const { join } = await import('node:path')
   const dir = mkdtempSync(join(tmpdir(), 'gs-main-'))
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
-    env: { PATH: process.env.PATH, DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', LOG_LEVEL: 'warn' },
+    env: { ...testRunEnv(), PATH: process.env.PATH, DATABASE_PATH: join(dir, 'gridshare.db'), HTTP_PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let stderr = ''
