@@ -95,13 +95,15 @@ describe('bond coverage', () => {
     expect(h.bonds.summary(accountId)).toMatchObject({ bonded: 200n * TOKEN, totalGpus: 8, coveredGpus: 4, shortfall: 200n * TOKEN })
   })
 
-  test('verified GPUs below the declared count are all the bond lists', () => {
+  test('verified GPUs below the declared count are all the bond must cover', () => {
     const h = createMarketHarness()
     const { accountId, nodeId } = h.provider(1, { gpus: [{ name: 'H100-80GB', memoryMb: 81920, count: 4 }] }, { trusted: false })
     h.fund(accountId, 100n * TOKEN)
-    h.bonds.bond({ accountId, amount: 100n * TOKEN })
+    h.bonds.bond({ accountId, amount: 100n * TOKEN - 1n })
     h.verify(nodeId, 2)
-    expect(listedNodes(h)).toEqual([nodeId]) // min(declared 4, verified 2) = 2 GPUs need 100 GRID
+    expect(listedNodes(h)).toEqual([]) // min(declared 4, verified 2) = 2 GPUs need 100 GRID
+    h.bonds.bond({ accountId, amount: 1n })
+    expect(listedNodes(h)).toEqual([nodeId])
   })
 
   test('an offline node frees its bond for the next node, which lists until the first returns', () => {
@@ -168,7 +170,8 @@ describe('renter protection', () => {
     const sweepMs = offlineSweepSeconds(interval) * 1000
     expect(OFFLINE_AFTER_INTERVALS * interval + sweepMs).toBeLessThanOrEqual(1.5 * interval)
     // Whatever the sweep's phase against the last heartbeat, the node is gone by 1.5 intervals.
-    for (const phase of [0, 1, 1000, sweepMs / 2, sweepMs - 1]) {
+    // 4501 puts a sweep 1 ms before the cut-off (37.5 s): the worst case, gone at the next one (44.5 s).
+    for (const phase of [0, 1, 1000, 4501, sweepMs / 2, sweepMs - 1]) {
       const h = createMarketHarness({ heartbeatIntervalMs: interval })
       const { address, nodeId } = h.provider(1)
       h.clock.now += phase

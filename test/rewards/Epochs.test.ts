@@ -212,11 +212,13 @@ describe('epochs', () => {
       expect(h.invariants()).toEqual([])
     })
 
-    test('a node declaring 8 GPUs with 2 verified earns for 2: the same as an honest 2-GPU node', () => {
+    test('uptime counts min(declared, verified) GPUs even on a listed node: 8 declared, 2 verified earns as an honest 2-GPU node', () => {
       const h = createRewardsHarness({ epochCron: '0 * * * *' })
       const start = h.clock.now
       const inflated = h.provider(1, { gpus: [{ name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559, count: 8 }] })
-      h.verify(inflated.nodeId, 2)
+      // Listed for 8, then its proof shrinks to 2 without a listing refresh: the bucket rule alone must hold the line.
+      h.sqlite.prepare('update nodes set verified_gpus = 2 where id = ?').run(inflated.nodeId)
+      expect(h.sqlite.prepare('select listed from nodes where id = ?').get(inflated.nodeId)).toEqual({ listed: 1 })
       const honest = h.provider(2, { nodeKey: 'honest' })
       h.heartbeats([inflated, honest], start + HOUR)
       const [epoch] = h.epochs.closeDue()

@@ -117,7 +117,8 @@ export const uptimeHours = sqliteTable(
     /** Sum over the hour's buckets of GPUs serving rentals (served hours weigh more). */
     rentedGpus: integer('rented_gpus').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.nodeId, t.hourStart] }), index('uptime_hours_start').on(t.hourStart)],
+  // Covering: an epoch close reads 2.4 M hours a day at 100,000 nodes from the index alone.
+  (t) => [primaryKey({ columns: [t.nodeId, t.hourStart] }), index('uptime_hours_epoch').on(t.hourStart, t.nodeId, t.buckets, t.gpus, t.rentedGpus)],
 )
 
 export const RENTAL_STATUSES = ['pending', 'provisioning', 'running', 'completed', 'stopped', 'failed', 'expired'] as const

@@ -3,7 +3,9 @@ import type { Address } from 'viem'
 import { uniqueShortId } from '../../app/shortId.ts'
 import type { Db } from '../../db/openDatabase.ts'
 import { nodeChallenges, nodeGpus, nodes, providers, type NodeChallenge } from '../../db/schema/market.ts'
+import { wallets } from '../../db/schema/wallets.ts'
 import { AppError } from '../../errors/AppError.ts'
+import { enqueueNotification } from '../../notify/enqueueNotification.ts'
 import type { ProtocolParameters } from '../../governance/ProtocolParameters.ts'
 import { decodeProductRow, seedBytes, sharedMatrixSeed } from '../../protocol/challengeMatrices.ts'
 import { verifyMerkleProof } from '../../protocol/challengeMerkle.ts'
@@ -289,6 +291,20 @@ export class ComputeChallenges {
         .where(eq(nodes.id, challenge.nodeId))
         .run()
       listing.refreshNode(challenge.nodeId)
+      const owner = db
+        .select({ accountId: wallets.accountId })
+        .from(nodes)
+        .innerJoin(providers, eq(providers.id, nodes.providerId))
+        .innerJoin(wallets, eq(wallets.address, providers.address))
+        .where(eq(nodes.id, challenge.nodeId))
+        .get()
+      enqueueNotification(db, {
+        dedupeKey: `node.challenge-failed:${challenge.id}`,
+        accountId: owner?.accountId ?? null,
+        topic: 'provider',
+        reply: { text: `Node ${challenge.nodeId} failed its compute challenge (${reason}); it is not listed until it passes one. The next one comes in ${Math.round(RETRY_AFTER_FAILURE_MS / 60_000)} minutes.` },
+        now,
+      })
       // A pending node's first failure may be a setup fault; a verified node's is cheating or a broken GPU.
       if (node.verification === 'verified') onFraud?.(challenge.nodeId, reason, challenge.id)
     })

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { nodeChallenges, nodes } from '../../../src/db/schema/market.ts'
+import { notifications } from '../../../src/db/schema/outbox.ts'
 import { bondPerGpu } from '../../../src/market/ProviderListing.ts'
 import { expectedChallengeMs, measuredSpeedBps, SIMULATED_CHALLENGE_SIZE } from '../../../src/market/verification/challengeTiming.ts'
 import { ComputeChallenges, SIMULATED_REFUSED, WITHDRAWN } from '../../../src/market/verification/ComputeChallenges.ts'
@@ -126,6 +127,11 @@ describe('compute challenges', () => {
     s.h.clock.now = order.commitBy + 1
     expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: prover(order).roots })).toEqual({ status: 'failed', reason: 'The challenge failed: the commitment arrived 1 s after the deadline.' })
     expect(s.node()).toMatchObject({ verification: 'failed', verificationFailure: 'the commitment arrived 1 s after the deadline' })
+    // The provider is told why, in a message.
+    expect(s.h.db.select({ accountId: notifications.accountId, reply: notifications.reply }).from(notifications).where(eq(notifications.dedupeKey, `node.challenge-failed:${order.id}`)).get()).toEqual({
+      accountId: s.accountId,
+      reply: JSON.stringify({ text: `Node ${s.nodeId} failed its compute challenge (the commitment arrived 1 s after the deadline); it is not listed until it passes one. The next one comes in 60 minutes.` }),
+    })
   })
 
   describe('error: claiming 4 GPUs but computing on 3', () => {
