@@ -16,6 +16,17 @@ export function processIdentity(pid: number): string | undefined {
   }
 }
 
+/** True while `pid` runs; a zombie (exited, not yet reaped) does not count. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
+  } catch {
+    return false
+  }
+}
+
 /** True while a live process of the group `pgid` remains. Zombies do not
  *  count: where PID 1 does not reap orphans (a container without --init),
  *  a workload's dead children linger as zombies in its group forever. */

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createPublicClient, createTestClient, http } from 'viem'
 import { afterAll, expect, test } from 'vitest'
 import { testRunEnv } from '../support/processLeaks.ts'
+import { processAlive } from '../../src/process/processIdentity.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'gs-killed-'))
 const children: ChildProcess[] = []
@@ -29,26 +30,17 @@ async function startMain(): Promise<{ child: ChildProcess; rpcUrl: string }> {
   return { child, rpcUrl }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z')
-  } catch {
-    return false
-  }
-}
-
 test('SIGKILL of the product takes the embedded chain with it within 5 s; the next start sees the same chain', async () => {
   const first = await startMain()
   await createTestClient({ mode: 'anvil', transport: http(first.rpcUrl) }).mine({ blocks: 5 })
   const height = await createPublicClient({ transport: http(first.rpcUrl) }).getBlockNumber()
   const pidFile = join(dir, 'anvil-state.json.pid')
   const { pid } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number }
-  expect(alive(pid)).toBe(true)
+  expect(processAlive(pid)).toBe(true)
 
   first.child.kill('SIGKILL')
   const killedAt = Date.now()
-  await expect.poll(() => alive(pid), { timeout: 5_000, interval: 50 }).toBe(false)
+  await expect.poll(() => processAlive(pid), { timeout: 5_000, interval: 50 }).toBe(false)
   expect(Date.now() - killedAt).toBeLessThan(5_000)
 
   const second = await startMain()

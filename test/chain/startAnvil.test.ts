@@ -11,6 +11,7 @@ import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
 import { sendTokenTransfer } from '../../src/chain/sendTokenTransfer.ts'
 import { startAnvil } from '../../src/chain/startAnvil.ts'
 import { deployDevContracts, startTestChain } from './testChain.ts'
+import { processAlive } from '../../src/process/processIdentity.ts'
 
 let dataDir: string
 
@@ -124,7 +125,7 @@ test('anvil is stopped when the process that started it is SIGKILLed, and its st
   const { pid } = JSON.parse(readFileSync(`${stateFile}.pid`, 'utf8')) as { pid: number }
   child.kill('SIGKILL')
   const killedAt = Date.now()
-  await expect.poll(() => isAlive(pid), { timeout: 5_000, interval: 50 }).toBe(false)
+  await expect.poll(() => processAlive(pid), { timeout: 5_000, interval: 50 }).toBe(false)
   expect(Date.now() - killedAt).toBeLessThan(5_000)
   const next = await startAnvil({ stateFile })
   try {
@@ -142,7 +143,7 @@ test('a start stops an anvil an earlier run left writing the same state file, an
   // The product died without stopping it and the watchdog did not act (say, it was killed too).
   const second = await startAnvil({ stateFile })
   try {
-    expect(isAlive(pid)).toBe(false)
+    expect(processAlive(pid)).toBe(false)
     expect(await createPublicClient({ transport: http(second.rpcUrl) }).getChainId()).toBe(31337)
     expect(JSON.parse(readFileSync(`${stateFile}.pid`, 'utf8')).pid).not.toBe(pid)
   } finally {
@@ -153,18 +154,9 @@ test('a start stops an anvil an earlier run left writing the same state file, an
   writeFileSync(`${stateFile}.pid`, JSON.stringify({ pid: process.pid, identity: 'another-boot:1' }))
   const third = await startAnvil({ stateFile })
   await third.stop()
-  expect(isAlive(process.pid)).toBe(true)
+  expect(processAlive(process.pid)).toBe(true)
   expect(existsSync(`${stateFile}.pid`)).toBe(false)
 })
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z')
-  } catch {
-    return false
-  }
-}
 
 test('error: a port another node already listens on is reported, not mistaken for this anvil', async () => {
   const first = await startAnvil()
