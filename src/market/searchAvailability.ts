@@ -22,62 +22,66 @@ export interface AvailabilityGroup {
   memoryMb: number
 }
 
-// One prepared statement over a covering index, grouped by (model,
-// reliability) in index order so SQLite never sorts; the rows are merged per
-// model here, and the per-reliability counts give the median. Building a
-// query per call would cost more than running it, and searchable fields are
-// copied into node_gpus so there is no join.
-const SEARCH_SQL = `
-select model, reliability, sum(total - allocated) as free, count(*) as nodes, min(price_sort) as minPrice, max(price_sort) as maxPrice,
-  min(memory_mb) as memoryMb, group_concat(distinct region) as regions
-from node_gpus
-where online = 1 and total - allocated >= :count
-  and (:model is null or model = :model)
-  and (:region is null or region = :region)
-  and (:minMemory is null or memory_mb >= :minMemory)
-  and (:maxPrice is null or price_sort <= :maxPrice)
-  and (:minReliability is null or reliability >= :minReliability)
-group by model, reliability`
-
-interface Row {
-  model: string
-  reliability: number
+/** One searchable (listed, online) node_gpus row, as /gpus needs it. */
+interface Offer {
   free: number
-  nodes: number
-  minPrice: string
-  maxPrice: string
-  regions: string
+  region: string
   memoryMb: number
+  priceSort: string
+  reliability: number
 }
 
-/** Reliability changes do not bump the market version; cached answers
- *  older than this are recomputed so it is never far behind. */
-const CACHE_TTL_MS = 30_000
-const CACHE_ENTRIES = 1000
+interface Filters {
+  count: number
+  model: string | null
+  region: string | null
+  minMemory: number | null
+  maxPrice: string | null
+  minReliability: number | null
+}
 
-/** Free capacity grouped by model, cheapest first. Answers are cached per
- *  query until the market version (bumped by triggers on node_gpus) moves. */
+/** Changes kept in market_changes for lagging readers; older ones are pruned. */
+const CHANGES_KEPT = 100_000
+const CACHE_ENTRIES = 1000
+/** Past this many changed nodes, one full read is cheaper than node-by-node. */
+const FULL_RELOAD_AFTER = 20_000
+
+const OFFER_COLUMNS = 'node_id as nodeId, model, total - allocated as free, region, memory_mb as memoryMb, price_sort as priceSort, reliability'
+type OfferRow = Offer & { nodeId: string; model: string }
+
+/** Free capacity grouped by model, cheapest first, over an in-memory copy of
+ *  the listed capacity. At 100,000 nodes a SQL scan per search costs tens of
+ *  milliseconds; here the copy is kept current from market_changes (filled by
+ *  triggers on node_gpus, reliability included), re-reading only the nodes
+ *  that changed, and a search is a pass over the copy. Answers are cached per
+ *  query until the next change. */
 export class AvailabilitySearch {
-  private readonly statement
-  private readonly versionStatement
-  private readonly catalogueStatements
-  private readonly cache = new Map<string, { version: number; at: number; groups: AvailabilityGroup[] }>()
+  private readonly statements
+  /** model → node → offer: a model filter reads only its own map. */
+  private readonly offers = new Map<string, Map<string, Offer>>()
+  private readonly modelsOfNode = new Map<string, Set<string>>()
+  private seq = -1
+  private prunedBelow = 0
+  private readonly cache = new Map<string, AvailabilityGroup[]>()
 
   constructor(
-    sqlite: Sqlite,
-    private readonly clock: () => number = Date.now,
+    private readonly sqlite: Sqlite,
+    // Kept for callers that pass one; freshness comes from the change log, not time.
+    _clock: () => number = Date.now,
   ) {
-    this.statement = sqlite.prepare<Record<string, string | number | null>, Row>(SEARCH_SQL)
-    this.versionStatement = sqlite.prepare<[], { version: number }>('select version from market_version where id = 1')
-    this.catalogueStatements = {
-      // Listed capacity only: unbonded, unverified agents must not fill autocomplete with what they typed.
-      models: sqlite.prepare<[], { v: string }>('select distinct model as v from node_gpus where online = 1 order by v'),
-      regions: sqlite.prepare<[], { v: string }>('select distinct region as v from node_gpus where online = 1 order by v'),
+    this.statements = {
+      lastSeq: sqlite.prepare<[], { seq: number | null; first: number | null }>('select max(seq) as seq, min(seq) as first from market_changes'),
+      changedSince: sqlite.prepare<[number], { nodeId: string }>('select distinct node_id as nodeId from market_changes where seq > ?'),
+      all: sqlite.prepare<[], OfferRow>(`select ${OFFER_COLUMNS} from node_gpus where online = 1`),
+      ofNodes: sqlite.prepare<[string], OfferRow>(`select ${OFFER_COLUMNS} from json_each(?) ids join node_gpus on node_gpus.node_id = ids.value where online = 1`),
+      prune: sqlite.prepare<[number]>('delete from market_changes where seq < ?'),
+      models: sqlite.prepare<[], { v: string }>('select distinct model as v from node_gpus order by v'),
+      regions: sqlite.prepare<[], { v: string }>('select distinct region as v from node_gpus order by v'),
     }
   }
 
   search(query: AvailabilityQuery): AvailabilityGroup[] {
-    const params = {
+    const filters: Filters = {
       count: query.count ?? 1,
       model: query.model ?? null,
       region: query.region ?? null,
@@ -85,43 +89,96 @@ export class AvailabilitySearch {
       maxPrice: query.maxPricePerGpuHour === undefined ? null : priceSortKey(query.maxPricePerGpuHour),
       minReliability: query.minReliability ?? null,
     }
-    const key = JSON.stringify(params)
-    const version = this.versionStatement.get()!.version
-    const now = this.clock()
+    this.refresh()
+    const key = JSON.stringify(filters)
     const cached = this.cache.get(key)
-    if (cached && cached.version === version && now - cached.at < CACHE_TTL_MS) return cached.groups
-    const groups = this.run(params)
+    if (cached) return cached
+    const groups = this.run(filters)
     if (this.cache.size >= CACHE_ENTRIES) this.cache.clear()
-    this.cache.set(key, { version, at: now, groups })
+    this.cache.set(key, groups)
     return groups
-  }
-
-  private run(params: Record<string, string | number | null>): AvailabilityGroup[] {
-    const groups = new Map<string, AvailabilityGroup & { byReliability: [number, number][]; regionSet: Set<string> }>()
-    for (const row of this.statement.all(params)) {
-      const minPrice = BigInt(row.minPrice)
-      const maxPrice = BigInt(row.maxPrice)
-      let group = groups.get(row.model)
-      if (!group) {
-        group = { model: row.model, freeGpus: 0, nodes: 0, minPrice, maxPrice, regions: [], medianReliability: 0, memoryMb: row.memoryMb, byReliability: [], regionSet: new Set() }
-        groups.set(row.model, group)
-      }
-      group.freeGpus += row.free
-      group.nodes += row.nodes
-      if (minPrice < group.minPrice) group.minPrice = minPrice
-      if (maxPrice > group.maxPrice) group.maxPrice = maxPrice
-      if (row.memoryMb < group.memoryMb) group.memoryMb = row.memoryMb
-      for (const region of row.regions.split(',')) group.regionSet.add(region)
-      group.byReliability.push([row.reliability, row.nodes])
-    }
-    return [...groups.values()]
-      .map(({ byReliability, regionSet, ...group }) => ({ ...group, regions: [...regionSet].sort(), medianReliability: median(byReliability, group.nodes) }))
-      .sort((a, b) => (a.minPrice < b.minPrice ? -1 : a.minPrice > b.minPrice ? 1 : a.model.localeCompare(b.model)))
   }
 
   /** Distinct models and regions on offer, for autocomplete. */
   catalogue(): { models: string[]; regions: string[] } {
-    return { models: this.catalogueStatements.models.all().map((r) => r.v), regions: this.catalogueStatements.regions.all().map((r) => r.v) }
+    return { models: this.statements.models.all().map((r) => r.v), regions: this.statements.regions.all().map((r) => r.v) }
+  }
+
+  /** Brings the copy up to the latest change: a full read the first time or
+   *  after falling behind the kept changes, else only the changed nodes. */
+  private refresh(): void {
+    const { seq, first } = this.statements.lastSeq.get()!
+    const latest = seq ?? 0
+    if (latest === this.seq) return
+    this.cache.clear()
+    const fellBehind = this.seq < 0 || (first !== null && first > this.seq + 1)
+    const changed = fellBehind ? [] : this.statements.changedSince.all(this.seq).map((r) => r.nodeId)
+    if (fellBehind || changed.length > FULL_RELOAD_AFTER) {
+      this.offers.clear()
+      this.modelsOfNode.clear()
+      for (const row of this.statements.all.iterate()) this.put(row)
+    } else {
+      for (const nodeId of changed) this.remove(nodeId)
+      for (const row of this.statements.ofNodes.iterate(JSON.stringify(changed))) this.put(row)
+    }
+    this.seq = latest
+    if (latest - this.prunedBelow > 2 * CHANGES_KEPT) {
+      this.prunedBelow = latest - CHANGES_KEPT
+      this.statements.prune.run(this.prunedBelow)
+    }
+  }
+
+  private put({ nodeId, model, ...offer }: OfferRow): void {
+    let byNode = this.offers.get(model)
+    if (!byNode) this.offers.set(model, (byNode = new Map()))
+    byNode.set(nodeId, offer)
+    let models = this.modelsOfNode.get(nodeId)
+    if (!models) this.modelsOfNode.set(nodeId, (models = new Set()))
+    models.add(model)
+  }
+
+  private remove(nodeId: string): void {
+    for (const model of this.modelsOfNode.get(nodeId) ?? []) {
+      const byNode = this.offers.get(model)!
+      byNode.delete(nodeId)
+      if (byNode.size === 0) this.offers.delete(model)
+    }
+    this.modelsOfNode.delete(nodeId)
+  }
+
+  private run(filters: Filters): AvailabilityGroup[] {
+    const groups: AvailabilityGroup[] = []
+    const models = filters.model === null ? [...this.offers.keys()] : this.offers.has(filters.model) ? [filters.model] : []
+    for (const model of models) {
+      let freeGpus = 0
+      let nodes = 0
+      let minPrice = ''
+      let maxPrice = ''
+      let memoryMb = Infinity
+      const regions = new Set<string>()
+      const byReliability = new Map<number, number>()
+      for (const offer of this.offers.get(model)!.values()) {
+        if (
+          offer.free < filters.count ||
+          (filters.region !== null && offer.region !== filters.region) ||
+          (filters.minMemory !== null && offer.memoryMb < filters.minMemory) ||
+          (filters.maxPrice !== null && offer.priceSort > filters.maxPrice) ||
+          (filters.minReliability !== null && offer.reliability < filters.minReliability)
+        )
+          continue
+        freeGpus += offer.free
+        nodes++
+        if (minPrice === '' || offer.priceSort < minPrice) minPrice = offer.priceSort
+        if (offer.priceSort > maxPrice) maxPrice = offer.priceSort
+        if (offer.memoryMb < memoryMb) memoryMb = offer.memoryMb
+        regions.add(offer.region)
+        byReliability.set(offer.reliability, (byReliability.get(offer.reliability) ?? 0) + 1)
+      }
+      if (nodes === 0) continue
+      const counts = [...byReliability].sort((a, b) => a[0] - b[0])
+      groups.push({ model, freeGpus, nodes, minPrice: BigInt(minPrice), maxPrice: BigInt(maxPrice), regions: [...regions].sort(), medianReliability: median(counts, nodes), memoryMb })
+    }
+    return groups.sort((a, b) => (a.minPrice < b.minPrice ? -1 : a.minPrice > b.minPrice ? 1 : a.model.localeCompare(b.model)))
   }
 }
 
