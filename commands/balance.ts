@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
-import { isoMinute } from '../src/market/Rentals.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'balance',
@@ -17,7 +17,7 @@ export default defineCommand({
         { name: 'In escrow', value: ctx.units.format(escrow) },
         ...(earned > 0n ? [{ name: 'Provider earnings', value: `${ctx.units.format(earned)}, paid at the next epoch close` }] : []),
         ...(bonded > 0n ? [{ name: 'Provider bond', value: ctx.units.format(bonded) }] : []),
-        ...pending.map((p) => ({ name: 'Unbonding', value: `${ctx.units.format(p.amount)}, released ${isoMinute(p.releaseAt)}` })),
+        ...pending.map((p) => ({ name: 'Unbonding', value: `${ctx.units.format(p.amount)}, released ${utcMinute(p.releaseAt)}` })),
       ],
       text: available === 0n && escrow === 0n && bonded === 0n && pending.length === 0 ? 'Nothing here yet: /deposit shows how to add funds.' : undefined,
     }

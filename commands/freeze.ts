@@ -1,7 +1,7 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import type { CommandContext } from '../src/command/CommandContext.ts'
-import { utcMinute } from '../src/governance/utcMinute.ts'
 import { FREEZE_ACTION } from '../src/identity/AccountSecurity.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 function freeze(ctx: CommandContext) {
   const { frozenAt, already } = ctx.linking.freeze(ctx.accountId)

@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
-import { isoMinute } from '../src/market/Rentals.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'job',
@@ -17,8 +17,8 @@ export default defineCommand({
       { name: 'Status', value: rental.status + (rental.failureReason ? ` (${rental.failureReason})` : '') },
       { name: 'Price', value: `${units.format(BigInt(rental.pricePerGpuHour))} per GPU-hour, ${rental.hours} h paid` },
     ]
-    if (rental.startedAt) fields.push({ name: 'Started', value: isoMinute(rental.startedAt) })
-    if (rental.endsAt && !rental.endedAt) fields.push({ name: 'Ends', value: isoMinute(rental.endsAt) })
+    if (rental.startedAt) fields.push({ name: 'Started', value: utcMinute(rental.startedAt) })
+    if (rental.endsAt && !rental.endedAt) fields.push({ name: 'Ends', value: utcMinute(rental.endsAt) })
     if (rental.endedAt) fields.push({ name: 'Settled', value: `${units.format(BigInt(rental.charged ?? '0'))} charged, ${units.format(BigInt(rental.refunded ?? '0'))} refunded` })
     const connection = rental.status === 'running' ? rentals.connectionDetails(rental) : null
     for (const [name, value] of Object.entries(connection ?? {})) fields.push({ name, value })

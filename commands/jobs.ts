@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
-import { isoMinute } from '../src/market/Rentals.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'jobs',
@@ -13,7 +13,7 @@ export default defineCommand({
       title: 'Your rentals',
       table: {
         columns: ['id', 'GPUs', 'status', 'ends'],
-        rows: list.map((r) => [r.id, `${r.gpuCount}× ${r.model}`, r.status, r.endedAt ? `ended ${isoMinute(r.endedAt)}` : r.endsAt ? isoMinute(r.endsAt) : `${r.hours} h once running`]),
+        rows: list.map((r) => [r.id, `${r.gpuCount}× ${r.model}`, r.status, r.endedAt ? `ended ${utcMinute(r.endedAt)}` : r.endsAt ? utcMinute(r.endsAt) : `${r.hours} h once running`]),
       },
       text: '/job <id> shows one; /stop <id> ends it early.',
     }

@@ -4,8 +4,8 @@ import { opt } from '../src/command/options.ts'
 import { clip } from '../src/command/parseArguments.ts'
 import { numbered } from '../src/governance/parseVoteChoice.ts'
 import { tallyLines, voteReplyText, windowText } from '../src/governance/proposalReplies.ts'
-import { utcMinute } from '../src/governance/utcMinute.ts'
 import { CHOICE_FORMS, votingTypeOf } from '../src/governance/votingTypes.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'proposal',

@@ -1,7 +1,7 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { clip } from '../src/command/parseArguments.ts'
-import { utcMinute } from '../src/governance/utcMinute.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'proposals',

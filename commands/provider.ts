@@ -4,7 +4,7 @@ import type { CommandContext } from '../src/command/CommandContext.ts'
 import type { Reply } from '../src/command/reply.ts'
 import { UserError } from '../src/errors/AppError.ts'
 import type { ProviderNodeSummary } from '../src/market/providerSummary.ts'
-import { isoMinute } from '../src/market/Rentals.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'provider',
@@ -29,14 +29,14 @@ export default defineCommand({
         return { text: `Bonded ${ctx.units.format(value)}; your bond is now ${ctx.units.format(bonded)}. ${coverage(ctx)}` }
       }
       const { releaseAt } = ctx.market.bonds.unbond({ accountId: ctx.accountId, amount: value })
-      return { text: `Unbonding ${ctx.units.format(value)}: it returns to your balance on ${isoMinute(releaseAt)} unless slashed meanwhile. ${coverage(ctx)}` }
+      return { text: `Unbonding ${ctx.units.format(value)}: it returns to your balance on ${utcMinute(releaseAt)} unless slashed meanwhile. ${coverage(ctx)}` }
     }
     if (action === 'maintenance') {
       if (!node || !from || !hours) throw new UserError('Say which node, when and for how long: /provider maintenance <node> <from> <hours>.')
       const start = Date.parse(from)
       if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(from) || Number.isNaN(start)) throw new UserError(`"${from}" is not a time; expected a UTC time such as 2026-12-01T02:00Z.`)
       const warned = ctx.market.announceMaintenance({ accountId: ctx.accountId, nodeId: node, from: start, hours, now: ctx.now })
-      return { text: `Maintenance on ${node} from ${isoMinute(start)} for ${hours} h recorded; ${warned} renter${warned === 1 ? '' : 's'} warned.` }
+      return { text: `Maintenance on ${node} from ${utcMinute(start)} for ${hours} h recorded; ${warned} renter${warned === 1 ? '' : 's'} warned.` }
     }
     return overview(ctx)
   },
@@ -45,7 +45,7 @@ export default defineCommand({
 function overview(ctx: CommandContext): Reply {
   const nodes = ctx.market.providerNodes(ctx.accountId)
   const slashes = ctx.market.slashing.history(ctx.accountId)
-  const lines = [bondLine(ctx), ...slashes.map((s) => `Slashed ${ctx.units.format(s.amount)} on ${isoMinute(s.createdAt)} (${s.kind === 'fraud' ? 'failed challenge' : `rental ${s.rentalId} failed`}): ${s.reason}.`)]
+  const lines = [bondLine(ctx), ...slashes.map((s) => `Slashed ${ctx.units.format(s.amount)} on ${utcMinute(s.createdAt)} (${s.kind === 'fraud' ? 'failed challenge' : `rental ${s.rentalId} failed`}): ${s.reason}.`)]
   if (nodes.length === 0) {
     return { text: [...lines, 'No nodes are registered under your linked wallets. Run the agent (npm run agent -- --coordinator … --private-key-file …) with a wallet you /link.'].join('\n') }
   }
@@ -74,13 +74,13 @@ function verificationText(n: ProviderNodeSummary): string {
   if (n.verification === 'failed') return `failed: ${n.verificationFailure ?? 'challenge not passed'}`
   if (n.verification === 'pending') return 'pending'
   const speed = n.measuredSpeedBps === null ? '' : `, ${Math.round(n.measuredSpeedBps / 100)}% of expected speed`
-  return `verified ${n.verifiedAt === null ? '' : isoMinute(n.verifiedAt)}${speed}`
+  return `verified ${n.verifiedAt === null ? '' : utcMinute(n.verifiedAt)}${speed}`
 }
 
 /** "Bond 100 GRID covers 2 of 6 GPUs; 200 GRID more lists the rest." plus unbondings. */
 function bondLine(ctx: CommandContext): string {
   const s = ctx.market.bonds.summary(ctx.accountId)
-  const pending = s.pending.map((p) => ` ${ctx.units.format(p.amount)} unbonding until ${isoMinute(p.releaseAt)}.`).join('')
+  const pending = s.pending.map((p) => ` ${ctx.units.format(p.amount)} unbonding until ${utcMinute(p.releaseAt)}.`).join('')
   return `${coverage(ctx)}${pending}`
 }
 

@@ -2,7 +2,7 @@ import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import type { CommandContext } from '../src/command/CommandContext.ts'
 import type { Reply } from '../src/command/reply.ts'
-import type { QuotePayload } from '../src/market/Rentals.ts'
+import type { QuotePayload } from '../src/market/quoteRental.ts'
 
 export default defineCommand({
   name: 'rent',

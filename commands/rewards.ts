@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
-import { isoMinute } from '../src/market/Rentals.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'rewards',
@@ -15,7 +15,7 @@ export default defineCommand({
     }
     const fields = [
       {
-        name: `Epoch ${estimate.number} (since ${isoMinute(estimate.startsAt)}), so far`,
+        name: `Epoch ${estimate.number} (since ${utcMinute(estimate.startsAt)}), so far`,
         value: `${units.format(estimate.emission)} emission + ${units.format(estimate.earnings)} rental earnings; ${estimate.nodes
           .map((n) => `${n.nodeId}: ${n.verifiedGpuHours} verified GPU-h (${n.servedGpuHours} served), ${(n.uptimeBps / 100).toFixed(1)}% up${n.renewable ? ', renewable' : ''}${n.eligible ? '' : ', below the uptime minimum'}`)
           .join('; ') || 'no uptime yet'}`,

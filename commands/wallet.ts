@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
-import { utcMinute } from '../src/governance/utcMinute.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'wallet',

@@ -101,6 +101,8 @@ const envSchema = z.object({
     .default('0 0 * * *'),
   SNAPSHOT_HUB_URL: url('the hub base URL such as https://hub.snapshot.org').optional(),
   SNAPSHOT_SPACE: z.string().trim().regex(/^[\w.-]+$/, 'is not a space id; expected a name such as gridshare.eth').optional(),
+  /** Where signed envelopes go; unset: derived from the hub as snapshot.js does, else <hub>/api/msg. */
+  SNAPSHOT_SEQUENCER_URL: url('the sequencer URL such as https://seq.snapshot.org').optional(),
   EXPLORER_URL: url('a block explorer base URL such as https://etherscan.io').optional(),
   ADMIN_IDS: adminIds.default([]),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `is not a log level; expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -166,6 +168,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (Boolean(values.SNAPSHOT_HUB_URL) !== Boolean(values.SNAPSHOT_SPACE)) {
     throw new ConfigError('Invalid configuration: SNAPSHOT_HUB_URL and SNAPSHOT_SPACE must be set together.')
+  }
+  if (values.SNAPSHOT_SEQUENCER_URL && !values.SNAPSHOT_HUB_URL) {
+    throw new ConfigError('Invalid configuration: SNAPSHOT_SEQUENCER_URL is set without SNAPSHOT_HUB_URL and SNAPSHOT_SPACE; set those too, or unset it.')
   }
   const port = values.HTTP_PORT
   const publicUrl = (values.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')

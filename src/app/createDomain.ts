@@ -112,7 +112,7 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
     publicClient: chain.publicClient,
     token: chain.token,
     publicUrl: config.PUBLIC_URL,
-    snapshot: config.SNAPSHOT_HUB_URL && config.SNAPSHOT_SPACE ? { hubUrl: config.SNAPSHOT_HUB_URL, space: config.SNAPSHOT_SPACE } : undefined,
+    snapshot: config.SNAPSHOT_HUB_URL && config.SNAPSHOT_SPACE ? { hubUrl: config.SNAPSHOT_HUB_URL, space: config.SNAPSHOT_SPACE, sequencerUrl: config.SNAPSHOT_SEQUENCER_URL } : undefined,
   })
   const services: Services = {
     publicUrl: config.PUBLIC_URL,

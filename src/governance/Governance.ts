@@ -1,4 +1,3 @@
-import { snapshot } from './snapshotJs.ts'
 import { eq } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Logger } from '../app/logger.ts'
@@ -25,11 +24,12 @@ import { voteEnvelope } from './snapshot/snapshotEnvelope.ts'
 import { SnapshotHub } from './snapshot/SnapshotHub.ts'
 import { SnapshotMirror } from './snapshot/SnapshotMirror.ts'
 import { SnapshotRelay } from './snapshot/SnapshotRelay.ts'
+import { sequencerUrlFor } from './snapshot/sequencerUrlFor.ts'
 import { describeChoice, isValidChoice, soleLeader, tallyVotes } from './tallyVotes.ts'
-import { utcMinute } from './utcMinute.ts'
 import { VoteStore } from './VoteStore.ts'
 import { VotingPower } from './VotingPower.ts'
 import { votingTypeOf, type VotingType } from './votingTypes.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 export interface GovernanceDeps {
   db: Db
@@ -43,7 +43,8 @@ export interface GovernanceDeps {
   publicUrl: string
   /** Seals Snapshot alias keys at rest. */
   secrets: SecretBox
-  /** SNAPSHOT_HUB_URL and SNAPSHOT_SPACE: mirror the space and relay votes. */
+  /** SNAPSHOT_HUB_URL and SNAPSHOT_SPACE: mirror the space and relay votes;
+   *  SNAPSHOT_SEQUENCER_URL, unset: derived from the hub (sequencerUrlFor). */
   snapshot?: { hubUrl: string; space: string; sequencerUrl?: string; relayPerMinute?: number }
   fetch?: typeof fetch
 }
@@ -84,10 +85,10 @@ export class Governance {
     this.votingPower = new VotingPower({ db, publicClient: deps.publicClient, token: deps.token, clock })
     if (deps.snapshot) {
       const fetcher = deps.fetch ?? fetch
-      // Client712 maps a known hub URL to its sequencer; others take envelopes at the hub URL itself.
-      const sequencerUrl = deps.snapshot.sequencerUrl ?? new snapshot.Client712(deps.snapshot.hubUrl).address
+      const sequencerUrl = deps.snapshot.sequencerUrl ?? sequencerUrlFor(deps.snapshot.hubUrl)
       this.relay = new SnapshotRelay({ db, clock, logger: deps.logger, fetch: fetcher, sequencerUrl, perMinute: deps.snapshot.relayPerMinute })
-      this.aliases = new SnapshotAliases({ db, clock, secrets: deps.secrets, relay: this.relay, publicUrl: deps.publicUrl })
+      this.aliases = new SnapshotAliases({ db, clock, secrets: deps.secrets, relay: this.relay, publicUrl: deps.publicUrl, space: deps.snapshot.space })
+      this.relay.attachAliases(this.aliases)
       const hub = new SnapshotHub({ hubUrl: deps.snapshot.hubUrl, fetch: fetcher })
       this.mirror = new SnapshotMirror({ db, clock, hub, space: deps.snapshot.space, decimals: deps.units.decimals, publicUrl: deps.publicUrl })
     }
@@ -299,7 +300,7 @@ export class Governance {
     const { db, clock } = this.deps
     const aliases = this.requireSnapshot()
     assertNotFrozen(db, accountId, 'voting through the bot')
-    const grants = aliases.active(accountId, addresses)
+    const grants = aliases.signersFor(accountId, addresses)
     if (grants.length === 0) {
       const expired = aliases.list(accountId).some((a) => a.sealedKey !== null && a.expiresAt <= clock())
       throw new UserError(
@@ -311,24 +312,28 @@ export class Governance {
     }
     const now = clock()
     const timestamp = Math.floor(now / 1000)
+    // The signer refuses anything but a vote in this space (spaceVoteSigner).
     const envelopes = await Promise.all(
-      grants.map(({ row, signer }) =>
+      grants.map(({ address, signer }) =>
         voteEnvelope(
           signer.address,
-          { from: row.address as Address, space: this.deps.snapshot!.space, proposal: proposal.externalId!, type: proposal.type, choice, timestamp, app: 'gridshare' },
-          (typed) => signer.signTypedData(typed as never),
+          { from: address, space: this.deps.snapshot!.space, proposal: proposal.externalId!, type: proposal.type, choice, timestamp, app: 'gridshare' },
+          (typed) => signer.signVote(typed),
         ),
       ),
     )
     const ids = db.transaction((tx) =>
-      grants.map(({ row }, i) => this.relay!.enqueue(tx, { kind: 'vote', accountId, proposalId: proposal.id, address: row.address, envelope: envelopes[i]!, now })),
+      grants.map(({ address }, i) => this.relay!.enqueue(tx, { kind: 'vote', accountId, proposalId: proposal.id, address, envelope: envelopes[i]!, now })),
     )
     const answers = await this.relay!.sendNow(ids)
     return {
       kind: 'relayed',
       proposal,
       choice: describeChoice(this.typeOf(proposal), choice, proposal.choices),
-      answers: grants.map(({ row }, i) => ({ address: row.address, answer: answers.get(ids[i]!)! })),
+      answers: grants.map(({ address, waitingForAlias }, i) => {
+        const answer = answers.get(ids[i]!)!
+        return { address, answer: answer.status === 'queued' && waitingForAlias ? { status: 'queued' as const, waitingForAlias: true } : answer }
+      }),
     }
   }
 

@@ -4,7 +4,7 @@ import type { VoteOutcome } from './VoteOutcome.ts'
 import { describeAnswer } from './snapshot/SnapshotRelay.ts'
 import { numbered } from './parseVoteChoice.ts'
 import type { ProposalView } from './proposalView.ts'
-import { utcMinute } from './utcMinute.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 /** A tally as people read it: scores in tokens (Snapshot's numbers) and the exact power cast. */
 export interface TallyView {

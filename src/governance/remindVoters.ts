@@ -8,9 +8,9 @@ import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { topicEnabled } from '../notify/preferences.ts'
 import type { ProposalStore } from './ProposalStore.ts'
 import { toProposalView } from './proposalView.ts'
-import { utcMinute } from './utcMinute.ts'
 import type { VoteStore } from './VoteStore.ts'
 import type { VotingPower } from './VotingPower.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 export interface RemindDeps {
   db: Db

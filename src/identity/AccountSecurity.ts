@@ -4,8 +4,8 @@ import type { Db } from '../db/openDatabase.ts'
 import { accounts, securityEvents } from '../db/schema/identity.ts'
 import { UserError } from '../errors/AppError.ts'
 import { ProtocolParameters } from '../governance/ProtocolParameters.ts'
-import { utcMinute } from '../governance/utcMinute.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 export const FREEZE_ACTION = 'security.freeze'
 /** A change message may be read days later; its Freeze button must still work then. */

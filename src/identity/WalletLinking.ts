@@ -6,7 +6,6 @@ import { deposits } from '../db/schema/chain.ts'
 import { accounts, chatIdentities, type ChatIdentity } from '../db/schema/identity.ts'
 import { wallets, type LinkChallenge, type Wallet } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
-import { utcMinute } from '../governance/utcMinute.ts'
 import { available, escrow, system } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
@@ -16,6 +15,7 @@ import { createLinkChallenge, latestChallengeWithAddress, openLinkChallenge, spe
 import { describeIdentity, linkMessage } from './linkMessage.ts'
 import { decideMerge, expireMergeRequests, mergeDetail, openMergeRequest, type MergeDecision } from './MergeRequests.ts'
 import { mergeAccounts } from './mergeAccounts.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 
 export interface WalletLinkingDeps {

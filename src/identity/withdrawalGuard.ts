@@ -3,8 +3,8 @@ import type { Db } from '../db/openDatabase.ts'
 import { accounts } from '../db/schema/identity.ts'
 import type { Wallet } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
-import { utcMinute } from '../governance/utcMinute.ts'
 import { assertNotFrozen, securityHoldMs } from './AccountSecurity.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 /** Money leaves an account only by its owner's will: not while frozen, not during
  *  the hold after a security change, and only to a wallet linked longer than the hold.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Logger } from '../app/logger.ts'
 import type { SecretBox } from '../app/SecretBox.ts'
@@ -14,12 +14,14 @@ import type { Ledger } from '../ledger/Ledger.ts'
 import { NegativeBalanceError } from '../ledger/LedgerErrors.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
-import { CapacityGoneError, InsufficientBalanceError, NoCapacityError, RentalNotFoundError, RentalStateError } from './MarketErrors.ts'
-import { ForbiddenNodeError, priceSortKey } from './NodeRegistry.ts'
+import { CapacityGoneError, InsufficientBalanceError, RentalNotFoundError, RentalStateError } from './MarketErrors.ts'
+import { ForbiddenNodeError } from './NodeRegistry.ts'
 import type { Slashing } from './Slashing.ts'
 import { settle } from './settlement.ts'
+import { failOverRental } from './failOverRental.ts'
+import { quoteRental, type Quote, type QuoteParameters, type QuotePayload } from './quoteRental.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
-export const QUOTE_TTL_MS = 2 * 60_000
 const ACTIVE: RentalStatus[] = ['pending', 'provisioning', 'running']
 
 export interface RentalsDeps {
@@ -38,29 +40,6 @@ export interface RentalsDeps {
   slashing?: Pick<Slashing, 'compensateFailure'>
 }
 
-export interface Quote {
-  nodeId: string
-  region: string
-  reliability: number
-  model: string
-  gpuCount: number
-  hours: number
-  pricePerGpuHour: bigint
-  total: bigint
-  balanceAfter: bigint
-  expiresAt: number
-}
-
-/** What a quote button carries server-side (bigints as strings for JSON). */
-export interface QuotePayload {
-  nodeId: string
-  model: string
-  gpuCount: number
-  hours: number
-  pricePerGpuHour: string
-  expiresAt: number
-}
-
 export type EndStatus = 'completed' | 'stopped' | 'failed' | 'expired'
 
 /** Rentals from quote to settlement. Every state change is one transaction,
@@ -68,26 +47,9 @@ export type EndStatus = 'completed' | 'stopped' | 'failed' | 'expired'
 export class Rentals {
   constructor(private readonly deps: RentalsDeps) {}
 
-  /** The cheapest node that can host all `gpuCount` GPUs together, ties broken by reliability.
-   *  @throws NoCapacityError */
-  quote(params: { accountId: number; model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string; excludeProviderOf?: string }): Quote {
-    const offer = this.findOffer(params)
-    const what = `${params.gpuCount}× ${params.model}${params.region ? ` in ${params.region}` : ''}${params.maxPrice !== undefined ? ` at or under ${this.deps.units.format(params.maxPrice)}/GPU-hour` : ''}`
-    if (!offer) throw new NoCapacityError(what)
-    const price = BigInt(offer.pricePerGpuHour)
-    const total = price * BigInt(params.gpuCount) * BigInt(params.hours)
-    return {
-      nodeId: offer.nodeId,
-      region: offer.region,
-      reliability: offer.reliability,
-      model: params.model,
-      gpuCount: params.gpuCount,
-      hours: params.hours,
-      pricePerGpuHour: price,
-      total,
-      balanceAfter: this.deps.ledger.balance(available(params.accountId)) - total,
-      expiresAt: this.deps.clock() + QUOTE_TTL_MS,
-    }
+  /** @throws NoCapacityError */
+  quote(params: QuoteParameters): Quote {
+    return quoteRental(this.deps, params)
   }
 
   /** Escrows the quote's cost and allocates its GPUs in one transaction.
@@ -233,7 +195,7 @@ export class Rentals {
         topic: 'jobs',
         reply: {
           title: relaunched ? `Rental ${id} restarted: new connection details` : `Rental ${id} is running`,
-          text: `${rental.gpuCount}× ${rental.model} on node ${rental.nodeId} until ${isoMinute(started.endsAt!)}.`,
+          text: `${rental.gpuCount}× ${rental.model} on node ${rental.nodeId} until ${utcMinute(started.endsAt!)}.`,
           fields: details,
           private: true,
         },
@@ -266,7 +228,7 @@ export class Rentals {
         sql`(${rentals.status} = 'pending' and ${rentals.claimBy} <= ${now}) or (${rentals.status} = 'provisioning' and ${rentals.claimBy} + ${claimTimeoutMs} <= ${now})`,
       )
       .all()
-    for (const rental of stuck) this.guarded(rental.id, () => this.failOver(rental, 'the provider did not start it in time', now))
+    for (const rental of stuck) this.guarded(rental.id, () => failOverRental(this, this.deps, rental, 'the provider did not start it in time', now))
     return { expired: due.length, replaced: stuck.length }
   }
 
@@ -276,7 +238,7 @@ export class Rentals {
     const { db } = this.deps
     const node = db.select({ lastHeartbeatAt: nodes.lastHeartbeatAt }).from(nodes).where(eq(nodes.id, nodeId)).get()
     const active = db.select().from(rentals).where(and(eq(rentals.nodeId, nodeId), inArray(rentals.status, ACTIVE))).all()
-    for (const rental of active) this.guarded(rental.id, () => this.failOver(rental, 'its node went offline', node?.lastHeartbeatAt ?? this.deps.clock()))
+    for (const rental of active) this.guarded(rental.id, () => failOverRental(this, this.deps, rental, 'its node went offline', node?.lastHeartbeatAt ?? this.deps.clock()))
     return active.length
   }
 
@@ -301,59 +263,9 @@ export class Rentals {
     return stranded.reduce((sum, { nodeId }) => sum + this.handleNodeOffline(nodeId), 0)
   }
 
-  private failOver(rental: Rental, reason: string, servedUntil: number): void {
-    const { db, units, clock, secrets } = this.deps
-    const now = clock()
-    const remainingHours =
-      rental.startedAt === null ? rental.hours : Math.max(0, Math.ceil(((rental.endsAt ?? now) - Math.max(servedUntil, rental.startedAt)) / 3600_000))
-    db.transaction(() => {
-      const ended = this.end(rental.id, 'failed', { servedUntil: Math.max(servedUntil, rental.startedAt ?? servedUntil), reason, silent: true })
-      if (!ended) return
-      const compensation = this.deps.slashing?.compensateFailure(ended, reason) ?? 0n
-      let replacement: Rental | undefined
-      if (remainingHours > 0) {
-        try {
-          const quote = this.quote({
-            accountId: rental.accountId,
-            model: rental.model,
-            hours: remainingHours,
-            gpuCount: rental.gpuCount,
-            maxPrice: BigInt(rental.pricePerGpuHour),
-            // The same provider's other nodes may share the failure (one host, one operator).
-            excludeProviderOf: rental.nodeId,
-          })
-          replacement = this.confirm({
-            accountId: rental.accountId,
-            quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString(), expiresAt: now + QUOTE_TTL_MS },
-          })
-          db.update(rentals).set({ replacesId: rental.id }).where(eq(rentals.id, replacement.id)).run()
-        } catch (error) {
-          if (!(error instanceof UserError) && !(error as { userMessage?: string }).userMessage) throw error
-        }
-      }
-      const refund = units.format(BigInt(ended.refunded ?? '0'))
-      const paid = compensation > 0n ? `, and paid ${units.format(compensation)} from the provider's bond for the failure` : ''
-      enqueueNotification(db, {
-        dedupeKey: `rental.failed:${rental.id}`,
-        accountId: rental.accountId,
-        topic: 'jobs',
-        reply: replacement
-          ? {
-              title: `Rental ${rental.id} moved to ${replacement.id}`,
-              text: `${rental.id} stopped because ${reason}. You were refunded ${refund} for unserved time${paid}, and ${replacement.id} (${remainingHours} h on node ${replacement.nodeId}) is starting; you get its connection details when it runs.`,
-            }
-          : {
-              title: `Rental ${rental.id} ended`,
-              text: `${rental.id} stopped because ${reason}, and no other node can take it now. You were refunded ${refund} for unserved time${paid}.`,
-            },
-        now,
-        sealWith: secrets,
-      })
-    })
-  }
-
-  /** Settles and ends an active rental; returns undefined if it had already ended. */
-  private end(id: string, status: EndStatus, { servedUntil, reason, silent }: { servedUntil: number; reason?: string; silent?: boolean }): Rental | undefined {
+  /** Settles and ends an active rental; returns undefined if it had already ended.
+   *  Called by this class and by failOverRental, nowhere else. */
+  end(id: string, status: EndStatus, { servedUntil, reason, silent }: { servedUntil: number; reason?: string; silent?: boolean }): Rental | undefined {
     const { db, ledger, units, params, clock } = this.deps
     const now = clock()
     const ended = db.transaction(
@@ -445,28 +357,6 @@ export class Rentals {
     }
   }
 
-  private findOffer(params: { model: string; gpuCount: number; maxPrice?: bigint; region?: string; excludeProviderOf?: string }) {
-    const conditions = [
-      eq(nodeGpus.online, true),
-      eq(nodeGpus.model, params.model),
-      sql`${nodeGpus.total} - ${nodeGpus.allocated} >= ${params.gpuCount}`,
-    ]
-    if (params.region) conditions.push(eq(nodeGpus.region, params.region))
-    if (params.maxPrice !== undefined) conditions.push(lte(nodeGpus.priceSort, priceSortKey(params.maxPrice)))
-    if (params.excludeProviderOf) {
-      conditions.push(
-        sql`${nodeGpus.nodeId} not in (select ${nodes.id} from ${nodes} where ${nodes.providerId} = (select ${nodes.providerId} from ${nodes} where ${nodes.id} = ${params.excludeProviderOf}))`,
-      )
-    }
-    return this.deps.db
-      .select()
-      .from(nodeGpus)
-      .where(and(...conditions))
-      .orderBy(asc(nodeGpus.priceSort), desc(nodeGpus.reliability), asc(nodeGpus.nodeId))
-      .limit(1)
-      .get()
-  }
-
   private agentRental(address: Address, id: string): Rental {
     const row = this.deps.db
       .select({ rental: rentals, address: providers.address })
@@ -494,7 +384,4 @@ export class Rentals {
   }
 }
 
-export function isoMinute(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
-}
 

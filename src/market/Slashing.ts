@@ -8,7 +8,7 @@ import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import type { ProviderListing } from './ProviderListing.ts'
-import { isoMinute } from './Rentals.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 export interface SlashingDeps {
   db: Db
@@ -63,7 +63,7 @@ export class Slashing {
         topic: 'provider',
         reply: {
           title: 'Your bond was slashed',
-          text: `Node ${nodeId} failed a compute challenge (${reason}): ${units.format(amount)} of your bond went to the rewards pool, and your nodes are unlisted until ${isoMinute(until)}.`,
+          text: `Node ${nodeId} failed a compute challenge (${reason}): ${units.format(amount)} of your bond went to the rewards pool, and your nodes are unlisted until ${utcMinute(until)}.`,
         },
         now,
       })

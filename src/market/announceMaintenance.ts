@@ -4,7 +4,7 @@ import { nodes, providers, rentals } from '../db/schema/market.ts'
 import { wallets } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
-import { isoMinute } from './Rentals.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 
 /** A provider announces maintenance on one of its nodes; renters whose rentals
  *  on it run into the window are warned now, once each. Returns how many. */
@@ -35,7 +35,7 @@ export function announceMaintenance(db: Db, params: { accountId: number; nodeId:
         topic: 'jobs',
         reply: {
           title: `Maintenance ahead for rental ${rental.id}`,
-          text: `Node ${nodeId} will be under maintenance from ${isoMinute(from)} to ${isoMinute(until)}. Save your work before then; unserved time is refunded if the node stops.`,
+          text: `Node ${nodeId} will be under maintenance from ${utcMinute(from)} to ${utcMinute(until)}. Save your work before then; unserved time is refunded if the node stops.`,
         },
         now,
       })

@@ -63,20 +63,15 @@ export class AvailabilitySearch {
   private seq = -1
   private prunedBelow = 0
   private readonly cache = new Map<string, AvailabilityGroup[]>()
+  private catalogueCache: { models: string[]; regions: string[] } | undefined
 
-  constructor(
-    private readonly sqlite: Sqlite,
-    // Kept for callers that pass one; freshness comes from the change log, not time.
-    _clock: () => number = Date.now,
-  ) {
+  constructor(sqlite: Sqlite) {
     this.statements = {
       lastSeq: sqlite.prepare<[], { seq: number | null; first: number | null }>('select max(seq) as seq, min(seq) as first from market_changes'),
       changedSince: sqlite.prepare<[number], { nodeId: string }>('select distinct node_id as nodeId from market_changes where seq > ?'),
       all: sqlite.prepare<[], OfferRow>(`select ${OFFER_COLUMNS} from node_gpus where online = 1`),
       ofNodes: sqlite.prepare<[string], OfferRow>(`select ${OFFER_COLUMNS} from json_each(?) ids join node_gpus on node_gpus.node_id = ids.value where online = 1`),
       prune: sqlite.prepare<[number]>('delete from market_changes where seq < ?'),
-      models: sqlite.prepare<[], { v: string }>('select distinct model as v from node_gpus order by v'),
-      regions: sqlite.prepare<[], { v: string }>('select distinct region as v from node_gpus order by v'),
     }
   }
 
@@ -99,9 +94,13 @@ export class AvailabilitySearch {
     return groups
   }
 
-  /** Distinct models and regions on offer, for autocomplete. */
+  /** Distinct models and regions on offer (listed capacity only), for autocomplete. */
   catalogue(): { models: string[]; regions: string[] } {
-    return { models: this.statements.models.all().map((r) => r.v), regions: this.statements.regions.all().map((r) => r.v) }
+    this.refresh()
+    if (this.catalogueCache) return this.catalogueCache
+    const regions = new Set<string>()
+    for (const byNode of this.offers.values()) for (const offer of byNode.values()) regions.add(offer.region)
+    return (this.catalogueCache = { models: [...this.offers.keys()].sort(), regions: [...regions].sort() })
   }
 
   /** Brings the copy up to the latest change: a full read the first time or
@@ -111,6 +110,7 @@ export class AvailabilitySearch {
     const latest = seq ?? 0
     if (latest === this.seq) return
     this.cache.clear()
+    this.catalogueCache = undefined
     const fellBehind = this.seq < 0 || (first !== null && first > this.seq + 1)
     const changed = fellBehind ? [] : this.statements.changedSince.all(this.seq).map((r) => r.nodeId)
     if (fellBehind || changed.length > FULL_RELOAD_AFTER) {

@@ -6,7 +6,7 @@ import { wallets } from '../../src/db/schema/wallets.ts'
 import { Governance } from '../../src/governance/Governance.ts'
 import { ChatIdentities } from '../../src/identity/ChatIdentities.ts'
 import { setTopic } from '../../src/notify/preferences.ts'
-import type { QuotePayload } from '../../src/market/Rentals.ts'
+import type { QuotePayload } from '../../src/market/quoteRental.ts'
 import { createMarketHarness, TOKEN } from '../support/marketHarness.ts'
 import { addressOf, createFakeChain, createGovernanceHarness, HOUR } from './governanceHarness.ts'
 
@@ -90,6 +90,21 @@ describe('closing and execution', () => {
     expect(governance.proposal('p1').result!.executedAt).toBeNull()
     const result = m.sqlite.prepare("select reply from notifications where dedupe_key = 'proposal.result:p1'").get() as { reply: string }
     expect(JSON.parse(result.reply).text).toBe('Quorum not met: 999 GRID of 1,000 GRID voted, so it does not pass. protocol_fee_bps stays as it was.')
+  })
+
+  // Quorum is "at least": exactly the quorum passes, one base unit less does not.
+  test.each([
+    ['exactly the quorum passes', 1000n * TOKEN, true],
+    ['one base unit below the quorum does not', 1000n * TOKEN - 1n, false],
+  ])('quorum boundary: %s', async (_name, power, passes) => {
+    const h = createGovernanceHarness()
+    expect(h.params.get('quorum')).toBe('1000')
+    await h.propose({ title: 'Lower fee', param: 'protocol_fee_bps=400', duration: '1' })
+    await h.holder('edge', { edge: power }).vote('p1', 'For')
+    h.clock.now += HOUR
+    expect(h.governance.closeDue()).toEqual([{ id: 'p1', quorumMet: passes, winner: 1, executed: passes }])
+    expect(h.params.get('protocol_fee_bps')).toBe(passes ? '400' : '500')
+    expect(h.governance.proposal('p1').result).toMatchObject({ quorumMet: passes, scoresTotal: power.toString() })
   })
 
   test('Against winning with quorum executes nothing', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { Quote, QuotePayload } from '../../src/market/Rentals.ts'
+import type { Quote, QuotePayload } from '../../src/market/quoteRental.ts'
 import { createMarketHarness, TOKEN } from '../support/marketHarness.ts'
 import { userError } from '../support/userError.ts'
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import providerCommand from '../../commands/provider.ts'
 import type { CommandContext } from '../../src/command/CommandContext.ts'
 import { available, bond, escrow, system, unbonding } from '../../src/ledger/balanceKeys.ts'
-import type { Quote, QuotePayload } from '../../src/market/Rentals.ts'
+import type { Quote, QuotePayload } from '../../src/market/quoteRental.ts'
 import { createMarketHarness, TOKEN } from '../support/marketHarness.ts'
 
 const HOUR = 3600_000

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { Quote, QuotePayload } from '../../src/market/Rentals.ts'
+import type { Quote, QuotePayload } from '../../src/market/quoteRental.ts'
 import { OFFLINE_AFTER_INTERVALS, offlineSweepSeconds } from '../../src/market/NodeRegistry.ts'
 import { MAX_PENDING_NODES, MAX_REGISTRATIONS_PER_HOUR } from '../../src/market/registrationLimits.ts'
 import { available, earnings, escrow } from '../../src/ledger/balanceKeys.ts'

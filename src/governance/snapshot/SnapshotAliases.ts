@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto'
-import { and, eq, lt, gt, inArray, isNotNull, isNull, lte } from 'drizzle-orm'
+import { and, desc, eq, lt, gt, inArray, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm'
 import { getAddress, isAddress, isHex, verifyTypedData, type Address, type Hex } from 'viem'
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import type { SecretBox } from '../../app/SecretBox.ts'
 import type { Db } from '../../db/openDatabase.ts'
-import { aliasRequests, snapshotAliases, type SnapshotAliasRow } from '../../db/schema/governance.ts'
+import { aliasRequests, snapshotAliases, snapshotRelays, type SnapshotAliasRow, type SnapshotRelayRow } from '../../db/schema/governance.ts'
 import { wallets } from '../../db/schema/wallets.ts'
 import { UserError } from '../../errors/AppError.ts'
 import { assertNotFrozen } from '../../identity/AccountSecurity.ts'
 import { enqueueNotification } from '../../notify/enqueueNotification.ts'
-import { utcMinute } from '../utcMinute.ts'
-import { aliasEnvelope, aliasTypedData, type SnapshotTypedData } from './snapshotEnvelope.ts'
-import type { RelayAnswer, SnapshotRelay } from './SnapshotRelay.ts'
+import { aliasEnvelope, aliasTypedData, type SnapshotEnvelope, type SnapshotTypedData } from './snapshotEnvelope.ts'
+import type { RelayAliasHooks, RelayAnswer, SnapshotRelay } from './SnapshotRelay.ts'
+import { spaceVoteSigner, type SpaceVoteSigner } from './spaceVoteSigner.ts'
+import { utcMinute } from '../../time/utcMinute.ts'
 
 /** Snapshot honours an alias for 30 days from the timestamp the wallet signed. */
 export const ALIAS_LIFETIME_MS = 30 * 24 * 3600_000
@@ -25,6 +26,16 @@ export interface SnapshotAliasesDeps {
   secrets: SecretBox
   relay: SnapshotRelay
   publicUrl: string
+  /** SNAPSHOT_SPACE: the only space alias keys sign votes in. */
+  space: string
+}
+
+/** The key that signs a wallet's votes now: its accepted alias, or while it
+ *  has none that works, the alias on its way to Snapshot (whose votes wait for it). */
+export interface WalletSigner {
+  address: Address
+  signer: SpaceVoteSigner
+  waitingForAlias: boolean
 }
 
 export interface AliasRequestView {
@@ -43,8 +54,10 @@ export interface AliasOutcome {
 }
 
 /** /authorize and /revoke: one Alias signature lets a bot-held key sign the
- *  wallet's Snapshot votes. The key is sealed at rest and destroyed on revoke. */
-export class SnapshotAliases {
+ *  wallet's Snapshot votes. The key is sealed at rest and destroyed on revoke.
+ *  A new alias stays on its request until Snapshot accepts it; only then does
+ *  it replace the wallet's working one, so a pending /authorize breaks nothing. */
+export class SnapshotAliases implements RelayAliasHooks {
   constructor(private readonly deps: SnapshotAliasesDeps) {}
 
   /** A fresh alias key and the signing page for it. */
@@ -90,34 +103,83 @@ export class SnapshotAliases {
     const envelope = await aliasEnvelope(message, signature as Hex)
     const expiresAt = timestamp * 1000 + ALIAS_LIFETIME_MS
     const relayId = this.deps.db.transaction((tx) => {
-      // The key moves to the alias row; the request keeps no copy of it.
+      // The key stays sealed on the request until Snapshot accepts the alias (aliasAnswered).
       const spent = tx
         .update(aliasRequests)
-        .set({ usedAt: now, sealedKey: '' })
+        .set({ usedAt: now })
         .where(and(eq(aliasRequests.token, params.token), isNull(aliasRequests.usedAt)))
         .run()
       if (spent.changes === 0) throw new UserError('This authorization link was already used; run /authorize again.', 'REQUEST_USED')
-      const values = { accountId: request.accountId, aliasAddress: request.aliasAddress, sealedKey: request.sealedKey, signedAt: timestamp * 1000, expiresAt, signature, revokedAt: null }
-      tx.insert(snapshotAliases)
-        .values({ address: from, ...values })
-        .onConflictDoUpdate({ target: snapshotAliases.address, set: values })
-        .run()
       return this.deps.relay.enqueue(tx, { kind: 'alias', accountId: request.accountId, address: from, envelope, now })
     })
     const answer = (await this.deps.relay.sendNow([relayId])).get(relayId)!
     return { address: from, alias: request.aliasAddress as Address, expiresAt, answer }
   }
 
-  /** Destroys the account's alias keys; returns how many wallets they served. */
+  /** Snapshot answered an Alias: accepted, its key becomes the wallet's alias
+   *  (replacing the older one); refused, the key is destroyed and the older one stays. */
+  aliasAnswered(tx: Db, row: SnapshotRelayRow, envelope: SnapshotEnvelope, answer: RelayAnswer, now: number): void {
+    const alias = String(envelope.data.message.alias)
+    const request = tx
+      .select()
+      .from(aliasRequests)
+      .where(and(eq(aliasRequests.accountId, row.accountId), eq(aliasRequests.aliasAddress, alias), isNotNull(aliasRequests.usedAt), ne(aliasRequests.sealedKey, '')))
+      .get()
+    if (answer.status === 'accepted' && request) {
+      const signedAt = Number(envelope.data.message.timestamp) * 1000
+      const values = { accountId: row.accountId, aliasAddress: alias, sealedKey: request.sealedKey, signedAt, expiresAt: signedAt + ALIAS_LIFETIME_MS, signature: envelope.sig, revokedAt: null }
+      tx.insert(snapshotAliases)
+        .values({ address: row.address, ...values })
+        .onConflictDoUpdate({ target: snapshotAliases.address, set: values })
+        .run()
+    }
+    if (answer.status === 'rejected') {
+      // An alias Snapshot refused can sign nothing that counts (rows written before aliases waited for acceptance included).
+      tx.update(snapshotAliases)
+        .set({ sealedKey: null, revokedAt: now })
+        .where(and(eq(snapshotAliases.address, row.address), eq(snapshotAliases.aliasAddress, alias)))
+        .run()
+    }
+    if (request) tx.update(aliasRequests).set({ sealedKey: '' }).where(eq(aliasRequests.token, request.token)).run()
+  }
+
+  /** A vote refused "wrong alias": the same message signed by the wallet's alias still on its way, if another. */
+  async resignWithPendingAlias(row: SnapshotRelayRow, envelope: SnapshotEnvelope): Promise<SnapshotEnvelope | null> {
+    const pending = this.pendingSigner(row.accountId, row.address as Address)
+    if (!pending || pending.address === envelope.address) return null
+    const { domain, types, message } = envelope.data
+    const sig = await pending.signVote({ domain, types, primaryType: 'Vote', message })
+    return { address: pending.address, sig, data: envelope.data }
+  }
+
+  /** The key each wallet's vote is signed with now; wallets with neither an
+   *  accepted nor a pending alias are left out. */
+  signersFor(accountId: number, addresses: readonly Address[]): WalletSigner[] {
+    const accepted = new Map(this.active(accountId, addresses).map((a) => [a.row.address, a.signer]))
+    return addresses.flatMap((address): WalletSigner[] => {
+      const working = accepted.get(address)
+      if (working) return [{ address, signer: working, waitingForAlias: false }]
+      const pending = this.pendingSigner(accountId, address)
+      return pending ? [{ address, signer: pending, waitingForAlias: true }] : []
+    })
+  }
+
+  /** Destroys the account's alias keys, accepted or still on their way; returns how many wallets they served. */
   revoke(accountId: number): number {
     const now = this.deps.clock()
-    // Unused /authorize requests hold keys too: they go as well.
-    this.deps.db.delete(aliasRequests).where(eq(aliasRequests.accountId, accountId)).run()
-    return this.deps.db
-      .update(snapshotAliases)
-      .set({ sealedKey: null, revokedAt: now })
-      .where(and(eq(snapshotAliases.accountId, accountId), isNotNull(snapshotAliases.sealedKey)))
-      .run().changes
+    return this.deps.db.transaction((tx) => {
+      const served = new Set([...this.pendingAliases(tx, accountId).map((p) => p.address)])
+      // Unused /authorize requests hold keys too, and so do aliases still on their way: they all go.
+      tx.delete(aliasRequests).where(eq(aliasRequests.accountId, accountId)).run()
+      const destroyed = tx
+        .update(snapshotAliases)
+        .set({ sealedKey: null, revokedAt: now })
+        .where(and(eq(snapshotAliases.accountId, accountId), isNotNull(snapshotAliases.sealedKey)))
+        .returning({ address: snapshotAliases.address })
+        .all()
+      for (const { address } of destroyed) served.add(address)
+      return served.size
+    })
   }
 
   /** Requests nobody completed keep a key for nothing: swept once they expire. */
@@ -125,8 +187,8 @@ export class SnapshotAliases {
     return this.deps.db.delete(aliasRequests).where(and(isNull(aliasRequests.usedAt), lt(aliasRequests.expiresAt, this.deps.clock()))).run().changes
   }
 
-  /** The account's usable aliases (key present, not expired), with their keys. */
-  active(accountId: number, addresses: readonly Address[]): { row: SnapshotAliasRow; signer: PrivateKeyAccount }[] {
+  /** The account's accepted aliases that still work (key present, not expired), each key usable for votes in the space only. */
+  active(accountId: number, addresses: readonly Address[]): { row: SnapshotAliasRow; signer: SpaceVoteSigner }[] {
     if (addresses.length === 0) return []
     const now = this.deps.clock()
     return this.deps.db
@@ -134,7 +196,39 @@ export class SnapshotAliases {
       .from(snapshotAliases)
       .where(and(eq(snapshotAliases.accountId, accountId), inArray(snapshotAliases.address, [...addresses]), isNotNull(snapshotAliases.sealedKey), gt(snapshotAliases.expiresAt, now)))
       .all()
-      .map((row) => ({ row, signer: privateKeyToAccount(this.deps.secrets.open(row.sealedKey!) as Hex) }))
+      .map((row) => ({ row, signer: this.signer(row.sealedKey!) }))
+  }
+
+  /** The newest alias of this wallet that Snapshot has not answered yet, as a vote signer. */
+  pendingSigner(accountId: number, address: Address): SpaceVoteSigner | null {
+    const pending = this.pendingAliases(this.deps.db, accountId).find((p) => p.address === address)
+    return pending ? this.signer(pending.sealedKey) : null
+  }
+
+  /** Aliases sent to Snapshot and not yet answered, newest first, with their sealed keys. */
+  private pendingAliases(db: Db, accountId: number): { address: string; alias: string; sealedKey: string }[] {
+    return db
+      .select({ address: snapshotRelays.address, alias: aliasRequests.aliasAddress, sealedKey: aliasRequests.sealedKey })
+      .from(snapshotRelays)
+      .innerJoin(
+        aliasRequests,
+        and(eq(aliasRequests.accountId, snapshotRelays.accountId), sql`${aliasRequests.aliasAddress} = json_extract(${snapshotRelays.envelope}, '$.data.message.alias')`),
+      )
+      .where(
+        and(
+          eq(snapshotRelays.accountId, accountId),
+          eq(snapshotRelays.kind, 'alias'),
+          inArray(snapshotRelays.status, ['queued', 'sending']),
+          isNotNull(aliasRequests.usedAt),
+          ne(aliasRequests.sealedKey, ''),
+        ),
+      )
+      .orderBy(desc(snapshotRelays.id))
+      .all()
+  }
+
+  private signer(sealedKey: string): SpaceVoteSigner {
+    return spaceVoteSigner(this.deps.secrets.open(sealedKey) as Hex, this.deps.space)
   }
 
   list(accountId: number): SnapshotAliasRow[] {

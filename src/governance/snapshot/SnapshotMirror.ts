@@ -5,8 +5,8 @@ import { governanceCursors, governanceVotes, proposals, type ProposalRow } from 
 import { wallets } from '../../db/schema/wallets.ts'
 import { enqueueNotification } from '../../notify/enqueueNotification.ts'
 import { soleLeader } from '../tallyVotes.ts'
-import { utcMinute } from '../utcMinute.ts'
 import type { HubProposal, SnapshotHub } from './SnapshotHub.ts'
+import { utcMinute } from '../../time/utcMinute.ts'
 
 export interface SnapshotMirrorDeps {
   db: Db
