@@ -7,7 +7,7 @@ import { AppError } from '../errors/AppError.ts'
 import { HttpError } from './HttpError.ts'
 
 /** Domain error codes that mean more than "bad request" to an HTTP client. */
-const STATUS_BY_CODE: Record<string, 403 | 404 | 409 | 422 | 429> = { FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID_BODY: 422, TOO_MANY_PENDING: 422, RATE_LIMITED: 429 }
+const STATUS_BY_CODE: Record<string, 403 | 404 | 409 | 422 | 429> = { FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID_BODY: 422, TOO_MANY_PENDING: 422, TOO_MANY_NODES: 422, RATE_LIMITED: 429 }
 
 export type HealthCheck = { name: string; check: () => Promise<void> | void }
 

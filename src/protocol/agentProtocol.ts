@@ -41,13 +41,23 @@ export function signedPayload({ method, path, timestamp, body }: { method: strin
   return `gridshare-agent-v1\n${method.toUpperCase()}\n${path}\n${timestamp}\n${bodyHash}`
 }
 
-const decimalAmount = z.string().regex(/^\d+(\.\d+)?$/, 'expected a decimal amount such as 2.5')
+/** Largest GPUs one node may declare: the biggest single hosts carry 16. */
+export const MAX_GPUS_PER_NODE = 16
+/** Largest price per GPU-hour, in whole tokens; with at most 6 decimals every
+ *  accepted price fits the 40-digit sort key with room to spare. */
+export const MAX_PRICE_PER_GPU_HOUR = 1_000_000
+
+const price = z
+  .string()
+  .regex(/^\d{1,7}(\.\d{1,6})?$/, 'expected a price in tokens such as 2.5, with at most 6 decimals')
+  .refine((v) => /[1-9]/.test(v), 'expected a price above 0')
+  .refine((v) => Number(v) <= MAX_PRICE_PER_GPU_HOUR, `expected at most ${MAX_PRICE_PER_GPU_HOUR} per GPU-hour`)
 
 export const gpuReport = z.object({
   /** As the driver names it (e.g. "NVIDIA H100 80GB HBM3") or canonical ("H100-80GB"). */
   name: z.string().min(1).max(100),
   memoryMb: z.number().int().positive().max(1_000_000),
-  count: z.number().int().min(1).max(64).default(1),
+  count: z.number().int('expected a whole number of GPUs').min(1, 'expected at least 1 GPU').max(MAX_GPUS_PER_NODE, `expected at most ${MAX_GPUS_PER_NODE} GPUs on one node`).default(1),
   uuid: z.string().max(100).optional(),
   driverVersion: z.string().max(50).optional(),
   cudaVersion: z.string().max(50).optional(),
@@ -56,9 +66,13 @@ export const gpuReport = z.object({
 export const registerNodeBody = z.object({
   /** Stable id the agent chooses for this machine (kept in its state file). */
   nodeKey: z.string().regex(/^[\w.-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores'),
-  gpus: z.array(gpuReport).min(1).max(64),
+  gpus: z
+    .array(gpuReport)
+    .min(1)
+    .max(MAX_GPUS_PER_NODE)
+    .refine((gpus) => gpus.reduce((sum, g) => sum + g.count, 0) <= MAX_GPUS_PER_NODE, `expected at most ${MAX_GPUS_PER_NODE} GPUs on one node`),
   /** Price per GPU-hour in whole tokens, e.g. "2.5". */
-  pricePerGpuHour: decimalAmount,
+  pricePerGpuHour: price,
   region: z.string().regex(/^[a-z0-9-]{2,32}$/, 'expected a region such as eu-west'),
   energy: z
     .object({

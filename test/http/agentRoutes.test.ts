@@ -128,12 +128,21 @@ describe('agent API authentication', () => {
     expect(h.rentals.get(accountId, rental.id).status).toBe('pending')
   })
 
-  test('error: invalid and oversize bodies', async () => {
+  test('error: invalid, out-of-range and oversize bodies are 422 naming the field', async () => {
     const { signed, send, node } = setup()
     expect(await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, region: 'EU West!' }))).toEqual({
       status: 422,
       body: { error: 'Invalid region: expected a region such as eu-west.', code: 'INVALID_BODY' },
     })
+    const invalid = async (fields: Record<string, unknown>) => (await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, ...fields }))).body.error
+    expect(await invalid({ pricePerGpuHour: '0' })).toBe('Invalid pricePerGpuHour: expected a price above 0.')
+    expect(await invalid({ pricePerGpuHour: '0.000000' })).toBe('Invalid pricePerGpuHour: expected a price above 0.')
+    expect(await invalid({ pricePerGpuHour: `1.${'1'.repeat(30)}` })).toBe('Invalid pricePerGpuHour: expected a price in tokens such as 2.5, with at most 6 decimals.')
+    expect(await invalid({ pricePerGpuHour: '1' + '0'.repeat(50) })).toBe('Invalid pricePerGpuHour: expected a price in tokens such as 2.5, with at most 6 decimals.')
+    expect(await invalid({ pricePerGpuHour: '1000000.000001' })).toBe('Invalid pricePerGpuHour: expected at most 1000000 per GPU-hour.')
+    expect(await invalid({ gpus: [{ name: 'NVIDIA H200', memoryMb: 143771, count: 64 }] })).toBe('Invalid gpus.0.count: expected at most 16 GPUs on one node.')
+    expect(await invalid({ gpus: Array.from({ length: 4 }, () => ({ name: 'NVIDIA H200', memoryMb: 143771, count: 5 })) })).toBe('Invalid gpus: expected at most 16 GPUs on one node.')
+    expect((await send(await signed(provider, AGENT_ROUTES.registerNode, { ...node, pricePerGpuHour: '1000000' }))).status).toBe(200)
     const huge = await signed(provider, AGENT_ROUTES.registerNode, { ...node, padding: 'x'.repeat(300_000) })
     expect((await send(huge)).status).toBe(413)
   })

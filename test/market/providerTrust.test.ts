@@ -7,14 +7,14 @@ import { createMarketHarness, TOKEN } from '../support/marketHarness.ts'
 import { userError } from '../support/userError.ts'
 
 const payload = (quote: Quote): QuotePayload => ({ ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() })
-const H200_64 = [{ name: 'NVIDIA H200', memoryMb: 143771, count: 64 }]
+const H200_16 = [{ name: 'NVIDIA H200', memoryMb: 143771, count: 16 }]
 const listedNodes = (h: ReturnType<typeof createMarketHarness>) =>
   (h.sqlite.prepare('select id from nodes where listed = 1 order by registered_at, id').all() as { id: string }[]).map((r) => r.id)
 
 describe('Sybil nodes', () => {
-  test('200 unbonded nodes claiming 64× H200 each are never listed or quoted, even when verified', () => {
+  test('200 unbonded nodes claiming 16× H200 each (3,200 in all) are never listed or quoted, even when verified', () => {
     const h = createMarketHarness()
-    const sybils = Array.from({ length: 200 }, (_, i) => h.provider(1000 + i, { gpus: H200_64, pricePerGpuHour: '0.000000000000000001' }, { trusted: false }))
+    const sybils = Array.from({ length: 200 }, (_, i) => h.provider(1000 + i, { gpus: H200_16, pricePerGpuHour: '0.000001' }, { trusted: false }))
     for (const { nodeId } of sybils) h.verify(nodeId) // even a passed challenge lists nothing without bond
     const renter = h.renter('alice', 100)
     expect(h.market.search({})).toEqual([])
