@@ -14,8 +14,9 @@ export default defineCommand({
       title: 'Vote on Snapshot from chat',
       text:
         `Open the page and sign once with a linked wallet (valid until ${utcMinute(request.expiresAt)}). ` +
-        `That makes ${request.alias}, a key the bot keeps sealed for you, your Snapshot alias in ${governance.snapshotSpace}: ` +
-        'it can cast your votes for 30 days and do nothing else. /revoke destroys it.',
+        `That makes ${request.alias}, a key the bot keeps sealed for you, your Snapshot alias for 30 days. ` +
+        'On Snapshot an alias counts in every space and can also sign proposals and other messages for your wallet; ' +
+        `this bot signs only the votes you cast here, in ${governance.snapshotSpace}. /revoke destroys the key.`,
       buttons: [{ label: 'Sign the authorization', url: request.url }],
     }
   },

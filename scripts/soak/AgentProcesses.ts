@@ -49,9 +49,9 @@ export class AgentProcesses {
       '--node-key', `soak-${spec.name}`,
       '--state-file', join(this.deps.dir, 'agents', spec.name, 'state.json'),
     ]
-    const child = spawn(process.execPath, args, { cwd: this.deps.cwd, env: this.deps.env, stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+    const child = spawn(process.execPath, args, { cwd: this.deps.cwd, env: this.deps.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     if (child.pid !== undefined) this.groups.push(child.pid)
-    child.stderr!.on('data', (chunk: Buffer) => this.log.write(`[${spec.name}] ${chunk}`))
+    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => this.log.write(`[${spec.name}] ${chunk}`))
     this.children.set(name, child)
   }
 

@@ -12,7 +12,7 @@ export interface ProductStart {
 /** `node --import tsx src/app/main.ts` as a child process on one data
  *  directory: started, SIGKILLed and started again on the same files. Its
  *  stdin stays open (the product stops when piped console input ends) and
- *  its stderr goes to a log file, read for the start-up summary. */
+ *  its output goes to a log file, read for the start-up summary. */
 export class ProductProcess {
   private child: ChildProcess | undefined
   private readonly log: WriteStream
@@ -33,7 +33,7 @@ export class ProductProcess {
   async start(timeoutMs = 120_000): Promise<ProductStart> {
     if (this.running) throw new Error('the product is already running')
     // Its own process group: the end of the soak sweeps each group for leftovers.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], { cwd: this.cwd, env: this.env, stdio: ['pipe', 'ignore', 'pipe'], detached: true })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], { cwd: this.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
     this.child = child
     if (child.pid !== undefined) this.groups.push(child.pid)
     let stderr = ''
@@ -57,6 +57,7 @@ export class ProductProcess {
       }
       child.stderr!.on('data', onData)
       child.stderr!.pipe(this.log, { end: false })
+      child.stdout!.pipe(this.log, { end: false })
       child.once('exit', (code, signal) => fail(new Error(`the product exited (${code ?? signal}) while starting; stderr: ${stderr.slice(-2000)}`)))
     })
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { pino } from 'pino'
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { AgentClient } from '../../src/agent/AgentClient.ts'
@@ -29,6 +30,8 @@ export class SimulatedNodes {
   ) {}
 
   start(): void {
+    // Every node's loop waits on the one stop signal.
+    setMaxListeners(0, this.stop.signal)
     const logger = pino({ level: 'silent' })
     const clients = this.deps.wallets.map(
       (signer) =>

@@ -3,7 +3,10 @@ export class SoakStats {
   readonly operations = new Map<string, { ok: number; refused: number; internalError: number; noAnswer: number }>()
   readonly faults = { productKills: 0, productRestarts: 0, agentKills: 0, agentRestarts: 0 }
   readonly violations: string[] = []
-  readonly notes: string[] = []
+  /** Things worth a look that are not violations, counted by their text with ids taken out. */
+  readonly notes = new Map<string, number>()
+  /** Totals the final check read from the database and the chain. */
+  readonly figures: string[] = []
 
   /** ok: the command did what was asked; refused: a user error sentence (a
    *  normal answer, e.g. no capacity); internalError: "Something went wrong";
@@ -19,7 +22,8 @@ export class SoakStats {
   }
 
   note(text: string): void {
-    this.notes.push(text)
+    const key = text.replace(/\(ref \w+\)/g, '(ref …)').replace(/0x[0-9a-fA-F]{8,}/g, '0x…')
+    this.notes.set(key, (this.notes.get(key) ?? 0) + 1)
   }
 
   /** One markdown table: operations by kind, then faults and violations. */

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3'
 import { eq, sql } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
 import type { Address } from 'viem'
 import { openDatabase } from '../../src/db/openDatabase.ts'
 import { nodeGpus, nodes, providers } from '../../src/db/schema/market.ts'
@@ -10,23 +12,17 @@ import { TokenUnits } from '../../src/ledger/TokenUnits.ts'
 import { Bonds } from '../../src/market/Bonds.ts'
 import { bondPerGpu, ProviderListing } from '../../src/market/ProviderListing.ts'
 
-/** Soak setup, done the way the product bonds its own demo providers: once
- *  each real agent has registered, its provider account gets the bond its
- *  GPUs need, funded from the treasury through the ledger. Verification is
- *  left to the agent's real compute challenge. Returns the addresses bonded. */
-export async function bondSoakAgents(databasePath: string, addresses: Address[], timeoutMs = 90_000): Promise<Address[]> {
-  const { db, close } = openDatabase(databasePath)
-  const bonded: Address[] = []
-  try {
-    const ledger = new Ledger(db)
-    const params = new ProtocolParameters(db)
-    const units = new TokenUnits('GRID', 18)
-    const listing = new ProviderListing({ db, ledger, params, units, clock: Date.now, simulatedAllowed: true })
-    const bonds = new Bonds({ db, ledger, units, params, clock: Date.now, listing })
-    const deadline = Date.now() + timeoutMs
-    const waiting = new Set(addresses)
-    while (waiting.size && Date.now() < deadline) {
-      for (const address of [...waiting]) {
+type RegisteredNode = { id: string; accountId: number; gpus: number }
+
+/** Waits (reading only) until each address has a registered node with GPUs. */
+export async function waitForAgentNodes(databasePath: string, addresses: Address[], timeoutMs = 90_000): Promise<RegisteredNode[]> {
+  const found = new Map<Address, RegisteredNode>()
+  const deadline = Date.now() + timeoutMs
+  while (found.size < addresses.length && Date.now() < deadline) {
+    const sqlite = new Database(databasePath, { readonly: true })
+    try {
+      const db = drizzle(sqlite)
+      for (const address of addresses.filter((a) => !found.has(a))) {
         const node = db
           .select({ id: nodes.id, accountId: wallets.accountId, gpus: sql<number>`(select coalesce(sum(${nodeGpus.total}), 0) from ${nodeGpus} where ${nodeGpus.nodeId} = ${nodes.id})` })
           .from(nodes)
@@ -34,25 +30,43 @@ export async function bondSoakAgents(databasePath: string, addresses: Address[],
           .innerJoin(wallets, eq(wallets.address, providers.address))
           .where(eq(providers.address, address))
           .get()
-        if (!node || node.gpus === 0) continue
-        const amount = bondPerGpu(params, units) * BigInt(node.gpus)
-        ledger.post({
-          kind: 'soak.bond.fund',
-          idempotencyKey: `soak.bond.fund:${address}`,
-          entries: [
-            { key: system('treasury'), amount: -amount },
-            { key: available(node.accountId), amount },
-          ],
-          now: Date.now(),
-        })
-        bonds.bond({ accountId: node.accountId, amount })
-        listing.refreshNode(node.id)
-        waiting.delete(address)
-        bonded.push(address)
+        if (node && node.gpus > 0) found.set(address, node)
       }
-      await new Promise((resolve) => setTimeout(resolve, 500))
+    } finally {
+      sqlite.close()
     }
-    return bonded
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  return [...found.values()]
+}
+
+/** Soak setup, done the way the product bonds its own demo providers, and
+ *  while the product is stopped (a second writer would race its
+ *  transactions): each real agent's provider account gets the bond its GPUs
+ *  need, funded from the treasury through the ledger. Verification is left
+ *  to the agent's real compute challenge. */
+export function bondAgentNodes(databasePath: string, registered: RegisteredNode[]): void {
+  const { db, close } = openDatabase(databasePath)
+  try {
+    const ledger = new Ledger(db)
+    const params = new ProtocolParameters(db)
+    const units = new TokenUnits('GRID', 18)
+    const listing = new ProviderListing({ db, ledger, params, units, clock: Date.now, simulatedAllowed: true })
+    const bonds = new Bonds({ db, ledger, units, params, clock: Date.now, listing })
+    for (const node of registered) {
+      const amount = bondPerGpu(params, units) * BigInt(node.gpus)
+      ledger.post({
+        kind: 'soak.bond.fund',
+        idempotencyKey: `soak.bond.fund:${node.id}`,
+        entries: [
+          { key: system('treasury'), amount: -amount },
+          { key: available(node.accountId), amount },
+        ],
+        now: Date.now(),
+      })
+      bonds.bond({ accountId: node.accountId, amount })
+      listing.refreshNode(node.id)
+    }
   } finally {
     close()
   }

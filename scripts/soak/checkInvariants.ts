@@ -17,6 +17,8 @@ export interface InvariantInputs {
   deployBlock: bigint
   /** Every Bot API call the local server answered, across all product runs. */
   botCalls: readonly RecordedCall[]
+  /** Opens an outbox reply as stored (some are sealed with the data directory's key). */
+  readReply: (stored: string) => Reply
   now: number
 }
 
@@ -111,7 +113,7 @@ async function checkTreasury(inputs: InvariantInputs, violations: string[], figu
 /** Every notification reached each Telegram destination exactly once: the
  *  outbox's sent deliveries, rendered as the adapter renders them, match the
  *  sendMessage calls the local Bot API answered, one for one. */
-function checkNotifications({ sqlite, botCalls }: InvariantInputs, violations: string[], figures: Record<string, string>): void {
+function checkNotifications({ sqlite, botCalls, readReply }: InvariantInputs, violations: string[], figures: Record<string, string>): void {
   const unplanned = sqlite.prepare('select count(*) as n from notifications where fanned_out_at is null').get() as { n: number }
   if (unplanned.n > 0) violations.push(`${unplanned.n} notifications were never fanned out to their destinations`)
   const rows = sqlite
@@ -123,7 +125,7 @@ function checkNotifications({ sqlite, botCalls }: InvariantInputs, violations: s
     counts[row.status] = (counts[row.status] ?? 0) + 1
     if (row.status === 'pending' || row.status === 'sending') violations.push(`delivery ${row.id} to telegram:${row.destination} is still ${row.status} after the drain`)
     if (row.status !== 'sent') continue
-    const first = renderTelegramReply(JSON.parse(row.reply) as Reply).parts[0]!
+    const first = renderTelegramReply(readReply(row.reply)).parts[0]!
     const key = `${row.destination}\u0000${first}`
     expected.set(key, (expected.get(key) ?? 0) + 1)
   }

@@ -261,7 +261,7 @@ export class PayoutSender {
         idempotencyKey: `payout.${status}:${payout.id}`,
         entries: [
           { key: system('payouts_pending'), amount: -amount },
-          { key: status === 'confirmed' ? system('treasury') : payout.kind === 'never' ? earnings(payout.accountId) : available(payout.accountId), amount },
+          { key: status === 'confirmed' ? system('treasury') : payout.kind === 'reward' ? earnings(payout.accountId) : available(payout.accountId), amount },
         ],
         now,
       })

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, ne, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Logger } from '../app/logger.ts'
 import type { SecretBox } from '../app/SecretBox.ts'
 import type { ChainPublicClient } from '../chain/chainClients.ts'
 import type { Db } from '../db/openDatabase.ts'
-import { proposals, type GovernanceVoteRow } from '../db/schema/governance.ts'
+import { proposals, snapshotRelays, type GovernanceVoteRow } from '../db/schema/governance.ts'
 import { wallets } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
 import { assertNotFrozen } from '../identity/AccountSecurity.ts'
@@ -311,13 +311,12 @@ export class Governance {
       )
     }
     const now = clock()
-    const timestamp = Math.floor(now / 1000)
     // The signer refuses anything but a vote in this space (spaceVoteSigner).
     const envelopes = await Promise.all(
       grants.map(({ address, signer }) =>
         voteEnvelope(
           signer.address,
-          { from: address, space: this.deps.snapshot!.space, proposal: proposal.externalId!, type: proposal.type, choice, timestamp, app: 'gridshare' },
+          { from: address, space: this.deps.snapshot!.space, proposal: proposal.externalId!, type: proposal.type, choice, timestamp: this.voteTimestamp(proposal.id, address, now), app: 'gridshare' },
           (typed) => signer.signVote(typed),
         ),
       ),
@@ -335,6 +334,17 @@ export class Governance {
         return { address, answer: answer.status === 'queued' && waitingForAlias ? { status: 'queued' as const, waitingForAlias: true } : answer }
       }),
     }
+  }
+
+  /** Seconds, and later than this wallet's last relayed vote on the proposal: Snapshot keeps
+   *  the latest timestamp and refuses a change in the same second unless its hash sorts higher. */
+  private voteTimestamp(proposalId: string, address: string, now: number): number {
+    const last = this.deps.db
+      .select({ at: sql<number | null>`max(json_extract(${snapshotRelays.envelope}, '$.data.message.timestamp'))` })
+      .from(snapshotRelays)
+      .where(and(eq(snapshotRelays.kind, 'vote'), eq(snapshotRelays.proposalId, proposalId), eq(snapshotRelays.address, address), ne(snapshotRelays.status, 'rejected')))
+      .get()?.at
+    return Math.max(Math.floor(now / 1000), (last ?? 0) + 1)
   }
 
   private checkWindow(proposal: ProposalView, now: number): void {

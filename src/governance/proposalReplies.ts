@@ -1,3 +1,4 @@
+import { formatUnits } from 'viem'
 import type { Reply } from '../command/reply.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import type { VoteOutcome } from './VoteOutcome.ts'
@@ -21,10 +22,12 @@ export function tokens(units: TokenUnits, amount: number): string {
 }
 
 export function tallyLines(units: TokenUnits, proposal: ProposalView, tally: TallyView): string {
-  const sum = tally.scores.reduce((a, b) => a + b, 0)
+  // Snapshot's share: each score over scores_total, the power cast. (Over the sum of
+  // scores, one voter approving two choices would read 50% each instead of 100%.)
+  const total = Number(formatUnits(tally.cast, units.decimals))
   const lines = proposal.choices.map((choice, i) => {
     const score = tally.scores[i] ?? 0
-    const share = sum > 0 ? ` (${((score / sum) * 100).toFixed(1)}%)` : ''
+    const share = total > 0 ? ` (${((score / total) * 100).toFixed(1)}%)` : ''
     return `${i + 1}. ${choice}: ${tokens(units, score)}${share}${tally.winner === i + 1 ? ' ← leading' : ''}`
   })
   lines.push(`Quorum: ${units.format(tally.cast)} of ${units.format(proposal.quorum)} ${tally.quorumMet ? '(met)' : '(not met)'}; ${tally.voters} wallet${tally.voters === 1 ? '' : 's'} voted.`)

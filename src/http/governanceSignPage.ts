@@ -24,8 +24,8 @@ function finish(result) {
 }
 try {
   const request = await getJson(api)
-  $('what').textContent = 'Signing makes ' + request.alias + ' your Snapshot alias in ' + request.space + ': the bot keeps that key sealed and uses it only to cast the votes you send in chat, for 30 days. This page works until ' + new Date(request.expiresAt).toLocaleTimeString() + '.'
-  $('warning').textContent = 'If you did not run /authorize in chat yourself, close this page: signing lets the holder of that key vote with your wallet.'
+  $('what').textContent = 'Signing makes ' + request.alias + ' your Snapshot alias for 30 days. On Snapshot an alias counts in every space and can also sign proposals and other messages for your wallet; the bot keeps the key sealed and signs only the votes you cast in chat, in ' + request.space + '. This page works until ' + new Date(request.expiresAt).toLocaleTimeString() + '.'
+  $('warning').textContent = 'If you did not run /authorize in chat yourself, close this page: signing lets the holder of that key vote, propose and more on Snapshot in your wallet\'s name.'
   $('warning').hidden = false
   offerWallets(async (provider) => {
     const [address] = await provider.request({ method: 'eth_requestAccounts' })

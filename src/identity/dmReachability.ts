@@ -7,9 +7,27 @@ function identity(platform: Platform, userId: string) {
   return and(eq(chatIdentities.platform, platform), eq(chatIdentities.platformUserId, userId))
 }
 
-/** After a permanent DM failure (blocked bot, DMs closed): stop DMing this identity. */
+/** How long an unreachable identity rests before the next notification tries
+ *  it again, by platform. Telegram says when a user unblocks the bot (a
+ *  my_chat_member update), so it is never guessed at; Discord says nothing
+ *  when DMs are opened again, so it is tried after the user's next command
+ *  (retryDmAfterInteraction) and once a day. */
+export const DM_RETRY_AFTER_MS: Partial<Record<Platform, number>> = { discord: 24 * 3600_000 }
+
+/** After a permanent DM failure (blocked bot, DMs closed): stop DMing this
+ *  identity until a retry is due. Each failure restarts the wait; a user
+ *  already told stays told until a DM goes through. */
 export function markDmUnreachable(db: Db, platform: Platform, userId: string, now: number): void {
-  db.update(chatIdentities).set({ dmUnreachableAt: now, dmUnreachableToldAt: null }).where(identity(platform, userId)).run()
+  db.update(chatIdentities).set({ dmUnreachableAt: now }).where(identity(platform, userId)).run()
+}
+
+/** The user just used a command: their DMs may be open again, so the next
+ *  notification tries them (a failure marks them again without a second notice). */
+export function retryDmAfterInteraction(db: Db, platform: Platform, userId: string): void {
+  db.update(chatIdentities)
+    .set({ dmUnreachableAt: null })
+    .where(and(identity(platform, userId), isNotNull(chatIdentities.dmUnreachableAt)))
+    .run()
 }
 
 /** Once the user reaches us again (they started the bot, a DM went through). */

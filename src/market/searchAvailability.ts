@@ -24,11 +24,16 @@ export interface AvailabilityGroup {
 
 /** One searchable (listed, online) node_gpus row, as /gpus needs it. */
 interface Offer {
+  nodeId: string
   free: number
-  region: string
+  region: number
   memoryMb: number
+  /** The price as a double orders offers; the exact 40-digit key breaks its ties. */
+  price: number
   priceSort: string
   reliability: number
+  /** Reliability in thousandths (how NodeRegistry rounds it) for the median's histogram; -1 if finer. */
+  permille: number
 }
 
 interface Filters {
@@ -47,7 +52,7 @@ const CACHE_ENTRIES = 1000
 const FULL_RELOAD_AFTER = 20_000
 
 const OFFER_COLUMNS = 'node_id as nodeId, model, total - allocated as free, region, memory_mb as memoryMb, price_sort as priceSort, reliability'
-type OfferRow = Offer & { nodeId: string; model: string }
+type OfferRow = { nodeId: string; model: string; free: number; region: string; memoryMb: number; priceSort: string; reliability: number }
 
 /** Free capacity grouped by model, cheapest first, over an in-memory copy of
  *  the listed capacity. At 100,000 nodes a SQL scan per search costs tens of
@@ -57,9 +62,12 @@ type OfferRow = Offer & { nodeId: string; model: string }
  *  query until the next change. */
 export class AvailabilitySearch {
   private readonly statements
-  /** model → node → offer: a model filter reads only its own map. */
-  private readonly offers = new Map<string, Map<string, Offer>>()
+  /** model → its offers; `at` finds a node's offer for swap-removal. Arrays, because a search is one pass over them. */
+  private readonly offers = new Map<string, { list: Offer[]; at: Map<string, number> }>()
   private readonly modelsOfNode = new Map<string, Set<string>>()
+  /** Regions as small numbers: a search marks them in an array instead of hashing strings. */
+  private readonly regionIds = new Map<string, number>()
+  private readonly regionNames: string[] = []
   private seq = -1
   private prunedBelow = 0
   private readonly cache = new Map<string, AvailabilityGroup[]>()
@@ -67,10 +75,12 @@ export class AvailabilitySearch {
 
   constructor(sqlite: Sqlite) {
     this.statements = {
-      lastSeq: sqlite.prepare<[], { seq: number | null; first: number | null }>('select max(seq) as seq, min(seq) as first from market_changes'),
+      // Two subqueries: SQLite answers a lone min() or max() from the key, both together by a scan.
+      lastSeq: sqlite.prepare<[], { seq: number | null; first: number | null }>('select (select max(seq) from market_changes) as seq, (select min(seq) from market_changes) as first'),
       changedSince: sqlite.prepare<[number], { nodeId: string }>('select distinct node_id as nodeId from market_changes where seq > ?'),
       all: sqlite.prepare<[], OfferRow>(`select ${OFFER_COLUMNS} from node_gpus where online = 1`),
-      ofNodes: sqlite.prepare<[string], OfferRow>(`select ${OFFER_COLUMNS} from json_each(?) ids join node_gpus on node_gpus.node_id = ids.value where online = 1`),
+      // `+online`: keeps the planner on the node_id key instead of scanning every listed row.
+      ofNodes: sqlite.prepare<[string], OfferRow>(`select ${OFFER_COLUMNS} from json_each(?) ids cross join node_gpus on node_gpus.node_id = ids.value where +online = 1`),
       prune: sqlite.prepare<[number]>('delete from market_changes where seq < ?'),
     }
   }
@@ -99,7 +109,7 @@ export class AvailabilitySearch {
     this.refresh()
     if (this.catalogueCache) return this.catalogueCache
     const regions = new Set<string>()
-    for (const byNode of this.offers.values()) for (const offer of byNode.values()) regions.add(offer.region)
+    for (const { list } of this.offers.values()) for (const offer of list) regions.add(this.regionNames[offer.region]!)
     return (this.catalogueCache = { models: [...this.offers.keys()].sort(), regions: [...regions].sort() })
   }
 
@@ -116,6 +126,7 @@ export class AvailabilitySearch {
     if (fellBehind || changed.length > FULL_RELOAD_AFTER) {
       this.offers.clear()
       this.modelsOfNode.clear()
+      // Region ids stay: a search sizes its marks by regionNames.
       for (const row of this.statements.all.iterate()) this.put(row)
     } else {
       for (const nodeId of changed) this.remove(nodeId)
@@ -128,10 +139,15 @@ export class AvailabilitySearch {
     }
   }
 
-  private put({ nodeId, model, ...offer }: OfferRow): void {
-    let byNode = this.offers.get(model)
-    if (!byNode) this.offers.set(model, (byNode = new Map()))
-    byNode.set(nodeId, offer)
+  private put({ nodeId, model, free, region, memoryMb, priceSort, reliability }: OfferRow): void {
+    let regionId = this.regionIds.get(region)
+    if (regionId === undefined) {
+      regionId = this.regionNames.push(region) - 1
+      this.regionIds.set(region, regionId)
+    }
+    let offers = this.offers.get(model)
+    if (!offers) this.offers.set(model, (offers = { list: [], at: new Map() }))
+    offers.at.set(nodeId, offers.list.push({ nodeId, free, region: regionId, memoryMb, price: Number(priceSort), priceSort, reliability, permille: permilleOf(reliability) }) - 1)
     let models = this.modelsOfNode.get(nodeId)
     if (!models) this.modelsOfNode.set(nodeId, (models = new Set()))
     models.add(model)
@@ -139,9 +155,15 @@ export class AvailabilitySearch {
 
   private remove(nodeId: string): void {
     for (const model of this.modelsOfNode.get(nodeId) ?? []) {
-      const byNode = this.offers.get(model)!
-      byNode.delete(nodeId)
-      if (byNode.size === 0) this.offers.delete(model)
+      const offers = this.offers.get(model)!
+      const index = offers.at.get(nodeId)!
+      const last = offers.list.pop()!
+      if (last.nodeId !== nodeId) {
+        offers.list[index] = last
+        offers.at.set(last.nodeId, index)
+      }
+      offers.at.delete(nodeId)
+      if (offers.list.length === 0) this.offers.delete(model)
     }
     this.modelsOfNode.delete(nodeId)
   }
@@ -149,37 +171,45 @@ export class AvailabilitySearch {
   private run(filters: Filters): AvailabilityGroup[] {
     const groups: AvailabilityGroup[] = []
     const models = filters.model === null ? [...this.offers.keys()] : this.offers.has(filters.model) ? [filters.model] : []
+    const region = filters.region === null ? -1 : (this.regionIds.get(filters.region) ?? -2)
+    const minMemory = filters.minMemory ?? -Infinity
+    const minReliability = filters.minReliability ?? -Infinity
+    const maxPrice = filters.maxPrice === null ? Infinity : Number(filters.maxPrice)
     for (const model of models) {
       let freeGpus = 0
       let nodes = 0
-      let minPrice = ''
-      let maxPrice = ''
+      let min: Offer | undefined
+      let max: Offer | undefined
       let memoryMb = Infinity
-      const regions = new Set<string>()
-      const byReliability = new Map<number, number>()
-      for (const offer of this.offers.get(model)!.values()) {
-        if (
-          offer.free < filters.count ||
-          (filters.region !== null && offer.region !== filters.region) ||
-          (filters.minMemory !== null && offer.memoryMb < filters.minMemory) ||
-          (filters.maxPrice !== null && offer.priceSort > filters.maxPrice) ||
-          (filters.minReliability !== null && offer.reliability < filters.minReliability)
-        )
-          continue
+      const regions = new Uint8Array(this.regionNames.length)
+      const histogram = new Int32Array(1001)
+      const finer = new Map<number, number>()
+      for (const offer of this.offers.get(model)!.list) {
+        if (offer.free < filters.count || offer.memoryMb < minMemory || offer.reliability < minReliability || (region !== -1 && offer.region !== region)) continue
+        // The double decides unless it ties, then the exact key does.
+        if (offer.price > maxPrice || (offer.price === maxPrice && offer.priceSort > filters.maxPrice!)) continue
         freeGpus += offer.free
         nodes++
-        if (minPrice === '' || offer.priceSort < minPrice) minPrice = offer.priceSort
-        if (offer.priceSort > maxPrice) maxPrice = offer.priceSort
+        if (!min || offer.price < min.price || (offer.price === min.price && offer.priceSort < min.priceSort)) min = offer
+        if (!max || offer.price > max.price || (offer.price === max.price && offer.priceSort > max.priceSort)) max = offer
         if (offer.memoryMb < memoryMb) memoryMb = offer.memoryMb
-        regions.add(offer.region)
-        byReliability.set(offer.reliability, (byReliability.get(offer.reliability) ?? 0) + 1)
+        regions[offer.region] = 1
+        if (offer.permille >= 0) histogram[offer.permille]!++
+        else finer.set(offer.reliability, (finer.get(offer.reliability) ?? 0) + 1)
       }
-      if (nodes === 0) continue
-      const counts = [...byReliability].sort((a, b) => a[0] - b[0])
-      groups.push({ model, freeGpus, nodes, minPrice: BigInt(minPrice), maxPrice: BigInt(maxPrice), regions: [...regions].sort(), medianReliability: median(counts, nodes), memoryMb })
+      if (!min || !max) continue
+      for (let permille = 0; permille <= 1000; permille++) if (histogram[permille]) finer.set(permille / 1000, (finer.get(permille / 1000) ?? 0) + histogram[permille]!)
+      const counts = [...finer].sort((a, b) => a[0] - b[0])
+      const names = this.regionNames.filter((_, id) => regions[id] === 1).sort()
+      groups.push({ model, freeGpus, nodes, minPrice: BigInt(min.priceSort), maxPrice: BigInt(max.priceSort), regions: names, medianReliability: median(counts, nodes), memoryMb })
     }
     return groups.sort((a, b) => (a.minPrice < b.minPrice ? -1 : a.minPrice > b.minPrice ? 1 : a.model.localeCompare(b.model)))
   }
+}
+
+function permilleOf(reliability: number): number {
+  const permille = Math.round(reliability * 1000)
+  return permille >= 0 && permille <= 1000 && permille / 1000 === reliability ? permille : -1
 }
 
 /** The median of `total` values given as ascending (value, count) pairs. */

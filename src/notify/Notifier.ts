@@ -1,10 +1,12 @@
-import { and, asc, eq, getTableColumns, isNotNull, isNull, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, isNotNull, isNull, lte, or, sql } from 'drizzle-orm'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from '../app/logger.ts'
 import type { SecretBox } from '../app/SecretBox.ts'
 import type { Reply } from '../command/reply.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { chatIdentities } from '../db/schema/identity.ts'
+import type { Platform } from '../identity/ChatUser.ts'
+import { DM_RETRY_AFTER_MS } from '../identity/dmReachability.ts'
 import { announcementChannels, deliveries, notifications } from '../db/schema/outbox.ts'
 import { DeliveryError } from './DeliveryError.ts'
 import { SEALED_PREFIX } from './enqueueNotification.ts'
@@ -96,7 +98,7 @@ export class Notifier {
               ? tx
                   .select({ platform: chatIdentities.platform, destination: chatIdentities.platformUserId })
                   .from(chatIdentities)
-                  .where(and(eq(chatIdentities.accountId, note.accountId), isNull(chatIdentities.dmUnreachableAt)))
+                  .where(and(eq(chatIdentities.accountId, note.accountId), dmReachableOrRetryDue(now)))
                   .all()
                   .map((t) => ({ ...t, kind: 'dm' as const }))
               : []
@@ -185,9 +187,10 @@ export class Notifier {
         db.transaction((tx) => {
           tx.update(deliveries).set({ status: 'failed', attempts, lastError: String((error as Error).message).slice(0, 300) }).where(eq(deliveries.id, delivery.id)).run()
           if (kind === 'unreachable' && delivery.kind === 'dm') {
+            // Also when a retry failed: the wait before the next one starts again.
             tx.update(chatIdentities)
               .set({ dmUnreachableAt: now })
-              .where(and(eq(chatIdentities.platform, delivery.platform as 'telegram'), eq(chatIdentities.platformUserId, delivery.destination), isNull(chatIdentities.dmUnreachableAt)))
+              .where(and(eq(chatIdentities.platform, delivery.platform as 'telegram'), eq(chatIdentities.platformUserId, delivery.destination)))
               .run()
           }
         })
@@ -211,3 +214,11 @@ export class Notifier {
   }
 }
 
+/** Identities to DM now: reachable, or unreachable long enough on a platform
+ *  that cannot tell us when DMs open again (DM_RETRY_AFTER_MS). */
+function dmReachableOrRetryDue(now: number) {
+  const due = Object.entries(DM_RETRY_AFTER_MS).map(([platform, wait]) =>
+    and(eq(chatIdentities.platform, platform as Platform), lte(chatIdentities.dmUnreachableAt, now - wait!)),
+  )
+  return or(isNull(chatIdentities.dmUnreachableAt), ...due)
+}

@@ -15,6 +15,7 @@ import { payoutTree, proofFromDump, reportHash, type PayoutTreeDump } from './me
 import { computeRewards, type NodeEpochData, type ProviderEpochData, type RewardParams, type RewardResult } from './rewardFormula.ts'
 
 const GENESIS = 'epochs.genesis'
+const ESTIMATE_TTL_MS = 60_000
 
 export interface EpochsDeps {
   db: Db
@@ -48,6 +49,8 @@ export type EpochRow = typeof epochs.$inferSelect
  *  service was down are caught up in order. Closing writes the report, its
  *  hash and Merkle root, the ledger moves and the payout rows in one transaction. */
 export class Epochs {
+  private lastEstimate: { at: number; report: EpochReport } | undefined
+
   constructor(private readonly deps: EpochsDeps) {}
 
   /** The first epoch starts when the service first ran. */
@@ -166,10 +169,16 @@ export class Epochs {
     return { reportHash: reportHash(report), merkleRoot: payoutTree(paid.map((p) => ({ address: p.address, amount: p.total }))).root }
   }
 
-  /** The formula over the epoch so far, for /rewards estimates (nothing is written). */
+  /** The formula over the epoch so far, for /rewards estimates (nothing is
+   *  written). It covers the whole network (seconds at 100,000 nodes), so one
+   *  estimate serves every /rewards for a minute. */
   estimate(): EpochReport {
     const { number, startsAt } = this.current()
-    return this.buildReport(number, startsAt, this.deps.clock())
+    const now = this.deps.clock()
+    if (this.lastEstimate && this.lastEstimate.report.number === number && now - this.lastEstimate.at < ESTIMATE_TTL_MS) return this.lastEstimate.report
+    const report = this.buildReport(number, startsAt, now)
+    this.lastEstimate = { at: now, report }
+    return report
   }
 
   private buildReport(

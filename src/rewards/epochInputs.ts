@@ -40,8 +40,9 @@ export function readUptime(db: Db, startsAt: number, endsAt: number): Map<string
     .raw()
     .iterate(uptimeWindow(startsAt, endsAt))
   const byNode = new Map<string, NodeEpochData['uptime']>()
-  // Per hour of day: [buckets, gpus, rented].
-  const slots = new Float64Array(72)
+  // Per hour of day: [buckets, gpus, rented]. Integers (small ints to V8): 2.4 M
+  // hour entries then cost about half what boxed doubles would.
+  const slots = new Int32Array(72)
   for (const [nodeId, packed] of rows) {
     slots.fill(0)
     for (const [hour, buckets, gpus, rented] of JSON.parse(packed) as [number, number, number, number][]) {
@@ -65,7 +66,7 @@ export function readNodeInfo(db: Db, nodeIds: Iterable<string>, at: number): Nod
   const ids = JSON.stringify([...nodeIds])
   const models = new Map<string, { model: string; count: number }[]>()
   for (const [nodeId, model, count] of sqliteOf(db)
-    .prepare<[string], [string, string, number]>('select g.node_id, g.model, g.total from json_each(?) ids join node_gpus g on g.node_id = ids.value order by g.node_id, g.model')
+    .prepare<[string], [string, string, number]>('select g.node_id, g.model, g.total from json_each(?) ids cross join node_gpus g on g.node_id = ids.value order by g.node_id, g.model')
     .raw()
     .iterate(ids)) {
     let list = models.get(nodeId)
@@ -77,7 +78,7 @@ export function readNodeInfo(db: Db, nodeIds: Iterable<string>, at: number): Nod
       `select n.id, n.provider_id,
          n.renewable and exists (select 1 from renewable_attestations r where r.provider_id = n.provider_id and r.valid_until > :at and (r.revoked_at is null or r.revoked_at > :at)),
          n.off_peak_start_hour, n.off_peak_end_hour
-       from json_each(:ids) ids join nodes n on n.id = ids.value`,
+       from json_each(:ids) ids cross join nodes n on n.id = ids.value`,
     )
     .raw()
     .all({ ids, at })
@@ -109,7 +110,7 @@ export function readProviders(db: Db, ids: Iterable<number>): { providerId: numb
   return sqliteOf(db)
     .prepare<[string], { providerId: number; address: string; accountId: number }>(
       `select p.id as providerId, p.address, w.account_id as accountId
-       from json_each(?) ids join providers p on p.id = ids.value join wallets w on w.address = p.address order by p.id`,
+       from json_each(?) ids cross join providers p on p.id = ids.value join wallets w on w.address = p.address order by p.id`,
     )
     .all(JSON.stringify([...ids]))
 }

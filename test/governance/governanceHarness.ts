@@ -60,7 +60,7 @@ export function addressOf(name: string): Address {
 /** Governance and its commands on one in-memory SQLite with the real
  *  migrations, a movable clock and a fake chain (tests that need balances at
  *  real blocks use anvil instead). */
-export function createGovernanceHarness(options: { start?: number; chain?: ReturnType<typeof createFakeChain>; publicClient?: GovernanceDeps['publicClient']; token?: Address; snapshot?: GovernanceDeps['snapshot']; adminIds?: string[]; publicUrl?: string; extraCommands?: CommandDefinition[] } = {}) {
+export function createGovernanceHarness(options: { start?: number; chain?: ReturnType<typeof createFakeChain>; publicClient?: GovernanceDeps['publicClient']; token?: Address; snapshot?: GovernanceDeps['snapshot']; fetch?: typeof fetch; adminIds?: string[]; publicUrl?: string; extraCommands?: CommandDefinition[] } = {}) {
   const { db, sqlite, close } = openDatabase(':memory:')
   const clock = { now: options.start ?? START }
   const chain = options.chain ?? createFakeChain()
@@ -80,6 +80,7 @@ export function createGovernanceHarness(options: { start?: number; chain?: Retur
     publicUrl,
     secrets,
     snapshot: options.snapshot,
+    fetch: options.fetch,
   })
   const services = { publicUrl, units, params, governance } as unknown as Services
   const pipeline = new CommandPipeline({

@@ -43,8 +43,10 @@ describe('the Snapshot authorization page', () => {
       { name: 'MetaMask', account: wallet },
     ])
     await page.goto(`${server.url}/governance/sign/${url.split('/').pop()}`)
-    await expect.poll(() => page.textContent('#what')).toContain(`Signing makes ${alias} your Snapshot alias in gridshare.eth`)
-    expect(await page.textContent('#warning')).toBe('If you did not run /authorize in chat yourself, close this page: signing lets the holder of that key vote with your wallet.')
+    await expect.poll(() => page.textContent('#what')).toContain(
+      `Signing makes ${alias} your Snapshot alias for 30 days. On Snapshot an alias counts in every space and can also sign proposals and other messages for your wallet; the bot keeps the key sealed and signs only the votes you cast in chat, in gridshare.eth.`,
+    )
+    expect(await page.textContent('#warning')).toBe("If you did not run /authorize in chat yourself, close this page: signing lets the holder of that key vote, propose and more on Snapshot in your wallet's name.")
     await expect.poll(() => page.locator('button.wallet').allTextContents()).toEqual(['Rabby', 'MetaMask'])
     await page.click('button.wallet >> nth=1')
     await page.waitForSelector('#status.ok', { timeout: 10_000 })

@@ -165,6 +165,18 @@ describe('voting', () => {
     expect((await frank.run('/vote p3 A:60,2:40'))!.text).toMatch(/^Voted 60% for A, 40% for B on p3/)
   })
 
+  test('approval shares are each score over the power cast, as Snapshot shows them (two approvals by one voter: 100% each)', async () => {
+    const h = createGovernanceHarness()
+    await h.propose({ title: 'Pick', type: 'approval', choices: 'A,B,C' })
+    const lea = h.holder('lea', { l: 30 })
+    const max = h.holder('max', { m: 10 })
+    await lea.run('/vote p1 1,3')
+    await max.run('/vote p1 3')
+    expect((await lea.run('/proposal p1'))!.fields!.find((f) => f.name === 'Tally')!.value).toBe(
+      '1. A: 30 GRID (75.0%)\n2. B: 0 GRID (0.0%)\n3. C: 40 GRID (100.0%) ← leading\nQuorum: 40 GRID of 1,000 GRID (not met); 2 wallets voted.',
+    )
+  })
+
   test('/proposals lists active and closed; autocomplete offers open ids; /proposal … votes lists the votes', async () => {
     const { h } = await fixture()
     await h.propose({ title: 'Short one', duration: '1' })

@@ -112,6 +112,28 @@ describe('linking a wallet with Sign-In with Ethereum', () => {
     expect(h.linking.listWallets(accountId)).toEqual([])
   })
 
+  test('error: a message signed for one link request is refused on another (the nonce check), and the right request still links', async () => {
+    const h = setup()
+    const victim = h.identity(aliceTelegram)
+    const attacker = h.identity({ platform: 'telegram', id: '666', name: '@mallory' })
+    const own = h.linking.createChallenge({ identityId: victim.identityId, address: alice!.address })
+    const stolenFor = h.linking.createChallenge({ identityId: attacker.identityId, address: alice!.address })
+    // Alice signs her own request; the attacker replays her message and signature on his.
+    const signature = await alice!.signMessage({ message: own.message! })
+    const refused = await h.linking.verify({ token: stolenFor.token, signature, message: own.message! }).catch((error: unknown) => error)
+    expect(refused).toMatchObject({
+      code: 'WRONG_NONCE',
+      userMessage: 'The signed message belongs to another link request; sign the message from this /link.',
+    })
+    expect(h.linking.listWallets(attacker.accountId)).toEqual([])
+    expect(h.linking.listWallets(victim.accountId)).toEqual([])
+    // A refusal spends nothing: the attacker's request refuses again the same way, Alice's own still links.
+    await expect(h.linking.verify({ token: stolenFor.token, signature, message: own.message! })).rejects.toMatchObject({ code: 'WRONG_NONCE' })
+    await h.linking.verify({ token: own.token, signature, message: own.message! })
+    expect(h.linking.listWallets(victim.accountId).map((w) => w.address)).toEqual([alice!.address])
+    expect(h.linking.listWallets(attacker.accountId)).toEqual([])
+  })
+
   test('error: a signature from another wallet is refused', async () => {
     const h = setup()
     const { identityId } = h.identity(aliceTelegram)

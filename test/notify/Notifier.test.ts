@@ -119,6 +119,39 @@ describe('Notifier', () => {
     expect(sqlite.prepare('select status, attempts from deliveries').all()).toEqual([{ status: 'failed', attempts: 1 }])
   })
 
+  test('an unreachable Discord identity is tried again once a day (Discord never says when DMs open); a Telegram one waits for Telegram to say', async () => {
+    const { db, sqlite, clock, telegram } = setup()
+    const discord = recordingDestination()
+    const notifier = new Notifier({ db, logger: pino({ level: 'silent' }), clock: () => clock.now, secrets: new SecretBox(randomBytes(32)), destinations: new Map([['telegram', telegram], ['discord', discord]]), random: () => 0.5 })
+    const identities = new ChatIdentities(db)
+    const dana = identities.ensure({ platform: 'discord', id: 'd1', name: 'dana' }, clock.now).accountId
+    const tom = identities.ensure({ platform: 'telegram', id: 't1', name: 'tom' }, clock.now).accountId
+    const notify = (accountId: number, key: string) => enqueueNotification(db, { dedupeKey: key, accountId, topic: 'jobs', reply: { text: key }, now: clock.now })
+    discord.failNext('d1', new DeliveryError('unreachable', 'discord 403 (code 50007): Cannot send messages to this user'))
+    discord.failNext('d1', new DeliveryError('unreachable', 'discord 403 (code 50007): Cannot send messages to this user'))
+    telegram.failNext('t1', new DeliveryError('unreachable', 'Forbidden: bot was blocked by the user'))
+    notify(dana, 'd-1')
+    notify(tom, 't-1')
+    await notifier.run()
+    clock.now += 24 * 3600_000 - 1
+    notify(dana, 'd-2')
+    await notifier.run()
+    clock.now += 1
+    notify(dana, 'd-3')
+    notify(tom, 't-2')
+    await notifier.run()
+    // The retry failed too: the next waits a full day from it.
+    expect(sqlite.prepare("select platform, dm_unreachable_at as at from chat_identities order by platform").all()).toEqual([
+      { platform: 'discord', at: clock.now },
+      { platform: 'telegram', at: clock.now - 24 * 3600_000 },
+    ])
+    clock.now += 24 * 3600_000
+    notify(dana, 'd-4')
+    await notifier.run()
+    expect(discord.sent).toEqual([{ to: 'd1', text: 'd-4' }])
+    expect(telegram.sent).toEqual([])
+  })
+
   test('transient failures back off exponentially', async () => {
     const { sqlite, clock, telegram, notifier, user, notify } = setup()
     telegram.failNext('1', new DeliveryError('transient', 'socket hang up'))

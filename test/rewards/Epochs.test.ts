@@ -190,8 +190,8 @@ describe('epochs', () => {
       const h = createRewardsHarness({ epochCron: '0 * * * *' })
       const start = h.clock.now
       const honest = h.provider(1)
-      // 64 × 64 "H200"s, never verified, never bonded
-      const sybil = h.provider(2, { nodeKey: 'sybil', gpus: [{ name: 'H200-141GB', memoryMb: 144384, count: 64 }] }, { trusted: false })
+      // 16 "H200"s (the most one node may declare), never verified, never bonded
+      const sybil = h.provider(2, { nodeKey: 'sybil', gpus: [{ name: 'H200-141GB', memoryMb: 144384, count: 16 }] }, { trusted: false })
       // verified, but no bond behind it
       const unbonded = h.provider(3, { nodeKey: 'unbonded' }, { trusted: false })
       h.verify(unbonded.nodeId)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type Interaction } from 'discord.js'
+import { retryDmAfterInteraction } from '../../identity/dmReachability.ts'
 import { handleAutocomplete } from './handleAutocomplete.ts'
 import { handleChatInput } from './handleChatInput.ts'
 import { handlePress } from './handlePress.ts'
@@ -12,6 +13,8 @@ export async function handleInteraction(deps: InteractionDeps, interaction: Inte
     if (interaction.isChatInputCommand()) await handleChatInput(deps, interaction)
     else if (interaction.isAutocomplete()) await handleAutocomplete(deps, interaction)
     else if (interaction.isButton()) await handlePress(deps, interaction)
+    // Discord never says when someone opens their DMs again; using the bot is the cue to try.
+    if (interaction.isChatInputCommand() || interaction.isButton()) retryDmAfterInteraction(deps.db, 'discord', interaction.user.id)
   } catch (error) {
     const context = { interactionId: interaction.id, type: interaction.type, user: interaction.user.id }
     if (isGone(error)) {

@@ -218,13 +218,11 @@ export class SnapshotRelay {
           .onConflictDoUpdate({ target: [governanceVotes.proposalId, governanceVotes.address], set: values })
           .run()
       }
-      if (row.kind === 'alias') {
-        this.aliasHooks?.aliasAnswered(tx, row, envelope, answer, now)
-        if (answer.status === 'rejected') this.refuseVotesWaitingOn(tx, row, envelope, answer.error, now)
-      }
+      if (row.kind === 'alias') this.aliasHooks?.aliasAnswered(tx, row, envelope, answer, now)
       if (row.reportTo === 'dm') {
         enqueueNotification(tx, { dedupeKey: `snapshot.relay:${row.id}`, accountId: row.accountId, topic: 'governance', reply: { text: describeAnswer(row, answer) }, now })
       }
+      if (row.kind === 'alias' && answer.status === 'rejected') this.refuseVotesWaitingOn(tx, row, envelope, answer.error, now)
     })
     return answer
   }
@@ -311,7 +309,10 @@ export function describeAnswer(row: Pick<SnapshotRelayRow, 'kind' | 'proposalId'
   const what = row.kind === 'vote' ? `your vote on ${row.proposalId} from ${row.address}` : `the voting authorization for ${row.address}`
   if (answer.status === 'accepted') return `Snapshot accepted ${what} (receipt ${answer.id}).`
   const What = what.charAt(0).toUpperCase() + what.slice(1)
-  if (answer.status === 'rejected') return answer.undelivered ? `${What} could not be delivered: ${answer.error}.` : `Snapshot refused ${what}: ${answer.error}.`
+  if (answer.status === 'rejected' && answer.undelivered) return `${What} could not be delivered: ${answer.error}.`
+  // Snapshot does not (or no longer) know the alias the vote was signed with.
+  if (answer.status === 'rejected' && answer.error === 'wrong alias' && row.kind === 'vote') return `Snapshot refused ${what}: wrong alias. Run /authorize to renew the bot's authorization, then vote again.`
+  if (answer.status === 'rejected') return `Snapshot refused ${what}: ${answer.error}.`
   if (answer.waitingForAlias) return `${What} waits for Snapshot to accept your authorization, then goes; you get a message with its answer.`
   return `${What} is queued for Snapshot; you get a message with its answer.`
 }

@@ -126,6 +126,10 @@ export class LocalDiscordServer {
     this.closedDms.add(userId)
   }
 
+  openDms(userId: string): void {
+    this.closedDms.delete(userId)
+  }
+
   /** The next `times` matching requests are answered 429. */
   rateLimitNext(match: Match, { retryAfter, global = false, times = 1 }: { retryAfter: number; global?: boolean; times?: number }): void {
     this.rateLimits.push({ match, retryAfter, global, times })

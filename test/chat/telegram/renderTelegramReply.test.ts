@@ -59,6 +59,35 @@ describe('renderTelegramReply', () => {
     expect(keyboard).toEqual({ inline_keyboard: [[{ text: evil, callback_data: 'a1' }]] })
   })
 
+  test('& < and > are escaped in every field: title, text, field names and values, links, tables, code', () => {
+    const raw = (where: string) => `${where} a&b <c> d>e`
+    // Written out by hand: & → &amp;, < → &lt;, > → &gt;, and nothing else changed.
+    const escaped = (where: string) => `${where} a&amp;b &lt;c&gt; d&gt;e`
+    const { parts } = renderTelegramReply({
+      title: raw('title'),
+      text: raw('text'),
+      fields: [{ name: raw('name'), value: `${raw('value')}\n${raw('more')}` }],
+      table: { columns: [raw('col')], rows: [[raw('cell')]] },
+      code: raw('code'),
+      // Not a URL Telegram takes on a button, so it is shown in the text.
+      buttons: [{ label: raw('label'), url: 'ftp://x/?a=1&b=<2>' }],
+    })
+    expect(parts).toEqual([
+      [
+        `<b>${escaped('title')}</b>`,
+        escaped('text'),
+        '',
+        `<b>${escaped('name')}</b>: ${escaped('value')}`,
+        escaped('more'),
+        `${escaped('label')}: ftp://x/?a=1&amp;b=&lt;2&gt;`,
+        `<pre>${escaped('col')}`,
+        `${escaped('cell')}</pre>`,
+        `<pre>${escaped('code')}</pre>`,
+      ].join('\n'),
+    ])
+    expect(expectWellFormed(parts)[0]).toContain(raw('value'))
+  })
+
   test('buttons: action ids as callback data, links as URL buttons, short labels share rows', () => {
     const { keyboard, parts } = renderTelegramReply({
       text: 'Vote on p12',

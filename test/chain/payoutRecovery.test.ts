@@ -1,0 +1,171 @@
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { pino } from 'pino'
+import { erc20Abi, parseUnits, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { devAccounts } from '../../src/chain/devAccounts.ts'
+import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
+import { PayoutSender, type PayoutSenderDeps } from '../../src/chain/PayoutSender.ts'
+import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
+import { available, earnings, system } from '../../src/ledger/balanceKeys.ts'
+import { checkLedger } from '../../src/ledger/checkLedger.ts'
+import { createMoneyHarness } from '../support/moneyHarness.ts'
+import { createRewardsHarness } from '../support/rewardsHarness.ts'
+import { deployDevContracts, startTestChain, type TestChain } from './testChain.ts'
+
+// The branches of PayoutSender that decide where money goes when a payout does
+// not simply confirm: hold for an operator, or return to the right balance.
+
+let chain: TestChain
+let dev: EnsureDevChainReturnType
+const erin = privateKeyToAccount(devAccounts(7)[6]!.privateKey)
+const DAY = 24 * 3600_000
+// PUSH1 0 PUSH1 0 REVERT: a token that reverts every call, put in place for one block.
+const REVERTING_CODE = '0x60006000fd'
+
+beforeAll(async () => {
+  chain = await startTestChain()
+  dev = await deployDevContracts(chain)
+})
+afterAll(() => chain?.stop())
+
+/** A logger whose error lines the test can read (the operator's only signal). */
+function capturedLogger() {
+  const lines: { level: number; msg: string }[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { level: number; msg: string })
+      done()
+    },
+  })
+  return { logger: pino({ level: 'warn' }, stream), lines }
+}
+
+async function fundedErin(h: ReturnType<typeof createMoneyHarness>, amount: bigint) {
+  const { identityId, accountId } = h.identity({ platform: 'discord', id: '77', name: 'erin' })
+  const challenge = h.linking.createChallenge({ identityId, address: erin.address })
+  await h.linking.verifyLatest({ identityId, signature: await erin.signMessage({ message: challenge.message! }) })
+  // Past the security hold: these tests are about settling, test/identity covers the hold.
+  h.sqlite.prepare('update wallets set linked_at = linked_at - ? where account_id = ?').run(48 * 3600_000, accountId)
+  h.sqlite.prepare('update accounts set security_hold_until = null where id = ?').run(accountId)
+  h.ledger.post({ kind: 'test.fund', idempotencyKey: `fund:${accountId}`, entries: [{ key: system('treasury'), amount: -amount }, { key: available(accountId), amount }], now: 1 })
+  return accountId
+}
+
+const balanceOf = (address: Address) => chain.publicClient.readContract({ address: dev.token, abi: erc20Abi, functionName: 'balanceOf', args: [address] })
+
+async function transfersTo(address: Address, fromBlock: bigint) {
+  const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
+  return readTokenTransfers(chain.publicClient, { token: dev.token, to: address, from: chain.treasury, fromBlock, toBlock: head })
+}
+
+/** Mines the next block with the token reverting every call, then puts the real token back. */
+async function mineWithRevertingToken() {
+  const code = (await chain.publicClient.getCode({ address: dev.token })) as Hex
+  await chain.testClient.setCode({ address: dev.token, bytecode: REVERTING_CODE })
+  try {
+    await chain.testClient.mine({ blocks: 1 })
+  } finally {
+    await chain.testClient.setCode({ address: dev.token, bytecode: code })
+  }
+}
+
+describe('payout recovery branches', () => {
+  test('nonce used by another transaction, none of ours known: held for an operator, never refunded or resent', async () => {
+    const { logger, lines } = capturedLogger()
+    const h = createMoneyHarness(chain, dev)
+    const deps: PayoutSenderDeps = { ...h.payoutDeps, logger }
+    const accountId = await fundedErin(h, parseUnits('10', 18))
+    const fromBlock = (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('2', 18) })
+    // Signed and recorded, then the process died before broadcasting.
+    const crashing = new PayoutSender({ ...deps, afterRecordSubmitted: () => { throw new Error('process killed') } })
+    await expect(crashing.process()).rejects.toThrow('process killed')
+    const submitted = h.payouts.get(payout.id)!
+    expect(submitted).toMatchObject({ status: 'submitted' })
+    // Something else (an operator's wallet app, another service) spends that nonce.
+    const other = await chain.walletClient.sendTransaction({ to: chain.treasury, value: 0n, nonce: submitted.nonce!, chain: chain.publicClient.chain, account: chain.walletClient.account })
+    await chain.publicClient.waitForTransactionReceipt({ hash: other })
+
+    for (let run = 0; run < 2; run++) expect(await new PayoutSender(deps).process()).toEqual({ sent: 0, confirmed: 0, failed: 0 })
+
+    expect(h.payouts.get(payout.id)).toMatchObject({ status: 'submitted', txHash: submitted.txHash, nonce: submitted.nonce })
+    // The money stays in pending payouts: not back in available (that could pay twice), not sent.
+    expect(h.ledger.balancesOf(accountId).available).toBe(parseUnits('8', 18))
+    expect(h.ledger.balance(system('payouts_pending'))).toBe(parseUnits('2', 18))
+    expect(await transfersTo(erin.address, fromBlock)).toEqual([])
+    expect(h.sqlite.prepare("select count(*) as n from notifications where dedupe_key like 'payout.%'").get()).toEqual({ n: 0 })
+    expect(lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
+      'payout nonce is used but none of its transactions is known; check the treasury by hand',
+      'payout nonce is used but none of its transactions is known; check the treasury by hand',
+    ])
+    expect(checkLedger(h.sqlite)).toEqual([])
+  })
+
+  test('a withdrawal that reverts on-chain goes back to available, with a message', async () => {
+    const h = createMoneyHarness(chain, dev)
+    const accountId = await fundedErin(h, parseUnits('10', 18))
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('3', 18) })
+    await chain.testClient.setAutomine(false)
+    try {
+      expect(await h.payouts.process()).toEqual({ sent: 1, confirmed: 0, failed: 0 })
+      await mineWithRevertingToken()
+    } finally {
+      await chain.testClient.setAutomine(true)
+    }
+    expect(await h.payouts.process()).toEqual({ sent: 0, confirmed: 0, failed: 1 })
+    expect(h.payouts.get(payout.id)).toMatchObject({ status: 'failed' })
+    expect(h.ledger.balancesOf(accountId).available).toBe(parseUnits('10', 18))
+    expect(h.ledger.earningsOf(accountId)).toBe(0n)
+    expect(h.ledger.balance(system('payouts_pending'))).toBe(0n)
+    const note = h.sqlite.prepare('select reply from notifications where dedupe_key = ?').get(`payout.failed:${payout.id}`) as { reply: string }
+    expect(JSON.parse(note.reply).text).toBe(`Withdrawal of 3 GRID failed on-chain and was returned to your balance (${h.payouts.get(payout.id)!.txHash}).`)
+    expect(checkLedger(h.sqlite)).toEqual([])
+  })
+
+  test('a reward payout that reverts on-chain goes back to earnings, not to available', async () => {
+    const h = createRewardsHarness()
+    const start = h.clock.now
+    const provider = h.provider(1, { nodeKey: 'n0' })
+    h.uptime(provider.nodeId, start, start + DAY)
+    h.clock.now += DAY
+    const [epoch] = h.epochs.closeDue()
+    const [reward] = h.sqlite.prepare("select id, amount, to_address as toAddress from payouts where kind = 'reward'").all() as { id: string; amount: string; toAddress: string }[]
+    expect(reward).toBeDefined()
+    const amount = BigInt(reward!.amount)
+    expect(amount).toBeGreaterThan(0n)
+    // Closing the epoch moved the provider's total out of earnings into pending payouts.
+    expect(h.ledger.earningsOf(provider.accountId)).toBe(0n)
+    const availableBefore = h.ledger.balancesOf(provider.accountId).available
+    const deps: PayoutSenderDeps = {
+      db: h.db,
+      ledger: h.ledger,
+      units: h.units,
+      publicClient: chain.publicClient,
+      walletClient: chain.walletClient,
+      logger: pino({ level: 'silent' }),
+      clock: () => h.clock.now,
+      token: dev.token,
+      // One transfer (no Disperse allowance to approve while the test holds blocks back).
+      disperse: undefined,
+      confirmations: 1,
+    }
+    const before = await balanceOf(reward!.toAddress as Address)
+    await chain.testClient.setAutomine(false)
+    try {
+      expect(await new PayoutSender(deps).process()).toEqual({ sent: 1, confirmed: 0, failed: 0 })
+      await mineWithRevertingToken()
+    } finally {
+      await chain.testClient.setAutomine(true)
+    }
+    expect(await new PayoutSender(deps).process()).toEqual({ sent: 0, confirmed: 0, failed: 1 })
+    expect(h.sqlite.prepare('select status from payouts where id = ?').get(reward!.id)).toEqual({ status: 'failed' })
+    expect(h.ledger.earningsOf(provider.accountId)).toBe(amount)
+    expect(h.ledger.balancesOf(provider.accountId).available).toBe(availableBefore)
+    expect(h.ledger.balance(system('payouts_pending'))).toBe(0n)
+    expect(h.ledger.balance(earnings(provider.accountId))).toBe(amount)
+    expect(await balanceOf(reward!.toAddress as Address)).toBe(before)
+    expect(epoch).toBeDefined()
+    expect(checkLedger(h.sqlite)).toEqual([])
+  })
+})
