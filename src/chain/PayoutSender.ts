@@ -55,6 +55,10 @@ export class PayoutSender {
     const now = clock()
     const linked = db.select().from(wallets).where(eq(wallets.accountId, accountId)).orderBy(asc(wallets.linkedAt)).all()
     if (linked.length === 0) throw new UserError('You have no linked wallet to withdraw to; use /link first.', 'NO_WALLET')
+    // With several wallets the owner names one: a wallet someone else linked through a leaked
+    // link must never become the silent default.
+    if (!to && linked.length > 1)
+      throw new UserError(`You have ${linked.length} linked wallets; say which one receives it: /withdraw <amount> <address> (/wallet lists them).`, 'WHICH_WALLET')
     const wallet = to ? linked.find((w) => w.address.toLowerCase() === to.toLowerCase()) : linked[0]
     if (!wallet) throw new UserError(`${to} is not one of your linked wallets; /wallet lists them.`, 'NOT_YOUR_WALLET')
     assertWithdrawalAllowed(db, { accountId, wallet, now })

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { and, eq, lte, ne } from 'drizzle-orm'
+import { and, eq, lte } from 'drizzle-orm'
 import type { Address } from 'viem'
 import { ACCOUNT_OWNER, createAction } from '../command/actionStore.ts'
 import type { Reply } from '../command/reply.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { chatIdentities, type ChatIdentity } from '../db/schema/identity.ts'
-import { rentals } from '../db/schema/market.ts'
 import { notifications } from '../db/schema/outbox.ts'
 import { mergeRequests, wallets, type MergeRequest } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
-import { ACCOUNT_BALANCE_KINDS } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { recordSecurityChange } from './AccountSecurity.ts'
@@ -33,31 +31,25 @@ export interface MergeDecision {
   message: string
 }
 
-/** A chat account with funds or links of its own: folding it into another needs its own yes too. */
-export function hasSomethingToLose(db: Db, ledger: Ledger, accountId: number, requesterIdentityId: number): boolean {
-  if (ACCOUNT_BALANCE_KINDS.some((kind) => ledger.balance(kind(accountId)) !== 0n)) return true
-  if (db.select().from(wallets).where(eq(wallets.accountId, accountId)).get()) return true
-  if (db.select().from(chatIdentities).where(and(eq(chatIdentities.accountId, accountId), ne(chatIdentities.id, requesterIdentityId))).get()) return true
-  return db.select({ id: rentals.id }).from(rentals).where(eq(rentals.accountId, accountId)).get() !== undefined
-}
-
 function identitiesOf(db: Db, accountId: number): ChatIdentity[] {
   return db.select().from(chatIdentities).where(eq(chatIdentities.accountId, accountId)).all()
 }
 
-/** The signed wallet belongs to another account: nothing merges until each account
- *  that has something to lose says yes. An account with no chat identity (made by
+/** The signed wallet belongs to another account: nothing merges until both say yes,
+ *  the requesting account and the wallet's. An account with no chat identity (made by
  *  a node agent's registration) has only the wallet key, and the signature is its yes.
- *  Call inside the link's transaction. Returns null when no approval is needed. */
+ *  Call inside the link's transaction. */
 export function openMergeRequest(
   deps: MergeDeps,
   { requester, requesterAccountId, targetAccountId, address, now }: { requester: ChatIdentity; requesterAccountId: number; targetAccountId: number; address: Address; now: number },
-): MergeRequest | null {
-  const { db, ledger } = deps
+): MergeRequest {
+  const { db } = deps
   const awaiting: number[] = []
   if (identitiesOf(db, targetAccountId).length > 0) awaiting.push(targetAccountId)
-  if (hasSomethingToLose(db, ledger, requesterAccountId, requester.id)) awaiting.push(requesterAccountId)
-  if (awaiting.length === 0) return null
+  // The requester confirms too, always: on a leaked link the signature is someone else's
+  // wallet, and joining it would move this chat identity (and its future deposits) into
+  // a stranger's account.
+  awaiting.push(requesterAccountId)
   const request = db
     .insert(mergeRequests)
     .values({
@@ -80,7 +72,7 @@ export function openMergeRequest(
 /** Approve / Deny pressed by `accountId` (the button is owned by that account).
  *  Idempotent: a second press, or a press after the decision, changes nothing. */
 export function decideMerge(deps: MergeDeps, { requestId, accountId, approve }: { requestId: string; accountId: number; approve: boolean }): MergeDecision {
-  const { db, ledger, clock } = deps
+  const { db, clock } = deps
   const now = clock()
   return db.transaction((tx) => {
     const request = tx.select().from(mergeRequests).where(eq(mergeRequests.id, requestId)).get()
@@ -100,13 +92,8 @@ export function decideMerge(deps: MergeDeps, { requestId, accountId, approve }: 
       closeRequest(tx, request, 'denied', now)
       return { status: 'denied', message: 'Denied: nothing changed, and the other side has been told.' }
     }
-    let rest = awaiting.filter((id) => id !== accountId)
+    const rest = awaiting.filter((id) => id !== accountId)
     const requester = tx.select().from(chatIdentities).where(eq(chatIdentities.id, request.requesterIdentityId)).get()!
-    // The requesting account may have gained funds or links since it was asked about: then it must say yes too.
-    if (rest.length === 0 && !wasAsked(tx, request.id, request.requesterAccountId) && hasSomethingToLose(tx, ledger, request.requesterAccountId, requester.id)) {
-      rest = [request.requesterAccountId]
-      askApproval(tx, request, requester, request.requesterAccountId, now)
-    }
     const moved = tx
       .update(mergeRequests)
       .set({ awaiting: JSON.stringify(rest) })

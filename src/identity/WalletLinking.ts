@@ -13,8 +13,7 @@ import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { assertNotFrozen, freezeAccount, recordSecurityChange, securityHoldMs } from './AccountSecurity.ts'
 import { createLinkChallenge, latestChallengeWithAddress, openLinkChallenge, spendLinkChallenge, type ChallengePurpose } from './linkChallenges.ts'
 import { describeIdentity, linkMessage } from './linkMessage.ts'
-import { decideMerge, expireMergeRequests, mergeDetail, openMergeRequest, type MergeDecision } from './MergeRequests.ts'
-import { mergeAccounts } from './mergeAccounts.ts'
+import { decideMerge, expireMergeRequests, openMergeRequest, type MergeDecision } from './MergeRequests.ts'
 import { utcMinute } from '../time/utcMinute.ts'
 
 
@@ -165,30 +164,15 @@ export class WalletLinking {
       const hours = securityHoldMs(tx) / 3600_000
       if (existing) {
         const request = openMergeRequest({ db: tx, ledger, clock: this.deps.clock }, { requester: identity, requesterAccountId: accountId, targetAccountId: existing.accountId, address, now })
-        if (request) {
-          const awaiting = JSON.parse(request.awaiting) as number[]
-          const owner = awaiting.includes(existing.accountId)
-          const you = awaiting.includes(accountId)
-          const whoApproves = owner && you ? 'its owner must approve, and so must you,' : owner ? 'its owner must approve' : 'you must approve'
-          return {
-            ...base,
-            status: 'merge_pending' as const,
-            accountId,
-            mergeRequestId: request.id,
-            message: `${address} already belongs to another Gridshare account, so nothing changed yet: ${whoApproves} in chat by ${utcMinute(request.expiresAt)}.`,
-          }
-        }
-        // The wallet's account has no chat identity (a node agent's registration made it): the signature is its owner's yes.
-        mergeAccounts(tx, ledger, { from: accountId, into: existing.accountId, now })
-        recordSecurityChange(tx, { accountId: existing.accountId, kind: 'identity_joined', detail: mergeDetail(who, address, false), now })
-        const claimed = this.claimDeposits(tx, address, existing.accountId, challenge, now)
+        const awaiting = JSON.parse(request.awaiting) as number[]
+        const owner = awaiting.includes(existing.accountId)
+        const whoApproves = owner ? 'you and its owner must approve' : 'you must approve'
         return {
           ...base,
-          status: 'linked' as const,
-          accountId: existing.accountId,
-          merged: true,
-          claimed,
-          message: `Linked ${address} to ${who}: the account its node agent registered, with its provider earnings, is now yours; withdrawals wait ${hours} hours after this change.`,
+          status: 'merge_pending' as const,
+          accountId,
+          mergeRequestId: request.id,
+          message: `${address} already belongs to another Gridshare account, so nothing changed yet: ${whoApproves} in chat by ${utcMinute(request.expiresAt)}.`,
         }
       }
       tx.insert(wallets).values({ address, accountId, linkedByIdentityId: identity.id, linkedAt: now }).run()

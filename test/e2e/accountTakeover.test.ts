@@ -164,8 +164,11 @@ test('the owner\'s own second chat account joins only on approval, exactly once,
   const token = /\/link\/([\w-]+)/.exec(link.text)![1]!
   expect(await signLink(base, token, victimWallet)).toMatchObject({ status: 'merge_pending' })
 
-  // The new account has nothing to lose: only the wallet's account is asked.
+  // Both sides approve: the new chat account where it signed, the wallet's account from its own chat.
+  const confirm = await message(second, new RegExp(`Wallet ${victimWallet.address}, which belongs to another Gridshare account`))
+  api.press(second, confirm, 'Approve')
   const ask = await message(victim, /@victor_alt.*asks to join your Gridshare account/s)
+  expect(accountOf(second.id)).not.toBe(victimAccount)
   api.press(victim, ask, 'Approve')
   await message(victim, /joined this account/)
   expect(accountOf(second.id)).toBe(victimAccount)

@@ -172,7 +172,7 @@ describe('the wallet-signing page', () => {
     await expect.poll(() => page.textContent('#who')).toContain('Signing links your wallet to Telegram user @mallory (id 791).')
     await page.click('button.wallet')
     await page.waitForSelector('#status.pending', { timeout: 10_000 })
-    expect(await page.textContent('#status')).toMatch(new RegExp(`^${erin.address} already belongs to another Gridshare account, so nothing changed yet: its owner must approve in chat by \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.$`))
+    expect(await page.textContent('#status')).toMatch(new RegExp(`^${erin.address} already belongs to another Gridshare account, so nothing changed yet: you and its owner must approve in chat by \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.$`))
     expect(h.linking.listWallets(victim.accountId).map((w) => w.address)).toEqual([erin.address])
     expect(h.linking.listWallets(attacker.accountId)).toEqual([])
     await page.close()

@@ -56,6 +56,19 @@ describe('the security hold', () => {
     k.clock.now = T0 + 48 * HOUR
     expect(k.payouts.requestWithdrawal({ accountId, amount: 1n, to: alice!.address }).toAddress).toBe(alice!.address)
   })
+
+  test('error: with several wallets the owner names the destination; a wallet someone else linked is never the default', async () => {
+    const { k, accountId } = await fundedOwner()
+    // A leaked link signed with a fresh wallet links it to the owner's account (and the owner is told).
+    k.clock.now = T0 + HOUR
+    await k.link(owner, bob!)
+    k.clock.now = T0 + 72 * HOUR
+    expect(() => k.payouts.requestWithdrawal({ accountId, amount: 1n })).toThrow(
+      'You have 2 linked wallets; say which one receives it: /withdraw <amount> <address> (/wallet lists them).',
+    )
+    expect(k.payouts.requestWithdrawal({ accountId, amount: 1n, to: alice!.address }).toAddress).toBe(alice!.address)
+    expect(k.ledger.balance(available(accountId))).toBe(99n)
+  })
 })
 
 describe('freeze and unfreeze', () => {

@@ -41,7 +41,7 @@ describe('attacks: a signature alone never hands one account to another', () => 
       status: 'merge_pending',
       accountId: victim,
       merged: false,
-      message: `${bob!.address} already belongs to another Gridshare account, so nothing changed yet: its owner must approve, and so must you, in chat by 2026-12-03 09:00 UTC.`,
+      message: `${bob!.address} already belongs to another Gridshare account, so nothing changed yet: you and its owner must approve in chat by 2026-12-03 09:00 UTC.`,
     })
     expect(k.accountOf(victimUser)).toBe(victim)
     expect(k.ledger.balance(available(victim))).toBe(100n)
@@ -75,7 +75,7 @@ describe('attacks: a signature alone never hands one account to another', () => 
     expect(checkLedger(k.sqlite)).toEqual([])
   })
 
-  test('a phished signature (the victim signs the attacker link with W1) merges nothing; only the victim can approve', async () => {
+  test('a phished signature (the victim signs the attacker link with W1) merges nothing; the victim is asked in plain words', async () => {
     const k = createSecurityKit(chain, dev)
     await k.link(victimUser, alice!)
     const victim = k.accountOf(victimUser)
@@ -84,16 +84,19 @@ describe('attacks: a signature alone never hands one account to another', () => 
     const attacker = k.accountOf(attackerUser)
     const bait = k.linking.createChallenge({ identityId: k.identity(attackerUser).identityId })
     const outcome = await k.signLink(bait.token, alice!)
-    expect(outcome).toMatchObject({ status: 'merge_pending', accountId: attacker, message: `${alice!.address} already belongs to another Gridshare account, so nothing changed yet: its owner must approve in chat by 2026-12-03 09:00 UTC.` })
+    expect(outcome).toMatchObject({ status: 'merge_pending', accountId: attacker, message: `${alice!.address} already belongs to another Gridshare account, so nothing changed yet: you and its owner must approve in chat by 2026-12-03 09:00 UTC.` })
     expect(k.accountOf(attackerUser)).toBe(attacker)
     expect(k.linking.listWallets(attacker)).toEqual([])
     expect(() => k.payouts.requestWithdrawal({ accountId: attacker, amount: 100n })).toThrow('You have no linked wallet to withdraw to; use /link first.')
-    expect(k.buttons('link.merge.approve').map((b) => b.owner)).toEqual([String(victim)])
+    expect(k.buttons('link.merge.approve').map((b) => b.owner)).toEqual([String(victim), String(attacker)])
     expect(k.messagesTo(victim).at(-1)).toBe(
       `Telegram user @mallory (id 666) signed with your wallet ${alice!.address} and asks to join your Gridshare account. Approving gives that chat user your balance, withdrawals and votes. If that is not you on another chat account, press Deny. The request ends at 2026-12-03 09:00 UTC.`,
     )
     const [request] = k.mergeRequests()
-    expect(() => k.linking.decideMerge({ requestId: request!.id, accountId: attacker, approve: true })).toThrow('This request is not for your account.')
+    // The attacker's own yes is not enough.
+    expect(k.linking.decideMerge({ requestId: request!.id, accountId: attacker, approve: true }).status).toBe('waiting')
+    expect(k.accountOf(attackerUser)).toBe(attacker)
+    expect(() => k.linking.decideMerge({ requestId: request!.id, accountId: 999, approve: true })).toThrow('This request is not for your account.')
     expect(k.linking.decideMerge({ requestId: request!.id, accountId: victim, approve: false }).status).toBe('denied')
     expect(k.messagesTo(attacker).at(-1)).toBe(`The request for Telegram user @mallory (id 666) to join the account of wallet ${alice!.address} was denied; nothing changed.`)
     expect(k.ledger.balance(available(victim))).toBe(100n)
@@ -118,14 +121,14 @@ describe('attacks: a signature alone never hands one account to another', () => 
     expect(k.accountOf(victimUser)).toBe(victim)
   })
 
-  test('an account that gains funds while a request waits must approve too', async () => {
+  test('an empty requesting account approves too: a leaked link must not move its chat identity into a stranger\'s account', async () => {
     const k = createSecurityKit(chain, dev)
     await k.link(victimUser, alice!)
     const owner = k.accountOf(victimUser)
     const newcomer = k.accountOf(attackerUser)
     await k.signLink(k.linking.createChallenge({ identityId: k.identity(attackerUser).identityId }).token, alice!)
     const [request] = k.mergeRequests()
-    expect(request!.awaiting).toBe(`[${owner}]`)
+    expect(request!.awaiting).toBe(`[${owner},${newcomer}]`)
     k.fund(newcomer, 9n)
     expect(k.linking.decideMerge({ requestId: request!.id, accountId: owner, approve: true }).status).toBe('waiting')
     expect(k.accountOf(attackerUser)).toBe(newcomer)
@@ -136,7 +139,7 @@ describe('attacks: a signature alone never hands one account to another', () => 
 })
 
 describe('approvals', () => {
-  test('a second platform: only the wallet account approves, the merge happens exactly once and is announced', async () => {
+  test('a second platform: both accounts approve, the merge happens exactly once and is announced', async () => {
     const k = createSecurityKit(chain, dev)
     await k.link(victimUser, alice!)
     const owner = k.accountOf(victimUser)
@@ -146,7 +149,9 @@ describe('approvals', () => {
     const outcome = await k.link(victimDiscord, alice!)
     expect(outcome.status).toBe('merge_pending')
     const [request] = k.mergeRequests()
-    expect(request!.awaiting).toBe(`[${owner}]`)
+    expect(request!.awaiting).toBe(`[${owner},${discord}]`)
+    // One tap where the link was signed, one from the account being joined.
+    expect(k.linking.decideMerge({ requestId: request!.id, accountId: discord, approve: true }).status).toBe('waiting')
     const first = k.linking.decideMerge({ requestId: request!.id, accountId: owner, approve: true })
     expect(first).toEqual({ status: 'merged', message: `Approved: Discord user @victim (id 4242) and the account of ${alice!.address} are now one account.` })
     expect(k.linking.decideMerge({ requestId: request!.id, accountId: owner, approve: true })).toEqual({ status: 'already_decided', message: 'This request was already approved; nothing changed.' })
@@ -183,23 +188,30 @@ describe('approvals', () => {
     expect(k.accountOf(victimDiscord)).toBe(discord)
   })
 
-  test('a wallet whose account a node agent registered joins at once, and the message says so', async () => {
+  test('a wallet whose account a node agent registered joins on the requester\'s own approval, and the message says so', async () => {
     const k = createSecurityKit(chain, dev)
     const agentAccount = agentRegisteredAccount(k, bob!.address)
     k.fund(agentAccount, 5n, earnings(agentAccount))
+    const requester = k.accountOf(victimUser)
     const outcome = await k.link(victimUser, bob!)
     expect(outcome).toMatchObject({
-      status: 'linked',
-      merged: true,
-      accountId: agentAccount,
-      message: `Linked ${bob!.address} to Telegram user @victim (id 100): the account its node agent registered, with its provider earnings, is now yours; withdrawals wait 24 hours after this change.`,
+      status: 'merge_pending',
+      merged: false,
+      accountId: requester,
+      message: `${bob!.address} already belongs to another Gridshare account, so nothing changed yet: you must approve in chat by 2026-12-01 09:00 UTC.`,
+    })
+    const [request] = k.mergeRequests()
+    expect(request!.awaiting).toBe(`[${requester}]`)
+    expect(k.linking.decideMerge({ requestId: request!.id, accountId: requester, approve: true })).toEqual({
+      status: 'merged',
+      message: `Approved: Telegram user @victim (id 100) and the account of ${bob!.address} are now one account.`,
     })
     expect(k.accountOf(victimUser)).toBe(agentAccount)
     expect(k.ledger.balance(earnings(agentAccount))).toBe(5n)
     expect(k.messagesTo(agentAccount).at(-1)).toBe(
       `Telegram user @victim (id 100) proved wallet ${bob!.address}, whose account its node agent's registration created; that account, with its provider earnings, is now this chat user's. Withdrawals wait until 2026-12-01 09:00 UTC. If this was not you, press Freeze my account now: it stops withdrawals and bot signing.`,
     )
-    expect(k.mergeRequests()).toEqual([])
+    expect(k.mergeRequests()).toMatchObject([{ status: 'approved' }])
   })
 })
 

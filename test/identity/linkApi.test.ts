@@ -66,7 +66,7 @@ describe('the link JSON API', () => {
     expect(answer.body).toEqual({
       status: 'merge_pending',
       address: bob!.address,
-      message: `${bob!.address} already belongs to another Gridshare account, so nothing changed yet: its owner must approve, and so must you, in chat by 2026-12-03 09:00 UTC.`,
+      message: `${bob!.address} already belongs to another Gridshare account, so nothing changed yet: you and its owner must approve in chat by 2026-12-03 09:00 UTC.`,
     })
     expect(k.accountOf(victim)).toBe(victimAccount)
     expect(k.accountOf(attacker)).not.toBe(victimAccount)

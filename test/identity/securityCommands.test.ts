@@ -84,9 +84,10 @@ describe('security commands and buttons', () => {
     const main = c.k.accountOf(owner)
     const other = c.k.accountOf(ownerDiscord)
     await c.k.link(ownerDiscord, alice!)
-    const [approve] = c.k.buttons('link.merge.approve')
-    expect(approve!.owner).toBe(String(main))
+    const [approve, confirmHere] = c.k.buttons('link.merge.approve')
+    expect([approve!.owner, confirmHere!.owner]).toEqual([String(main), String(other)])
     expect(await c.press(ownerDiscord, approve!.id)).toEqual({ status: 'rejected', message: 'This button belongs to someone else.' })
+    expect(await c.press(ownerDiscord, confirmHere!.id)).toMatchObject({ status: 'ok', reply: { text: 'Approved. The other account must approve too, by 2026-12-01 09:00 UTC.' } })
     expect(await c.press(owner, approve!.id)).toMatchObject({
       status: 'ok',
       reply: { text: `Approved: Discord user @owner (id 200) and the account of ${alice!.address} are now one account.` },
