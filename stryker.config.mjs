@@ -6,7 +6,9 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.config.ts', related: true },
+  // With MUTATE_TESTS set (see vitest.mutation.config.ts) exactly those tests run; their
+  // race tests reach the code through worker threads, which `related` cannot see.
+  vitest: { configFile: 'vitest.mutation.config.ts', related: !process.env.MUTATE_TESTS },
   // Each mutant runs only the tests that cover it.
   coverageAnalysis: 'perTest',
   mutate: [

@@ -15,6 +15,9 @@ const DAY = 24 * 3600_000
 /** Closing a one-day epoch: `nodes` providers with one listed 5-GPU node
  *  each, uptime in hourly roll-ups (24 per node). Sized by --nodes. */
 export const scalable = true
+/** The heap cap a coordinator runs with to close 100,000-node epochs in 1 GiB:
+ *  the live set fits in it, and uncapped V8 lets garbage grow RSS to ~1.4 GiB. */
+export const nodeOptions = ['--max-old-space-size=640']
 
 export default async function ({ nodes }: BenchSize): Promise<BenchRow[]> {
   const { db, sqlite } = openDatabase(join(mkdtempSync(join(tmpdir(), 'gs-bench-')), 'epoch.db'))

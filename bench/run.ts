@@ -11,7 +11,8 @@ import { machine, type BenchRow, type BenchSize } from './measure.ts'
 const dir = fileURLToPath(new URL('.', import.meta.url))
 const DEFAULT_SIZES = [10_000, 100_000]
 type Row = BenchRow & { peakRssMb: number }
-type BenchModule = { default: (size: BenchSize) => Promise<BenchRow[]>; scalable?: boolean }
+/** `nodeOptions`: flags for the bench's own Node process (e.g. the heap cap a deployment would run with). */
+type BenchModule = { default: (size: BenchSize) => Promise<BenchRow[]>; scalable?: boolean; nodeOptions?: string[] }
 
 const args = process.argv.slice(2)
 const flag = (name: string) => {
@@ -36,10 +37,11 @@ const files = readdirSync(dir)
   .sort()
 const rows: Row[] = []
 for (const file of files) {
-  const scalable = ((await import(pathToFileURL(dir + file).href)) as BenchModule).scalable === true
+  const bench = (await import(pathToFileURL(dir + file).href)) as BenchModule
+  const scalable = bench.scalable === true
   for (const nodes of scalable ? sizes : [0]) {
     process.stderr.write(`running ${file}${scalable ? ` at ${nodes.toLocaleString('en-US')} nodes` : ''}…\n`)
-    const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--one', file, String(nodes)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 })
+    const output = execFileSync(process.execPath, [...(bench.nodeOptions ?? []), '--import', 'tsx', fileURLToPath(import.meta.url), '--one', file, String(nodes)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 })
     const line = output.split('\n').find((l) => l.startsWith('@@rows '))
     if (!line) throw new Error(`${file} printed no rows`)
     rows.push(...(JSON.parse(line.slice(7)) as Row[]))

@@ -32,10 +32,10 @@ export default defineCommand({
             clip(r.choiceText, 30),
             r.power === null ? 'pending' : units.format(r.power),
             utcMinute(r.votedAt),
-            r.source === 'relay' ? 'signed, relayed' : r.source === 'hub' ? 'on Snapshot' : 'chat',
+            r.delegate ? `delegated, cast by ${r.delegate}` : r.source === 'relay' ? 'signed, relayed' : r.source === 'hub' ? 'on Snapshot' : 'chat',
           ]),
         },
-        text: `Full export with signatures: ${ctx.publicUrl}/api/v1/proposals/${proposal.id}/votes`,
+        text: [delegationLine(proposal.source, records), `Full export with signatures: ${ctx.publicUrl}/api/v1/proposals/${proposal.id}/votes`].filter(Boolean).join('\n'),
       }
     }
     const tally = governance.tally(proposal)
@@ -45,6 +45,7 @@ export default defineCommand({
       { name: 'Voting', value: `${proposal.type}; ${windowText(proposal, now)}` },
       { name: 'Power', value: proposal.source === 'native' ? `${units.symbol} held at block ${proposal.snapshotBlock}` : `Snapshot space ${governance.snapshotSpace ?? ''}, block ${proposal.snapshotBlock}` },
     ]
+    if (proposal.source === 'snapshot') fields.push({ name: 'Delegation', value: SNAPSHOT_DELEGATION })
     if (proposal.param) fields.push({ name: 'Change if For wins', value: `${proposal.param.name} = ${proposal.param.value}` })
     fields.push({ name: proposal.status === 'closed' ? 'Result' : 'Tally', value: tallyLines(units, proposal, tally) })
     if (proposal.result?.executedAt) fields.push({ name: 'Executed', value: `${proposal.param!.name} set to ${proposal.param!.value} at ${utcMinute(proposal.result.executedAt)}` })
@@ -64,7 +65,18 @@ export default defineCommand({
   actions: {
     'proposal.vote': async ({ id, choice }: { id: string; choice: number }, ctx) => {
       const outcome = await ctx.governance.vote({ accountId: ctx.accountId, identity: `${ctx.user.platform}:${ctx.user.id}`, proposalId: id, choice })
-      return { text: voteReplyText(ctx.units, outcome), private: true }
+      const note = ctx.governance.delegations.snapshotNote(ctx.accountId, outcome.proposal.source)
+      return { text: note ? `${voteReplyText(ctx.units, outcome)}\n${note}` : voteReplyText(ctx.units, outcome), private: true }
     },
   },
 })
+
+const SNAPSHOT_DELEGATION = "/delegate counts on native proposals only; this Snapshot proposal counts Snapshot's own delegation."
+
+/** Which part of the power cast came from delegators, or why none can (Snapshot). */
+function delegationLine(source: 'native' | 'snapshot', records: { power: bigint | null; delegate: string | null }[]): string | undefined {
+  if (source === 'snapshot') return SNAPSHOT_DELEGATION
+  const delegated = records.filter((r) => r.delegate !== null)
+  if (delegated.length === 0) return undefined
+  return `${delegated.length} of ${records.length} wallets were voted by a delegate (marked delegated); a delegator who votes replaces that row.`
+}

@@ -3,6 +3,8 @@ import admin from './admin.ts'
 import alert from './alert.ts'
 import alerts from './alerts.ts'
 import balance from './balance.ts'
+import delegate from './delegate.ts'
+import delegates from './delegates.ts'
 import deposit from './deposit.ts'
 import extend from './extend.ts'
 import freeze from './freeze.ts'
@@ -22,6 +24,7 @@ import revoke from './revoke.ts'
 import vote from './vote.ts'
 import rewards from './rewards.ts'
 import stop from './stop.ts'
+import undelegate from './undelegate.ts'
 import unfreeze from './unfreeze.ts'
 import unlink from './unlink.ts'
 import verify from './verify.ts'
@@ -50,6 +53,9 @@ export const commandRegistry: readonly CommandDefinition[] = [
   proposal,
   vote,
   propose,
+  delegate,
+  undelegate,
+  delegates,
   authorize,
   revoke,
   provider,

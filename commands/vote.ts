@@ -14,6 +14,7 @@ export default defineCommand({
   examples: ['/vote p12 For', '/vote p13 1,3', '/vote p14 2,1,3', '/vote p15 1:60,2:40'],
   async run({ id, choice }, ctx) {
     const outcome = await ctx.governance.vote({ accountId: ctx.accountId, identity: `${ctx.user.platform}:${ctx.user.id}`, proposalId: id, choice })
-    return { text: voteReplyText(ctx.units, outcome) }
+    const note = ctx.governance.delegations.snapshotNote(ctx.accountId, outcome.proposal.source)
+    return { text: note ? `${voteReplyText(ctx.units, outcome)}\n${note}` : voteReplyText(ctx.units, outcome) }
   },
 })

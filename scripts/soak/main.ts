@@ -69,8 +69,9 @@ async function main(argv: string[]): Promise<number> {
       HEARTBEAT_INTERVAL_S: '15',
       RATE_LIMIT_BURST: '1000',
       RATE_LIMIT_PER_SECOND: '1000',
-      // An epoch a minute, so reward payouts happen (and get interrupted) within the soak.
-      EPOCH_CRON: '0 * * * * *',
+      // An epoch every two minutes, so reward payouts happen (and get interrupted) within the soak;
+      // each pays the governed epoch_emission (50,000 GRID), so 30 minutes stay within the treasury's 1,000,000.
+      EPOCH_CRON: '0 */2 * * * *',
     },
     join(dir, 'product.log'),
     cwd,
@@ -102,6 +103,14 @@ async function main(argv: string[]): Promise<number> {
     traffic.addUser({ tg, funded: false, deposited: 0n, rentals: [], busy: false, ...(i < walletUsers ? { wallet: userWallets[i]!, funder: funders[i % funders.length]! } : {}) })
   }
 
+  // Children run in their own process groups, so a Ctrl-C at the terminal reaches only the soak: it takes them down.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      say(`${signal}: killing everything the soak started`)
+      for (const group of [...product.groups, ...agents.groups]) killGroup(group)
+      void sweepLeftovers(runId, 0).finally(() => process.exit(130))
+    })
+
   let faults: FaultInjector | undefined
   let exitCode = 0
   try {
@@ -120,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
 
     const trafficUntil = Date.now() + options.minutes * 60_000
     faults = new FaultInjector({ product, agents, prng: new Prng(options.seed + 2), stats, say, killEveryMs: options.killEveryMinutes * 60_000, quietAfter: trafficUntil - 30_000 })
-    const faultLoop = faults.run()
+    const faultLoop = faults.run().catch((error) => stats.violation(`fault injection stopped: ${error instanceof Error ? error.message : String(error)}`))
     await traffic.run({ until: trafficUntil, opsPerSecond: options.opsPerSecond, maxInFlight: 12, maxOps: Math.ceil(options.minutes * 60 * options.opsPerSecond) })
     faults.stop()
     await faultLoop
@@ -180,6 +189,14 @@ function replyReader(dir: string): (stored: string) => Reply {
 function derived(from: number, count: number): PrivateKeyAccount[] {
   const parent = mnemonicToAccount(DEV_MNEMONIC, { path: "m/44'/60'/0'/0" }).getHdKey()
   return Array.from({ length: count }, (_, i) => privateKeyToAccount(bytesToHex(parent.deriveChild(from + i).privateKey!)))
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL')
+  } catch {
+    // The group is empty already.
+  }
 }
 
 async function freePort(): Promise<number> {

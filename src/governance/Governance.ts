@@ -11,6 +11,8 @@ import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { closeDueProposals, type CloseOutcome } from './closeDueProposals.ts'
+import { Delegations } from './Delegations.ts'
+import { delegatedPowerAt, notifyDelegators, sumPowers } from './delegatedVotes.ts'
 import { parseProposalDraft, type ProposalFields } from './parseProposalDraft.ts'
 import { parseVoteChoice, type VoteChoice } from './parseVoteChoice.ts'
 import type { VoteOutcome } from './VoteOutcome.ts'
@@ -62,6 +64,8 @@ export interface VoteRecord {
   signature: string | null
   receipt: string | null
   envelope: unknown
+  /** Set when a delegate cast this wallet's power for its owner: the delegate's chat name. */
+  delegate: string | null
 }
 
 /** Token-holder governance (ctx.governance): native proposals voted in chat
@@ -71,6 +75,8 @@ export class Governance {
   readonly store: ProposalStore
   readonly votes: VoteStore
   readonly votingPower: VotingPower
+  /** /delegate: native proposals only; Snapshot has its own delegation. */
+  readonly delegations: Delegations
   readonly relay?: SnapshotRelay
   readonly aliases?: SnapshotAliases
   readonly mirror?: SnapshotMirror
@@ -83,6 +89,7 @@ export class Governance {
     this.store = new ProposalStore(db)
     this.votes = new VoteStore(db)
     this.votingPower = new VotingPower({ db, publicClient: deps.publicClient, token: deps.token, clock })
+    this.delegations = new Delegations({ db, clock, votingPower: this.votingPower })
     if (deps.snapshot) {
       const fetcher = deps.fetch ?? fetch
       const sequencerUrl = deps.snapshot.sequencerUrl ?? sequencerUrlFor(deps.snapshot.hubUrl)
@@ -140,6 +147,8 @@ export class Governance {
   voteRecords(proposalId: string): VoteRecord[] {
     const proposal = this.proposal(proposalId)
     const type = votingTypeOf(proposal.type)
+    const names = new Map<number, string>()
+    const nameOf = (id: number) => names.get(id) ?? names.set(id, this.delegations.nameOf(id)).get(id)!
     return this.votes.list(proposal.id).map((row) => {
       const choice = JSON.parse(row.choice) as unknown
       return {
@@ -154,6 +163,7 @@ export class Governance {
         signature: row.signature,
         receipt: row.receipt,
         envelope: row.envelope ? (JSON.parse(row.envelope) as unknown) : null,
+        delegate: row.delegatorAccountId !== null && row.accountId !== null ? nameOf(row.accountId) : null,
       }
     })
   }
@@ -205,11 +215,13 @@ export class Governance {
     const type = this.typeOf(proposal)
     const parsed = typeof choice === 'string' ? parseVoteChoice(choice, type, proposal.choices) : this.checkedChoice(type, choice, proposal)
     const addresses = this.walletsOf(accountId)
-    if (addresses.length === 0) throw new UserError('Voting power comes from linked wallets and you have none; link one with /link, then vote again.', 'NO_WALLET')
+    // A delegate with no wallet of its own still votes with what it carries (native only).
+    const delegated = proposal.source === 'native' ? await delegatedPowerAt(this, this.store.row(proposal.id), accountId) : new Map()
+    if (addresses.length === 0 && delegated.size === 0) throw new UserError('Voting power comes from linked wallets and you have none; link one with /link, then vote again.', 'NO_WALLET')
     if (proposal.source === 'snapshot') return this.relayVote(proposal, accountId, addresses, parsed)
     const powers = await this.votingPower.atSnapshot(proposal, addresses)
     const power = [...powers.values()].reduce((a, b) => a + b, 0n)
-    if (power === 0n) {
+    if (power + sumPowers(delegated) === 0n) {
       const which = addresses.length === 1 ? `Your linked wallet ${addresses[0]} held` : `Your ${addresses.length} linked wallets held`
       throw new UserError(`${which} no ${units.symbol} at block ${proposal.snapshotBlock}, the snapshot of ${proposal.id}, so you have no voting power on it.`, 'NO_POWER')
     }
@@ -217,14 +229,18 @@ export class Governance {
       const now = clock()
       // Reading balances took time: the window is checked again where the vote is written.
       this.checkWindow(proposal, now)
-      const { previous } = this.votes.recordChatVote(tx, { proposalId: proposal.id, accountId, identity, choice: parsed, powers, now })
+      const { previous, counted } = this.votes.recordChatVote(tx, { proposalId: proposal.id, accountId, identity, choice: parsed, powers, delegated, now })
+      const choiceText = describeChoice(type, parsed, proposal.choices)
+      notifyDelegators(tx, { units, delegations: this.delegations }, { proposal, delegate: accountId, choice: choiceText, choiceKey: JSON.stringify(parsed), counted, now })
+      const carried = sumPowers(counted)
       return {
         kind: 'native' as const,
         proposal,
-        choice: describeChoice(type, parsed, proposal.choices),
+        choice: choiceText,
         previous: previous === null ? null : describeChoice(type, JSON.parse(previous), proposal.choices),
-        power,
+        power: power + carried,
         wallets: [...powers.values()].filter((p) => p > 0n).length,
+        ...(counted.size > 0 ? { delegated: { power: carried, accounts: counted.size } } : {}),
       }
     })
   }
@@ -280,7 +296,7 @@ export class Governance {
   /** 24 h and 1 h reminders to holders with power who have not voted. */
   remind(): Promise<number> {
     const { db, units, clock } = this.deps
-    return remindVoters({ db, units, store: this.store, votes: this.votes, votingPower: this.votingPower, clock })
+    return remindVoters({ db, units, store: this.store, votes: this.votes, votingPower: this.votingPower, delegations: this.delegations, clock })
   }
 
   /** Snapshot mode: sends queued envelopes within the sequencer's rate (run often; cheap when idle). */

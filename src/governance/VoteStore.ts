@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNotNull, max, sql } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm'
 import { formatUnits, type Address } from 'viem'
 import type { Db } from '../db/openDatabase.ts'
 import { governanceVotes, type GovernanceVoteRow } from '../db/schema/governance.ts'
@@ -13,6 +13,8 @@ export interface ChatVote {
   choice: VoteChoice
   /** Each wallet's power at the snapshot block; wallets with none cast nothing. */
   powers: Map<Address, bigint>
+  /** Delegator account → its wallets' powers, cast by this voter as their delegate. */
+  delegated?: Map<number, Map<Address, bigint>>
   now: number
 }
 
@@ -28,26 +30,68 @@ export class VoteStore {
       .prepare()
   }
 
-  /** Writes (or replaces) the account's vote on each of its wallets; call inside
-   *  the transaction that checked the voting window. Returns the earlier choice. */
-  recordChatVote(tx: Db, vote: ChatVote): { previous: string | null } {
+  /** Writes (or replaces) the account's vote on each of its wallets and, as
+   *  their delegate, on the wallets of delegators who have not voted
+   *  themselves; call inside the transaction that checked the voting window.
+   *  Returns the earlier choice and the power counted per delegator. */
+  recordChatVote(tx: Db, vote: ChatVote): { previous: string | null; counted: Map<number, bigint> } {
     const earlier = this.accountVotes(vote.proposalId, vote.accountId)
     const previous = earlier[0]?.choice ?? null
     const choice = JSON.stringify(vote.choice)
-    // The new vote replaces the account's whole earlier vote, including wallets it no longer has.
+    // The new vote replaces the account's whole earlier vote, including wallets it no longer has
+    // and what it cast for delegators (written again below for those still not voting).
     for (const row of earlier) {
-      if ((vote.powers.get(row.address as Address) ?? 0n) > 0n || row.source !== 'chat') continue
+      const own = row.delegatorAccountId === null
+      if (own && ((vote.powers.get(row.address as Address) ?? 0n) > 0n || row.source !== 'chat')) continue
       tx.delete(governanceVotes).where(and(eq(governanceVotes.proposalId, vote.proposalId), eq(governanceVotes.address, row.address))).run()
     }
     for (const [address, power] of vote.powers) {
       if (power <= 0n) continue
-      const row = { accountId: vote.accountId, identity: vote.identity, choice, power: power.toString(), votedAt: vote.now, source: 'chat' as const, signature: null, envelope: null, receipt: null }
+      // An own vote also replaces a delegate's vote on this wallet: the delegator overrides.
+      const row = { accountId: vote.accountId, identity: vote.identity, choice, power: power.toString(), votedAt: vote.now, source: 'chat' as const, signature: null, envelope: null, receipt: null, delegatorAccountId: null }
       tx.insert(governanceVotes)
         .values({ proposalId: vote.proposalId, address, ...row })
         .onConflictDoUpdate({ target: [governanceVotes.proposalId, governanceVotes.address], set: row })
         .run()
     }
-    return { previous }
+    const counted = new Map<number, bigint>()
+    for (const [delegator, powers] of vote.delegated ?? []) {
+      if (delegator === vote.accountId || this.accountVotes(vote.proposalId, delegator).some((r) => r.delegatorAccountId === null)) continue
+      let sum = 0n
+      for (const [address, power] of powers) {
+        if (power <= 0n) continue
+        // Never over a row someone cast as their own: one wallet counts once.
+        const written = tx
+          .insert(governanceVotes)
+          .values({ proposalId: vote.proposalId, address, accountId: vote.accountId, identity: vote.identity, choice, power: power.toString(), votedAt: vote.now, source: 'chat', delegatorAccountId: delegator })
+          .onConflictDoNothing()
+          .run()
+        if (written.changes > 0) sum += power
+      }
+      if (sum > 0n) counted.set(delegator, sum)
+    }
+    return { previous, counted }
+  }
+
+  /** The accounts' own votes on a proposal (not what a delegate cast for them). */
+  ownVoters(proposalId: string, accountIds: readonly number[]): Set<number> {
+    if (accountIds.length === 0) return new Set()
+    const rows = this.db
+      .selectDistinct({ accountId: governanceVotes.accountId })
+      .from(governanceVotes)
+      .where(and(eq(governanceVotes.proposalId, proposalId), inArray(governanceVotes.accountId, [...accountIds]), isNull(governanceVotes.delegatorAccountId)))
+      .all()
+    return new Set(rows.map((r) => r.accountId!))
+  }
+
+  /** Delegators whose power a delegate's vote carries on the proposal. */
+  representedAccounts(proposalId: string): Set<number> {
+    const rows = this.db
+      .selectDistinct({ accountId: governanceVotes.delegatorAccountId })
+      .from(governanceVotes)
+      .where(and(eq(governanceVotes.proposalId, proposalId), isNotNull(governanceVotes.delegatorAccountId)))
+      .all()
+    return new Set(rows.map((r) => r.accountId!))
   }
 
   accountVotes(proposalId: string, accountId: number): GovernanceVoteRow[] {
@@ -62,14 +106,21 @@ export class VoteStore {
     return this.db.select({ n: count() }).from(governanceVotes).where(eq(governanceVotes.proposalId, proposalId)).get()!.n
   }
 
-  /** Changes whenever a vote is added or replaced (votes only move forward in time). */
+  /** Changes whenever a vote is added or replaced (votes only move forward in
+   *  time). A delegator overriding its delegate in the same millisecond keeps
+   *  count, time and choice lengths; the owners' sum moves. */
   version(proposalId: string): string {
     const row = this.db
-      .select({ n: count(), last: max(governanceVotes.votedAt), choices: sql<number>`coalesce(sum(length(${governanceVotes.choice})), 0)` })
+      .select({
+        n: count(),
+        last: max(governanceVotes.votedAt),
+        choices: sql<number>`coalesce(sum(length(${governanceVotes.choice})), 0)`,
+        owners: sql<number>`coalesce(sum(coalesce(${governanceVotes.accountId}, 0) * 65537 + coalesce(${governanceVotes.delegatorAccountId}, 0)), 0)`,
+      })
       .from(governanceVotes)
       .where(eq(governanceVotes.proposalId, proposalId))
       .get()!
-    return `${row.n}:${row.last}:${row.choices}`
+    return `${row.n}:${row.last}:${row.choices}:${row.owners}`
   }
 
   /** Accounts that have a vote on the proposal (reminders skip them). */

@@ -68,7 +68,10 @@ export function voteReplyText(units: TokenUnits, outcome: VoteOutcome): string {
   if (outcome.kind === 'relayed') {
     return [`Your vote ${outcome.choice} on ${proposal.id} was signed for Snapshot.`, ...outcome.answers.map(({ address, answer }) => describeAnswer({ kind: 'vote', proposalId: proposal.id, address }, answer))].join('\n')
   }
-  const power = units.format(outcome.power) + (outcome.wallets > 1 ? ` from ${outcome.wallets} wallets` : '')
+  const delegated = outcome.delegated
+  const power = delegated
+    ? `${units.format(outcome.power)}: ${units.format(outcome.power - delegated.power)} your own and ${units.format(delegated.power)} delegated to you by ${delegated.accounts} account${delegated.accounts === 1 ? '' : 's'}`
+    : units.format(outcome.power) + (outcome.wallets > 1 ? ` from ${outcome.wallets} wallets` : '')
   const until = `You can change it until ${utcMinute(proposal.endAt)}.`
   if (outcome.previous === null) return `Voted ${outcome.choice} on ${proposal.id} with ${power}. ${until}`
   if (outcome.previous === outcome.choice) return `Your vote on ${proposal.id} stays ${outcome.choice}, with ${power}. ${until}`

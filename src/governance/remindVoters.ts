@@ -6,6 +6,7 @@ import { wallets } from '../db/schema/wallets.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { topicEnabled } from '../notify/preferences.ts'
+import type { Delegations } from './Delegations.ts'
 import type { ProposalStore } from './ProposalStore.ts'
 import { toProposalView } from './proposalView.ts'
 import type { VoteStore } from './VoteStore.ts'
@@ -18,6 +19,7 @@ export interface RemindDeps {
   store: ProposalStore
   votes: VoteStore
   votingPower: VotingPower
+  delegations: Delegations
   clock: () => number
 }
 
@@ -29,8 +31,9 @@ export const REMINDERS = [
 
 /** DMs holders who had voting power at the snapshot block and have not voted,
  *  once per proposal and reminder (the dedupe key), if they keep the
- *  governance topic on. Returns how many reminders were queued. */
-export async function remindVoters({ db, units, store, votes, votingPower, clock }: RemindDeps): Promise<number> {
+ *  governance topic on. A delegate is told what it carries; a delegator whose
+ *  delegate voted is not reminded. Returns how many reminders were queued. */
+export async function remindVoters({ db, units, store, votes, votingPower, delegations, clock }: RemindDeps): Promise<number> {
   let queued = 0
   for (const row of store.activeNative(clock())) {
     const now = clock()
@@ -46,30 +49,48 @@ export async function remindVoters({ db, units, store, votes, votingPower, clock
         .map((r) => Number(r.key.slice(keyPrefix.length))),
     )
     const voted = votes.votedAccounts(row.id)
-    const byAccount = new Map<number, Address[]>()
-    for (const wallet of db.select().from(wallets).all()) {
-      if (voted.has(wallet.accountId) || reminded.has(wallet.accountId)) continue
-      byAccount.set(wallet.accountId, [...(byAccount.get(wallet.accountId) ?? []), wallet.address as Address])
+    // Delegators whose delegate already voted are represented: their power is cast.
+    const represented = votes.representedAccounts(row.id)
+    const delegateOf = delegations.inEffectAt(row)
+    const walletsOf = new Map<number, Address[]>()
+    for (const wallet of db.select().from(wallets).all()) walletsOf.set(wallet.accountId, [...(walletsOf.get(wallet.accountId) ?? []), wallet.address as Address])
+    // What each delegate carries: delegators in effect at the snapshot who have not voted (one hop).
+    const carriedBy = new Map<number, number[]>()
+    for (const [delegator, delegate] of delegateOf) {
+      if (voted.has(delegator) || !walletsOf.has(delegator)) continue
+      carriedBy.set(delegate, [...(carriedBy.get(delegate) ?? []), delegator])
     }
-    for (const accountId of byAccount.keys()) if (!topicEnabled(db, accountId, 'governance')) byAccount.delete(accountId)
-    if (byAccount.size === 0) continue
-    const powers = await votingPower.atSnapshot(row, [...byAccount.values()].flat())
+    const toRemind = [...new Set([...walletsOf.keys(), ...carriedBy.keys()])].filter(
+      (id) => !voted.has(id) && !reminded.has(id) && !represented.has(id) && topicEnabled(db, id, 'governance'),
+    )
+    if (toRemind.length === 0) continue
+    const needed = toRemind.flatMap((id) => [...(walletsOf.get(id) ?? []), ...(carriedBy.get(id) ?? []).flatMap((d) => walletsOf.get(d) ?? [])])
+    const powers = await votingPower.atSnapshot(row, [...new Set(needed)])
+    const sum = (addresses: readonly Address[] = []) => addresses.reduce((total, a) => total + (powers.get(a) ?? 0n), 0n)
     const view = toProposalView(row, now)
     const hours = reminder.label === '24h' ? '24 hours' : '1 hour'
     db.transaction((tx) => {
       // Votes cast while balances were being read must not be reminded.
       const votedNow = votes.votedAccounts(row.id)
-      for (const [accountId, addresses] of byAccount) {
-        if (votedNow.has(accountId)) continue
-        const power = addresses.reduce((sum, a) => sum + (powers.get(a) ?? 0n), 0n)
+      const representedNow = votes.representedAccounts(row.id)
+      for (const accountId of toRemind) {
+        if (votedNow.has(accountId) || representedNow.has(accountId)) continue
+        const own = sum(walletsOf.get(accountId))
+        const carriers = (carriedBy.get(accountId) ?? []).filter((d) => !votedNow.has(d) && sum(walletsOf.get(d)) > 0n)
+        const carried = carriers.reduce((total, d) => total + sum(walletsOf.get(d)), 0n)
+        const power = own + carried
         if (power <= 0n) continue
+        const powerText =
+          carried > 0n
+            ? `${units.format(power)}: ${units.format(own)} your own and ${units.format(carried)} delegated to you by ${carriers.length} account${carriers.length === 1 ? '' : 's'}`
+            : units.format(power)
         enqueueNotification(tx, {
           dedupeKey: `${keyPrefix}${accountId}`,
           accountId,
           topic: 'governance',
           reply: {
             title: `Voting on ${view.id} closes in ${hours}`,
-            text: `"${view.title}" closes ${utcMinute(view.endAt)} and you have not voted; your power is ${units.format(power)}. /proposal ${view.id} to vote.`,
+            text: `"${view.title}" closes ${utcMinute(view.endAt)} and you have not voted; your power is ${powerText}. /proposal ${view.id} to vote.`,
           },
           now,
         })

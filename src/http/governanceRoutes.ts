@@ -38,6 +38,7 @@ export function governanceRoutes({ governance }: { governance: Governance }): Ho
   app.get('/api/v1/proposals/:id/votes', (c) => {
     const proposal = governance.proposal(c.req.param('id'))
     const tally = governance.tally(proposal)
+    const records = governance.voteRecords(proposal.id)
     return c.json({
       proposal: {
         id: proposal.id,
@@ -55,8 +56,10 @@ export function governanceRoutes({ governance }: { governance: Governance }): Ho
         cast: tally.cast.toString(),
         quorumMet: tally.quorumMet,
         winner: tally.winner,
+        /** Base units cast by delegates for delegators who did not vote themselves. */
+        delegatedPower: records.reduce((sum, v) => (v.delegate !== null && v.power !== null ? sum + v.power : sum), 0n).toString(),
       },
-      votes: governance.voteRecords(proposal.id).map((v) => ({
+      votes: records.map((v) => ({
         address: v.address,
         choice: v.choice,
         choiceText: v.choiceText,
@@ -66,6 +69,8 @@ export function governanceRoutes({ governance }: { governance: Governance }): Ho
         signature: v.signature,
         receipt: v.receipt,
         envelope: v.envelope,
+        /** The delegate's chat name when a delegate cast this wallet's power; null for the owner's own vote. */
+        delegatedTo: v.delegate,
       })),
     })
   })

@@ -59,7 +59,7 @@ type OfferRow = { nodeId: string; model: string; free: number; region: string; m
  *  milliseconds; here the copy is kept current from market_changes (filled by
  *  triggers on node_gpus, reliability included), re-reading only the nodes
  *  that changed, and a search is a pass over the copy. Answers are cached per
- *  query until the next change. */
+ *  query and model: a change recomputes only its own models. */
 export class AvailabilitySearch {
   private readonly statements
   /** model → its offers; `at` finds a node's offer for swap-removal. Arrays, because a search is one pass over them. */
@@ -70,7 +70,8 @@ export class AvailabilitySearch {
   private readonly regionNames: string[] = []
   private seq = -1
   private prunedBelow = 0
-  private readonly cache = new Map<string, AvailabilityGroup[]>()
+  /** filters → model → its group (null: nothing matches). A change drops only its models' entries. */
+  private readonly cache = new Map<string, Map<string, AvailabilityGroup | null>>()
   private catalogueCache: { models: string[]; regions: string[] } | undefined
 
   constructor(sqlite: Sqlite) {
@@ -96,12 +97,19 @@ export class AvailabilitySearch {
     }
     this.refresh()
     const key = JSON.stringify(filters)
-    const cached = this.cache.get(key)
-    if (cached) return cached
-    const groups = this.run(filters)
-    if (this.cache.size >= CACHE_ENTRIES) this.cache.clear()
-    this.cache.set(key, groups)
-    return groups
+    let byModel = this.cache.get(key)
+    if (!byModel) {
+      if (this.cache.size >= CACHE_ENTRIES) this.cache.clear()
+      this.cache.set(key, (byModel = new Map()))
+    }
+    const models = filters.model === null ? [...this.offers.keys()] : this.offers.has(filters.model) ? [filters.model] : []
+    const groups: AvailabilityGroup[] = []
+    for (const model of models) {
+      let group = byModel.get(model)
+      if (group === undefined) byModel.set(model, (group = this.group(model, filters)))
+      if (group) groups.push(group)
+    }
+    return groups.sort((a, b) => (a.minPrice < b.minPrice ? -1 : a.minPrice > b.minPrice ? 1 : a.model.localeCompare(b.model)))
   }
 
   /** Distinct models and regions on offer (listed capacity only), for autocomplete. */
@@ -119,18 +127,20 @@ export class AvailabilitySearch {
     const { seq, first } = this.statements.lastSeq.get()!
     const latest = seq ?? 0
     if (latest === this.seq) return
-    this.cache.clear()
     this.catalogueCache = undefined
     const fellBehind = this.seq < 0 || (first !== null && first > this.seq + 1)
     const changed = fellBehind ? [] : this.statements.changedSince.all(this.seq).map((r) => r.nodeId)
     if (fellBehind || changed.length > FULL_RELOAD_AFTER) {
+      this.cache.clear()
       this.offers.clear()
       this.modelsOfNode.clear()
       // Region ids stay: a search sizes its marks by regionNames.
       for (const row of this.statements.all.iterate()) this.put(row)
     } else {
-      for (const nodeId of changed) this.remove(nodeId)
-      for (const row of this.statements.ofNodes.iterate(JSON.stringify(changed))) this.put(row)
+      const touched = new Set<string>()
+      for (const nodeId of changed) for (const model of this.remove(nodeId)) touched.add(model)
+      for (const row of this.statements.ofNodes.iterate(JSON.stringify(changed))) touched.add(this.put(row))
+      for (const byModel of this.cache.values()) for (const model of touched) byModel.delete(model)
     }
     this.seq = latest
     if (latest - this.prunedBelow > 2 * CHANGES_KEPT) {
@@ -139,7 +149,8 @@ export class AvailabilitySearch {
     }
   }
 
-  private put({ nodeId, model, free, region, memoryMb, priceSort, reliability }: OfferRow): void {
+  /** Adds a row to the copy; returns its model. */
+  private put({ nodeId, model, free, region, memoryMb, priceSort, reliability }: OfferRow): string {
     let regionId = this.regionIds.get(region)
     if (regionId === undefined) {
       regionId = this.regionNames.push(region) - 1
@@ -151,10 +162,13 @@ export class AvailabilitySearch {
     let models = this.modelsOfNode.get(nodeId)
     if (!models) this.modelsOfNode.set(nodeId, (models = new Set()))
     models.add(model)
+    return model
   }
 
-  private remove(nodeId: string): void {
-    for (const model of this.modelsOfNode.get(nodeId) ?? []) {
+  /** Takes a node's rows out of the copy; returns their models. */
+  private remove(nodeId: string): Iterable<string> {
+    const models = this.modelsOfNode.get(nodeId) ?? new Set<string>()
+    for (const model of models) {
       const offers = this.offers.get(model)!
       const index = offers.at.get(nodeId)!
       const last = offers.list.pop()!
@@ -166,44 +180,41 @@ export class AvailabilitySearch {
       if (offers.list.length === 0) this.offers.delete(model)
     }
     this.modelsOfNode.delete(nodeId)
+    return models
   }
 
-  private run(filters: Filters): AvailabilityGroup[] {
-    const groups: AvailabilityGroup[] = []
-    const models = filters.model === null ? [...this.offers.keys()] : this.offers.has(filters.model) ? [filters.model] : []
+  /** One model's group under the filters, in one pass over its offers. */
+  private group(model: string, filters: Filters): AvailabilityGroup | null {
     const region = filters.region === null ? -1 : (this.regionIds.get(filters.region) ?? -2)
     const minMemory = filters.minMemory ?? -Infinity
     const minReliability = filters.minReliability ?? -Infinity
     const maxPrice = filters.maxPrice === null ? Infinity : Number(filters.maxPrice)
-    for (const model of models) {
-      let freeGpus = 0
-      let nodes = 0
-      let min: Offer | undefined
-      let max: Offer | undefined
-      let memoryMb = Infinity
-      const regions = new Uint8Array(this.regionNames.length)
-      const histogram = new Int32Array(1001)
-      const finer = new Map<number, number>()
-      for (const offer of this.offers.get(model)!.list) {
-        if (offer.free < filters.count || offer.memoryMb < minMemory || offer.reliability < minReliability || (region !== -1 && offer.region !== region)) continue
-        // The double decides unless it ties, then the exact key does.
-        if (offer.price > maxPrice || (offer.price === maxPrice && offer.priceSort > filters.maxPrice!)) continue
-        freeGpus += offer.free
-        nodes++
-        if (!min || offer.price < min.price || (offer.price === min.price && offer.priceSort < min.priceSort)) min = offer
-        if (!max || offer.price > max.price || (offer.price === max.price && offer.priceSort > max.priceSort)) max = offer
-        if (offer.memoryMb < memoryMb) memoryMb = offer.memoryMb
-        regions[offer.region] = 1
-        if (offer.permille >= 0) histogram[offer.permille]!++
-        else finer.set(offer.reliability, (finer.get(offer.reliability) ?? 0) + 1)
-      }
-      if (!min || !max) continue
-      for (let permille = 0; permille <= 1000; permille++) if (histogram[permille]) finer.set(permille / 1000, (finer.get(permille / 1000) ?? 0) + histogram[permille]!)
-      const counts = [...finer].sort((a, b) => a[0] - b[0])
-      const names = this.regionNames.filter((_, id) => regions[id] === 1).sort()
-      groups.push({ model, freeGpus, nodes, minPrice: BigInt(min.priceSort), maxPrice: BigInt(max.priceSort), regions: names, medianReliability: median(counts, nodes), memoryMb })
+    let freeGpus = 0
+    let nodes = 0
+    let min: Offer | undefined
+    let max: Offer | undefined
+    let memoryMb = Infinity
+    const regions = new Uint8Array(this.regionNames.length)
+    const histogram = new Int32Array(1001)
+    const finer = new Map<number, number>()
+    for (const offer of this.offers.get(model)!.list) {
+      if (offer.free < filters.count || offer.memoryMb < minMemory || offer.reliability < minReliability || (region !== -1 && offer.region !== region)) continue
+      // The double decides unless it ties, then the exact key does.
+      if (offer.price > maxPrice || (offer.price === maxPrice && offer.priceSort > filters.maxPrice!)) continue
+      freeGpus += offer.free
+      nodes++
+      if (!min || offer.price < min.price || (offer.price === min.price && offer.priceSort < min.priceSort)) min = offer
+      if (!max || offer.price > max.price || (offer.price === max.price && offer.priceSort > max.priceSort)) max = offer
+      if (offer.memoryMb < memoryMb) memoryMb = offer.memoryMb
+      regions[offer.region] = 1
+      if (offer.permille >= 0) histogram[offer.permille]!++
+      else finer.set(offer.reliability, (finer.get(offer.reliability) ?? 0) + 1)
     }
-    return groups.sort((a, b) => (a.minPrice < b.minPrice ? -1 : a.minPrice > b.minPrice ? 1 : a.model.localeCompare(b.model)))
+    if (!min || !max) return null
+    for (let permille = 0; permille <= 1000; permille++) if (histogram[permille]) finer.set(permille / 1000, (finer.get(permille / 1000) ?? 0) + histogram[permille]!)
+    const counts = [...finer].sort((a, b) => a[0] - b[0])
+    const names = this.regionNames.filter((_, id) => regions[id] === 1).sort()
+    return { model, freeGpus, nodes, minPrice: BigInt(min.priceSort), maxPrice: BigInt(max.priceSort), regions: names, medianReliability: median(counts, nodes), memoryMb }
   }
 }
 

@@ -4,7 +4,7 @@ import { NOTIFICATION_TOPICS, notificationPreferences, type NotificationTopic } 
 
 /** Every topic is on unless the user turned it off: they are all things a user
  *  acted to be part of (a rental, a deposit, a node, an alert, a vote). */
-export const TOPIC_DEFAULTS: Record<NotificationTopic, boolean> = { jobs: true, payments: true, provider: true, alerts: true, governance: true }
+export const TOPIC_DEFAULTS: Record<NotificationTopic, boolean> = { jobs: true, payments: true, provider: true, alerts: true, governance: true, delegation: true }
 
 export const TOPIC_DESCRIPTIONS: Record<NotificationTopic, string> = {
   jobs: 'your rentals start, end, fail or move',
@@ -12,6 +12,7 @@ export const TOPIC_DESCRIPTIONS: Record<NotificationTopic, string> = {
   provider: 'your nodes go offline or come back, and earnings',
   alerts: 'capacity matching your saved /alert searches',
   governance: 'new proposals, reminders before votes close, results',
+  delegation: 'your delegate voted with your power',
 }
 
 export function topicEnabled(db: Db, accountId: number, topic: string): boolean {

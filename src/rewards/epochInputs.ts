@@ -7,7 +7,8 @@ import type { NodeEpochData } from './rewardFormula.ts'
 
 const HOUR = 3600_000
 
-/** The better-sqlite3 handle under drizzle: these reads stream raw rows, where drizzle's objects would hold millions at once. */
+/** The better-sqlite3 handle under drizzle: these reads stream raw rows,
+ *  where drizzle's row objects would hold millions at once. */
 export function sqliteOf(db: Db): Sqlite {
   return (db as Db & { $client: Sqlite }).$client
 }

@@ -60,8 +60,9 @@ export function addressOf(name: string): Address {
 /** Governance and its commands on one in-memory SQLite with the real
  *  migrations, a movable clock and a fake chain (tests that need balances at
  *  real blocks use anvil instead). */
-export function createGovernanceHarness(options: { start?: number; chain?: ReturnType<typeof createFakeChain>; publicClient?: GovernanceDeps['publicClient']; token?: Address; snapshot?: GovernanceDeps['snapshot']; fetch?: typeof fetch; adminIds?: string[]; publicUrl?: string; extraCommands?: CommandDefinition[] } = {}) {
-  const { db, sqlite, close } = openDatabase(':memory:')
+export function createGovernanceHarness(options: { path?: string; start?: number; chain?: ReturnType<typeof createFakeChain>; publicClient?: GovernanceDeps['publicClient']; token?: Address; snapshot?: GovernanceDeps['snapshot']; fetch?: typeof fetch; adminIds?: string[]; publicUrl?: string; extraCommands?: CommandDefinition[] } = {}) {
+  // A file path when other connections (worker threads) share the database.
+  const { db, sqlite, close } = openDatabase(options.path ?? ':memory:')
   const clock = { now: options.start ?? START }
   const chain = options.chain ?? createFakeChain()
   const units = new TokenUnits('GRID', 18)

@@ -141,3 +141,43 @@ describe('multipliers are exact products', () => {
     expect([shareA, shareB]).toEqual([545_456n, 454_546n])
   })
 })
+
+describe('ordering, sums and degenerate inputs', () => {
+  const day = Array.from({ length: 24 }, (_, hour) => hour)
+
+  test('nodes come out in code-point order of their ids and providers by id, whatever order they came in', () => {
+    const ids = ['b', 'a', 'B', 'aa', 'Z']
+    const result = computeRewards({
+      params,
+      epochStart: start,
+      epochEnd: end,
+      bucketMs: BUCKET,
+      nodes: ids.map((nodeId, i) => nodeUpAt(day, { nodeId, providerId: 5 - i })),
+      providers: [3, 1, 5, 2, 4].map((providerId) => ({ providerId, address: `0x${providerId}`, accountId: providerId, earnings: 0n, carriedIn: 0n })),
+    })
+    expect(result.nodes.map((n) => n.nodeId)).toEqual(['B', 'Z', 'a', 'aa', 'b'])
+    expect(result.providers.map((p) => p.providerId)).toEqual([1, 2, 3, 4, 5])
+  })
+
+  test('a provider\'s score is the sum of its nodes\' scores, and the total the sum of all', () => {
+    const result = run([nodeUpAt(day, { nodeId: 'a', providerId: 1 }), nodeUpAt(day, { nodeId: 'b', providerId: 1, renewable: true }), nodeUpAt(day, { nodeId: 'c', providerId: 2 })])
+    const plain = idleScore(16 * 12, 8 * 12)
+    const green = (plain * 12_000n) / 10_000n
+    expect(result.providers.map((p) => p.score)).toEqual([plain + green, plain])
+    expect(result.totalScore).toBe(2n * plain + green)
+    expect(result.providers.map((p) => p.emission)).toEqual([(1_000_000n * (plain + green)) / (2n * plain + green), (1_000_000n * plain) / (2n * plain + green)])
+  })
+
+  test('a node with no GPUs earns nothing (and does not divide by zero), even when always up', () => {
+    const result = run([nodeUpAt(day, { models: [] }), nodeUpAt(day, { nodeId: 'm', providerId: 2 })])
+    expect(result.nodes[0]).toMatchObject({ nodeId: 'm', eligible: true })
+    expect(result.nodes[1]).toMatchObject({ nodeId: 'n', uptimeBps: 10_000, eligible: false, score: 0n })
+    expect(result.providers.map((p) => p.emission)).toEqual([0n, 1_000_000n])
+  })
+
+  test('a window that starts and ends at the same hour is empty, not the whole day', () => {
+    const result = run([nodeUpAt(day, { offPeak: { startHour: 6, endHour: 6 } })])
+    expect(result.nodes[0]!.offPeakBuckets).toBe(0)
+    expect(result.nodes[0]!.score).toBe(idleScore(288, 0))
+  })
+})

@@ -17,6 +17,7 @@ let database: ReturnType<typeof openDatabase>
 let snapshot: `0x${string}`
 const [payee] = freshAddresses(1, 'soak-check')
 const GRID = (amount: string) => parseUnits(amount, 18)
+// The test chain's treasury is dev account 0, which is also minted a dev account's 10,000.
 const notice: Reply = { title: 'Payout confirmed', text: 'Your withdrawal w1 of 5 GRID is confirmed.' }
 const noticeHtml = renderTelegramReply(notice).parts[0]!
 let calls: RecordedCall[]
@@ -90,7 +91,7 @@ test('violation: a payout sent twice on chain', async () => {
   const report = await check()
   expect(report.violations).toEqual([
     `Transfer ${again}:0 of ${GRID('5')} from the treasury to ${payee} matches no confirmed payout (sent twice, or sent and forgotten)`,
-    `the treasury holds ${GRID('1000030')} on chain, but minted ${GRID('1000000')} + deposits ${GRID('40')} − confirmed payouts ${GRID('5')} = ${GRID('1000035')}`,
+    `the treasury holds ${GRID('1010030')} on chain, but minted ${GRID('1010000')} + deposits ${GRID('40')} − confirmed payouts ${GRID('5')} = ${GRID('1010035')}`,
   ])
 })
 
@@ -101,7 +102,7 @@ test('violation: a deposit credited that never reached the chain', async () => {
   const report = await check()
   expect(report.violations).toEqual([
     'deposit 0xfeed:0 (7, credited) is recorded but no such Transfer to the treasury is on chain',
-    `the treasury holds ${GRID('1000035')} on chain, but minted ${GRID('1000000')} + deposits ${GRID('40') + 7n} − confirmed payouts ${GRID('5')} = ${GRID('1000035') + 7n}`,
+    `the treasury holds ${GRID('1010035')} on chain, but minted ${GRID('1010000')} + deposits ${GRID('40') + 7n} − confirmed payouts ${GRID('5')} = ${GRID('1010035') + 7n}`,
   ])
 })
 

@@ -72,6 +72,9 @@ export const governanceVotes = sqliteTable(
     envelope: text('envelope'),
     /** The sequencer's receipt id for a relayed vote. */
     receipt: text('receipt'),
+    /** Set when the delegate (accountId) cast this wallet's power for its
+     *  owner, this delegator; the owner's own vote replaces the row. */
+    delegatorAccountId: integer('delegator_account_id'),
   },
   (t) => [primaryKey({ columns: [t.proposalId, t.address] }), index('governance_votes_account').on(t.accountId, t.proposalId)],
 )
@@ -150,7 +153,32 @@ export const governanceCursors = sqliteTable('governance_cursors', {
   value: integer('value').notNull(),
 })
 
+/** /delegate: an account lends its voting power to another account, or to
+ *  an address (counted when the account that linked it votes). Rows are never
+ *  overwritten: a change ends the current row and starts a new one, so the
+ *  delegation in effect at any proposal's snapshot can be found again. The
+ *  position is (block, time): a snapshot block is read when a proposal is made. */
+export const delegations = sqliteTable(
+  'delegations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    fromAccountId: integer('from_account_id').notNull(),
+    toAccountId: integer('to_account_id'),
+    toAddress: text('to_address'),
+    startBlock: integer('start_block').notNull(),
+    startAt: integer('start_at').notNull(),
+    endBlock: integer('end_block'),
+    endAt: integer('end_at'),
+  },
+  (t) => [
+    index('delegations_from').on(t.fromAccountId, t.endAt),
+    index('delegations_to_account').on(t.toAccountId),
+    index('delegations_to_address').on(t.toAddress),
+  ],
+)
+
 export type ProposalRow = typeof proposals.$inferSelect
 export type GovernanceVoteRow = typeof governanceVotes.$inferSelect
 export type SnapshotAliasRow = typeof snapshotAliases.$inferSelect
 export type SnapshotRelayRow = typeof snapshotRelays.$inferSelect
+export type DelegationRow = typeof delegations.$inferSelect

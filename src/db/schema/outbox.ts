@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
-export const NOTIFICATION_TOPICS = ['jobs', 'payments', 'governance', 'alerts', 'provider'] as const
+export const NOTIFICATION_TOPICS = ['jobs', 'payments', 'governance', 'alerts', 'provider', 'delegation'] as const
 export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number]
 
 /** The transactional outbox: written in the same transaction as its cause;
