@@ -16,6 +16,7 @@ import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import type { ChainPublicClient, TreasuryWalletClient } from './chainClients.ts'
 import { getTxOutcome } from './getTxOutcome.ts'
+import { durably } from '../db/durably.ts'
 
 export type Payout = typeof payouts.$inferSelect
 
@@ -165,7 +166,8 @@ export class PayoutSender {
     )
     const raw = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0])
     const txHash = keccak256(raw)
-    const recorded = db.transaction((tx) =>
+    // On disk before the broadcast: a power loss must not forget a transaction that may be mined.
+    const recorded = durably(db, () => db.transaction((tx) =>
       batch
         .map((payout) =>
           tx
@@ -176,7 +178,7 @@ export class PayoutSender {
             .get(),
         )
         .filter((row) => row !== undefined),
-    )
+    ))
     if (recorded.length === 0) return undefined
     try {
       this.deps.afterRecordSubmitted?.(recorded[0]!)
@@ -241,10 +243,12 @@ export class PayoutSender {
     const raw = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0])
     const txHash = keccak256(raw)
     const replaced = JSON.stringify([first.txHash, ...(JSON.parse(first.replacedTxHashes) as string[])])
-    db.update(payouts)
-      .set({ txHash, rawTx: raw, submittedAt: clock(), replacedTxHashes: replaced })
-      .where(and(eq(payouts.txHash, first.txHash!), eq(payouts.status, 'submitted')))
-      .run()
+    durably(db, () =>
+      db.update(payouts)
+        .set({ txHash, rawTx: raw, submittedAt: clock(), replacedTxHashes: replaced })
+        .where(and(eq(payouts.txHash, first.txHash!), eq(payouts.status, 'submitted')))
+        .run(),
+    )
     this.deps.logger.warn({ payouts: rows.map((r) => r.id), nonce: previous.nonce, replaced: first.txHash, txHash }, 'payout transaction was stuck; replaced with higher fees')
     await this.broadcast(raw, publicClient)
   }

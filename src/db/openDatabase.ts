@@ -15,11 +15,10 @@ export function openDatabase(path: string): { db: Db; sqlite: Sqlite; close(): v
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  // FULL: every commit is on disk before it returns, so a power loss cannot
-  // drop the commit that recorded a signed payout before it was broadcast
-  // (NORMAL in WAL mode survives a process crash, not a power loss). The cost
-  // is measured in the ledger bench (docs/benchmarks.md).
-  sqlite.pragma('synchronous = FULL')
+  // NORMAL in WAL mode survives a process crash but not a power loss; the
+  // writes that record an intent before chain I/O (a signed payout before its
+  // broadcast) commit through durably(), with FULL.
+  sqlite.pragma('synchronous = NORMAL')
   const db = drizzle(sqlite)
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
   return { db, sqlite, close: () => sqlite.close() }
