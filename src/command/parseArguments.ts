@@ -1,5 +1,5 @@
 import { UserError } from '../errors/AppError.ts'
-import type { CommandDefinition } from './defineCommand.ts'
+import type { CommandInfo } from './CommandInfo.ts'
 import { usageOf } from './usage.ts'
 
 /** Splits on spaces, keeping "quoted strings" (and name:"quoted values") whole. */
@@ -32,7 +32,7 @@ export function tokenize(input: string): string[] {
 /** Maps words typed after a command to its options: `name:value` pairs by
  *  name, other words to the unfilled options in order. Values stay strings;
  *  validateOptions turns them into typed values. */
-export function parseArguments(command: CommandDefinition, text: string): Record<string, string> {
+export function parseArguments(command: CommandInfo, text: string): Record<string, string> {
   const names = Object.keys(command.options)
   const values: Record<string, string> = {}
   const positional: string[] = []
@@ -60,7 +60,7 @@ export function parseArguments(command: CommandDefinition, text: string): Record
   return values
 }
 
-export function usageError(command: CommandDefinition, problem: string): UserError {
+export function usageError(command: CommandInfo, problem: string): UserError {
   const sentence = problem.charAt(0).toUpperCase() + problem.slice(1)
   return new UserError(`${sentence}.\nUsage: ${usageOf(command)}`, 'BAD_INPUT')
 }

@@ -2,9 +2,15 @@ import { and, desc, eq, gte, lte, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Db } from '../db/openDatabase.ts'
 import { governanceVotes, proposals } from '../db/schema/governance.ts'
-import type { Delegations } from './Delegations.ts'
 import { shortAddress } from './shortAddress.ts'
 import type { VotingPower } from './VotingPower.ts'
+
+/** What the leaderboard reads from Delegations (declared here, so the two files do not import each other). */
+export interface DelegationLookups {
+  currentByDelegate(): Map<number | Address, { delegators: number[]; since: number }>
+  walletsOf(accountId: number): Address[]
+  nameOf(accountId: number): string
+}
 
 export interface DelegateStanding {
   /** '@bob', or an address no account has linked yet. */
@@ -23,7 +29,7 @@ export interface DelegateStanding {
 /** The delegates by the power lent to them now (current balances of their
  *  delegators' wallets), with how often they vote. */
 export async function delegateLeaderboard(
-  deps: { db: Db; delegations: Delegations; votingPower: Pick<VotingPower, 'current'>; clock: () => number; choiceText: (proposalId: string, accountId: number) => string | null },
+  deps: { db: Db; delegations: DelegationLookups; votingPower: Pick<VotingPower, 'current'>; clock: () => number; choiceText: (proposalId: string, accountId: number) => string | null },
   { limit = 20 }: { limit?: number } = {},
 ): Promise<DelegateStanding[]> {
   const { db, delegations, votingPower } = deps
