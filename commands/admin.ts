@@ -1,18 +1,19 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { UserError } from '../src/errors/AppError.ts'
+import { publishSolvencyReply } from '../src/solvency/publishSolvencyReply.ts'
 
-const ACTIONS = ['params', 'announce', 'set', 'epoch'] as const
+const ACTIONS = ['params', 'announce', 'set', 'epoch', 'solvency'] as const
 
 export default defineCommand({
   name: 'admin',
-  description: 'Operator tools: parameters, announcement channel, epoch close',
+  description: 'Operator tools: parameters, announcement channel, epoch close, proof of solvency',
   adminOnly: true,
   options: {
     action: opt.choice({ description: 'What to do', choices: ACTIONS, required: true }),
     args: opt.string({ description: 'Arguments, e.g. "here" or "stop" for announce', rest: true }),
   },
-  examples: ['/admin params', '/admin set protocol_fee_bps 400', '/admin announce here', '/admin epoch close'],
+  examples: ['/admin params', '/admin set protocol_fee_bps 400', '/admin announce here', '/admin epoch close', '/admin solvency'],
   run({ action, args }, ctx) {
     const words = (args ?? '').split(/\s+/).filter(Boolean)
     switch (action) {
@@ -37,9 +38,14 @@ export default defineCommand({
       }
       case 'epoch': {
         if (words[0] !== 'close') throw new UserError('Say what to do: /admin epoch close.')
-        const epoch = ctx.rewards.epochs.close(ctx.now)
-        return { text: `Epoch ${epoch.number} closed. Merkle root ${epoch.merkleRoot}; payouts are being sent. Statement: ${ctx.publicUrl}/api/v1/epochs/${epoch.number}` }
+        // Reserves first, so the close's solvency snapshot reads them at one block.
+        return ctx.solvency.prepareEpochClose().then(() => {
+          const epoch = ctx.rewards.epochs.close(ctx.now)
+          return { text: `Epoch ${epoch.number} closed. Merkle root ${epoch.merkleRoot}; payouts are being sent. Statement: ${ctx.publicUrl}/api/v1/epochs/${epoch.number}` }
+        })
       }
+      case 'solvency':
+        return publishSolvencyReply(ctx)
       case 'set': {
         const [name, value] = words
         if (!name || !value) throw new UserError('Give a name and a value: /admin set protocol_fee_bps 400.')

@@ -1,12 +1,18 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
+import { opt } from '../src/command/options.ts'
+import { balanceProofReply } from '../src/solvency/balanceProofReply.ts'
 import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
   name: 'balance',
   description: 'Show your available balance, escrow and provider bond',
-  options: {},
+  options: {
+    show: opt.choice({ description: 'proof: your leaf and path in the published proof of solvency', choices: ['proof'] }),
+  },
+  examples: ['/balance', '/balance proof'],
   private: true,
-  run(_args, ctx) {
+  run({ show }, ctx) {
+    if (show === 'proof') return balanceProofReply(ctx.solvency.proofFor(ctx.accountId), ctx)
     const { available, escrow } = ctx.ledger.balancesOf(ctx.accountId)
     const earned = ctx.ledger.earningsOf(ctx.accountId)
     const { bonded, pending } = ctx.market.bonds.summary(ctx.accountId)

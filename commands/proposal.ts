@@ -2,9 +2,10 @@ import type { Reply } from '../src/command/reply.ts'
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { clip } from '../src/command/parseArguments.ts'
-import { numbered } from '../src/governance/parseVoteChoice.ts'
-import { tallyLines, voteReplyText, windowText } from '../src/governance/proposalReplies.ts'
-import { CHOICE_FORMS, votingTypeOf } from '../src/governance/votingTypes.ts'
+import { ballotText, proposalCard, SNAPSHOT_DELEGATION, voteReplyText } from '../src/governance/proposalReplies.ts'
+import { withVoteButtons } from '../src/governance/proposalMessages.ts'
+import { UserError } from '../src/errors/AppError.ts'
+import { votingTypeOf } from '../src/governance/votingTypes.ts'
 import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
@@ -38,27 +39,19 @@ export default defineCommand({
         text: [delegationLine(proposal.source, records), `Full export with signatures: ${ctx.publicUrl}/api/v1/proposals/${proposal.id}/votes`].filter(Boolean).join('\n'),
       }
     }
-    const tally = governance.tally(proposal)
     const type = votingTypeOf(proposal.type)
     const mine = governance.choiceOf(proposal, ctx.accountId)
-    const fields = [
-      { name: 'Voting', value: `${proposal.type}; ${windowText(proposal, now)}` },
-      { name: 'Power', value: proposal.source === 'native' ? `${units.symbol} held at block ${proposal.snapshotBlock}` : `Snapshot space ${governance.snapshotSpace ?? ''}, block ${proposal.snapshotBlock}` },
-    ]
-    if (proposal.source === 'snapshot') fields.push({ name: 'Delegation', value: SNAPSHOT_DELEGATION })
-    if (proposal.param) fields.push({ name: 'Change if For wins', value: `${proposal.param.name} = ${proposal.param.value}` })
-    fields.push({ name: proposal.status === 'closed' ? 'Result' : 'Tally', value: tallyLines(units, proposal, tally) })
-    if (proposal.result?.executedAt) fields.push({ name: 'Executed', value: `${proposal.param!.name} set to ${proposal.param!.value} at ${utcMinute(proposal.result.executedAt)}` })
-    // In a group the reply is public: the caller's own vote stays out of it.
-    if (mine && ctx.chat.kind === 'private') fields.push({ name: 'Your vote', value: mine })
-    const reply: Reply = { title: `${proposal.id}: ${proposal.title}`, text: clip(proposal.body, 1500) || undefined, fields }
-    if (proposal.status === 'active' && type) {
-      if (type === 'single-choice') {
-        const ttlMs = proposal.endAt - now
-        reply.buttons = proposal.choices.map((label, i) => ({ label, action: ctx.action('proposal.vote', { id: proposal.id, choice: i + 1 }, { once: false, ttlMs }), style: 'primary' as const }))
-      } else {
-        fields.push({ name: 'How to vote', value: `/vote ${proposal.id} <choice>, with ${CHOICE_FORMS[type]}; choices: ${numbered(proposal.choices)}` })
-      }
+    const reply: Reply = proposalCard(units, proposal, governance.tally(proposal), now, governance.snapshotSpace)
+    // In a group the reply is public: the caller's own vote stays out of it, and
+    // its buttons are everyone's, each press voting for the presser.
+    if (ctx.chat.kind === 'group') return withVoteButtons(reply, (name, payload, ttlMs) => ctx.action(name, payload, { anyone: true, ttlMs }), proposal, now)
+    if (mine) {
+      const howTo = reply.fields!.findIndex((f) => f.name === 'How to vote')
+      reply.fields!.splice(howTo === -1 ? reply.fields!.length : howTo, 0, { name: 'Your vote', value: mine })
+    }
+    if (proposal.status === 'active' && type === 'single-choice') {
+      const ttlMs = proposal.endAt - now
+      reply.buttons = proposal.choices.map((label, i) => ({ label, action: ctx.action('proposal.vote', { id: proposal.id, choice: i + 1 }, { once: false, ttlMs }), style: 'primary' as const }))
     }
     return reply
   },
@@ -68,10 +61,16 @@ export default defineCommand({
       const note = ctx.governance.delegations.snapshotNote(ctx.accountId, outcome.proposal.source)
       return { text: note ? `${voteReplyText(ctx.units, outcome)}\n${note}` : voteReplyText(ctx.units, outcome), private: true }
     },
+    /** A group's Vote button on approval, ranked and weighted proposals: the choices, privately. */
+    'proposal.ballot': ({ id }: { id: string }, ctx) => {
+      const proposal = ctx.governance.proposal(id)
+      const type = votingTypeOf(proposal.type)
+      if (proposal.status !== 'active' || !type) throw new UserError(`Voting on ${proposal.id} is not open.`)
+      return { text: ballotText(proposal, type), private: true }
+    },
   },
 })
 
-const SNAPSHOT_DELEGATION = "/delegate counts on native proposals only; this Snapshot proposal counts Snapshot's own delegation."
 
 /** Which part of the power cast came from delegators, or why none can (Snapshot). */
 function delegationLine(source: 'native' | 'snapshot', records: { power: bigint | null; delegate: string | null }[]): string | undefined {

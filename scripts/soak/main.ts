@@ -21,6 +21,7 @@ import { Prng } from './prng.ts'
 import { productErrors } from './productErrors.ts'
 import { ProductProcess } from './ProductProcess.ts'
 import { SimulatedNodes, NODES_PER_SIMULATED_WALLET } from './SimulatedNodes.ts'
+import { snapshotSource } from './snapshotSource.ts'
 import { soakChain } from './soakChain.ts'
 import { parseSoakOptions, SOAK_USAGE, type SoakOptions } from './soakOptions.ts'
 import { SoakStats } from './SoakStats.ts'
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   const runId = randomBytes(6).toString('hex')
   const dir = mkdtempSync(join(tmpdir(), 'gs-soak-'))
   const databasePath = join(dir, 'gridshare.db')
-  const cwd = resolve(import.meta.dirname, '../..')
+  const cwd = snapshotSource(resolve(import.meta.dirname, '../..'), dir)
   const say = (text: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${text}\n`)
   say(`seed ${options.seed}, ${options.minutes} min, data in ${dir}`)
 

@@ -9,6 +9,7 @@ import type { NotificationSettings } from '../notify/NotificationSettings.ts'
 import type { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
 import type { RewardsService } from '../rewards/RewardsService.ts'
 import type { Governance } from '../governance/Governance.ts'
+import type { Solvency } from '../solvency/Solvency.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -34,4 +35,5 @@ export interface Services {
   alerts: AvailabilityAlerts
   rewards: RewardsService
   governance: Governance
+  solvency: Solvency
 }

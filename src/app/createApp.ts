@@ -23,10 +23,12 @@ import { agentRoutes, pruneAgentSignatures } from '../http/agentRoutes.ts'
 import { AgentSessions } from '../http/AgentSessions.ts'
 import { rewardsRoutes } from '../http/rewardsRoutes.ts'
 import { governanceRoutes } from '../http/governanceRoutes.ts'
+import { solvencyRoutes } from '../http/solvencyRoutes.ts'
 import { startDemoProviders } from './startDemoProviders.ts'
 import { createDomain } from './createDomain.ts'
 import { autocompleteSources } from './autocompleteSources.ts'
 import { Notifier, type Destination } from '../notify/Notifier.ts'
+import { ProposalMessages, type MessageEditor, type PostedMessage } from '../governance/proposalMessages.ts'
 
 export interface AppIo {
   input: Readable
@@ -46,6 +48,8 @@ export interface App {
   /** One human line: chain, token and treasury, printed at start. */
   readonly summary: string
   readonly httpPort: number
+  /** Where a live message (a proposal with vote buttons) was posted: Discord shards report theirs here. */
+  readonly onLivePost: (posted: PostedMessage) => void
   start(): Promise<void>
   /** Runs the console chat; resolves when its input ends (never without a console). */
   runConsole(): Promise<void>
@@ -82,6 +86,10 @@ export async function createApp(
     autocomplete: autocompleteSources(commandRegistry),
   })
   const scheduler = new Scheduler(logger)
+  // Group and channel messages with vote buttons; the adapters say where they posted them.
+  const liveEditors = new Map<string, MessageEditor>()
+  const proposalMessages = new ProposalMessages({ db, clock, logger, units: services.units, governance: domain.governance, editors: liveEditors })
+  const onLivePost = (posted: PostedMessage) => proposalMessages.record(posted)
   const agentSessions = new AgentSessions({ db, secrets: domain.secrets, clock })
   const adapters: ChatAdapter[] = []
   const telegram = config.TELEGRAM_BOT_TOKEN
@@ -94,6 +102,7 @@ export async function createApp(
         apiRoot: config.TELEGRAM_API_ROOT,
         webhook: config.TELEGRAM_WEBHOOK_URL ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET! } : undefined,
         adminUserIds: config.ADMIN_IDS.filter((id) => id.startsWith('telegram:')).map((id) => id.slice('telegram:'.length)),
+        onLivePost,
       })
     : undefined
   if (telegram) adapters.push(telegram)
@@ -103,8 +112,9 @@ export async function createApp(
     healthChecks: [
       { name: 'database', check: () => void database.sqlite.prepare('select 1').get() },
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
+      { name: 'solvency', check: () => domain.solvency.health() },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, challenges: domain.challenges, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, challenges: domain.challenges, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), solvencyRoutes({ solvency: domain.solvency }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -120,9 +130,11 @@ export async function createApp(
         guildId: config.DISCORD_GUILD_ID,
         apiBase: config.DISCORD_API_BASE,
         gateway: discordRole === 'full',
+        onLivePost,
       }),
     )
   }
+  for (const adapter of adapters) if ('editMessage' in adapter) liveEditors.set(adapter.platform, adapter as ChatAdapter & MessageEditor)
   const destinations = new Map<string, Destination>(adapters.map((a) => [a.platform, a]))
   if (consoleAdapter) destinations.set('console', consoleAdapter)
   const notifier = new Notifier({ db, logger, clock, secrets: domain.secrets, destinations, registry: metrics.registry })
@@ -133,6 +145,7 @@ export async function createApp(
   return {
     pipeline,
     db,
+    onLivePost,
     chainRpcUrl: chain.rpcUrl,
     summary: chain.devChain
       ? `Dev chain ${chain.chainId} at ${chain.rpcUrl}: token ${chain.symbol} at ${chain.token}, treasury ${chain.treasury}`
@@ -160,11 +173,17 @@ export async function createApp(
       scheduler.add('bonds.release', '0 * * * * *', () => domain.bonds.releaseDue())
       scheduler.add('rentals.expire', '*/15 * * * * *', () => rentals.expireDue())
       scheduler.add('challenges.expire', '*/15 * * * * *', () => domain.challenges.expireDue())
-      await scheduler.runOnce('epochs.catch-up', () => domain.epochs.closeDue())
-      scheduler.add('epochs.close', config.EPOCH_CRON, () => domain.epochs.closeDue())
+      // Reserves are read first, so each close's solvency snapshot has them at one block.
+      const closeEpochs = async () => {
+        await domain.solvency.prepareEpochClose()
+        return domain.epochs.closeDue()
+      }
+      await scheduler.runOnce('epochs.catch-up', closeEpochs)
+      scheduler.add('epochs.close', config.EPOCH_CRON, closeEpochs)
       scheduler.add('governance.open', '*/15 * * * * *', () => domain.governance.openDue())
       scheduler.add('governance.close', '*/15 * * * * *', () => domain.governance.closeDue())
       scheduler.add('governance.remind', '0 * * * * *', () => domain.governance.remind())
+      scheduler.add('governance.messages.refresh', '*/5 * * * * *', () => proposalMessages.refresh())
       if (config.SNAPSHOT_HUB_URL) {
         scheduler.add('governance.snapshot.sync', '*/30 * * * * *', () => domain.governance.syncSnapshot())
         scheduler.add('governance.snapshot.relay', '*/5 * * * * *', () => domain.governance.relayQueued())

@@ -26,6 +26,7 @@ import { Epochs } from '../rewards/Epochs.ts'
 import { RewardsService } from '../rewards/RewardsService.ts'
 import { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
 import { Governance } from '../governance/Governance.ts'
+import { Solvency } from '../solvency/Solvency.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
 
@@ -99,7 +100,8 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
   const bonds = new Bonds({ db, ledger, units, params, clock, listing })
   const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS, onCapacity, slashing })
   const market = new MarketService(db, sqlite, registry, rentals, bonds, slashing)
-  const epochs = new Epochs({ db, ledger, units, params, clock, logger, epochCron: config.EPOCH_CRON, publicUrl: config.PUBLIC_URL })
+  const solvency = new Solvency({ db, publicClient: chain.publicClient, token: chain.token, treasury: chain.treasury, units, clock, randomBytes, logger, publicUrl: config.PUBLIC_URL, adminIds: config.ADMIN_IDS })
+  const epochs = new Epochs({ db, ledger, units, params, clock, logger, epochCron: config.EPOCH_CRON, publicUrl: config.PUBLIC_URL, solvency })
   const rewards = new RewardsService(db, epochs)
   const attestations = new RenewableAttestations({ db, params, clock })
   const governance = new Governance({
@@ -126,9 +128,10 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
     alerts,
     rewards,
     governance,
+    solvency,
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
-  return { services, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market, listing, bonds, slashing, challenges }
+  return { services, solvency, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market, listing, bonds, slashing, challenges }
 }
 
 export type Domain = ReturnType<typeof createDomain>

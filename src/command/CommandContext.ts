@@ -15,6 +15,9 @@ export interface ActionOptions {
   ttlMs?: number
   /** Spend the button (and those shown with it) on press; default true. */
   once?: boolean
+  /** Anyone who sees the button may press it, each press acting for the
+   *  presser (vote buttons in groups and channels); implies once: false. */
+  anyone?: boolean
 }
 
 export interface CommandContext extends Services {

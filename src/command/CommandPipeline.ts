@@ -5,7 +5,7 @@ import type { Services } from '../app/Services.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { AppError } from '../errors/AppError.ts'
 import { ChatIdentities } from '../identity/ChatIdentities.ts'
-import { claimAction, createAction, newActionId } from './actionStore.ts'
+import { ANYONE, ANYONE_OWNER, claimAction, createAction, newActionId } from './actionStore.ts'
 import type { ChatPlace, ChatUser, CommandContext } from './CommandContext.ts'
 import type { ActionHandler, CommandDefinition } from './defineCommand.ts'
 import { parseArguments } from './parseArguments.ts'
@@ -29,7 +29,16 @@ export interface PipelineDeps {
   autocomplete?: Record<string, AutocompleteSource>
 }
 
-export type PressOutcome = { status: 'ok'; reply: Reply } | { status: 'rejected'; message: string }
+/** shared: the button is anyone's (a vote in a group): the answer is the
+ *  presser's alone, and the message with the buttons stays as it is for the others.
+ *  detail: the answer is more than a one-line notice (a ballot, a /link to
+ *  follow), so platforms with only short private notices send a private message. */
+export type PressOutcome =
+  | { status: 'ok'; reply: Reply; shared?: boolean; detail?: boolean }
+  | { status: 'rejected'; message: string; shared?: boolean; detail?: boolean }
+
+/** What fits a Telegram callback notice; longer or actionable answers go to a private message. */
+const NOTICE_LIMIT = 200
 
 const REJECTED_PRESS: Record<string, string> = {
   unknown: 'This button is no longer valid.',
@@ -99,13 +108,18 @@ export class CommandPipeline {
       }
       const entry = this.actionHandlers.get(claim.action.name)
       if (!entry) return { status: 'rejected', message: REJECTED_PRESS.unknown! }
+      const shared = claim.action.ownerPlatform === ANYONE_OWNER
       const reply = await this.guard(entry.command, user, async () => {
         const ctx = this.context(user, chat, now)
         return entry.handler(claim.payload, ctx)
       })
       this.deps.metrics.commandSeconds.observe({ command: claim.action.name, platform: user.platform }, (performance.now() - started) / 1000)
       // A failed press is told to the presser alone; the message with the buttons stays as it was.
-      if (reply.error) return { status: 'rejected', message: reply.text ?? 'That did not work.' }
+      if (reply.error) {
+        const message = reply.text ?? 'That did not work.'
+        return { status: 'rejected', message, ...(shared ? { shared, detail: needsDetail(message) } : {}) }
+      }
+      if (shared) return { status: 'ok', reply: { ...reply, private: true }, shared, detail: Boolean(reply.buttons?.length || reply.fields?.length || reply.table) || needsDetail(reply.text ?? '') }
       return { status: 'ok', reply: { private: entry.command.private, ...reply } }
     })
   }
@@ -198,7 +212,8 @@ export class CommandPipeline {
       action: (name, payload, options) => {
         if (!this.actionHandlers.has(name)) throw new Error(`no handler for action ${name}`)
         groupId ??= newActionId()
-        return createAction(db, { name, payload, owner: user, groupId, now, ...options })
+        const { anyone, ...rest } = options ?? {}
+        return createAction(db, { name, payload, owner: anyone ? ANYONE : user, groupId, now, ...rest })
       },
     }
     return Object.assign(Object.create(services) as Services, ctx)
@@ -216,4 +231,9 @@ export class CommandPipeline {
       if (--this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve()
     }
   }
+}
+
+/** A command to follow (/link, /authorize, /vote …) or more than a notice holds. */
+function needsDetail(text: string): boolean {
+  return text.length > NOTICE_LIMIT || /\/(link|authorize|vote|unfreeze)\b/.test(text)
 }

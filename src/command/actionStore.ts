@@ -19,12 +19,17 @@ export function newActionId(): string {
  *  notifications, which reach every identity of the account. */
 export const ACCOUNT_OWNER = 'account'
 
+/** A button anyone who sees it may press (vote buttons in a group or channel):
+ *  the handler acts for the presser, never for whoever posted it. Always reusable. */
+export const ANYONE_OWNER = 'anyone'
+export const ANYONE: { platform: typeof ANYONE_OWNER; id: string } = { platform: ANYONE_OWNER, id: '*' }
+
 export function createAction(
   db: Db,
   params: {
     name: string
     payload: unknown
-    owner: ChatUser | { platform: typeof ACCOUNT_OWNER; id: string }
+    owner: ChatUser | { platform: typeof ACCOUNT_OWNER | typeof ANYONE_OWNER; id: string }
     groupId: string
     now: number
     ttlMs?: number
@@ -36,7 +41,8 @@ export function createAction(
     .values({
       id,
       name: params.name,
-      groupId: params.once === false ? `reusable:${id}` : params.groupId,
+      // A button anyone may press is never spent by one of them.
+      groupId: params.once === false || params.owner.platform === ANYONE_OWNER ? `reusable:${id}` : params.groupId,
       payload: JSON.stringify(params.payload ?? null),
       ownerPlatform: params.owner.platform,
       ownerUserId: params.owner.id,
@@ -52,7 +58,9 @@ export function claimAction(db: Db, params: { id: string; presser: ChatUser; pre
   const row = db.select().from(actions).where(eq(actions.id, params.id)).get()
   if (!row) return { status: 'unknown' }
   const owner =
-    row.ownerPlatform === ACCOUNT_OWNER
+    row.ownerPlatform === ANYONE_OWNER
+      ? true
+      : row.ownerPlatform === ACCOUNT_OWNER
       ? row.ownerUserId === String(params.presserAccountId())
       : row.ownerPlatform === params.presser.platform && row.ownerUserId === params.presser.id
   if (!owner) return { status: 'foreign' }

@@ -11,6 +11,9 @@ export interface Reply {
   private?: boolean
   /** An error answer: shown only to the user where the platform can (Discord ephemeral), in place elsewhere. */
   error?: boolean
+  /** A public message kept up to date after posting (a proposal's tally and
+   *  vote buttons): adapters report where they posted it. */
+  live?: { proposalId: string }
 }
 
 export type Button = ActionButton | LinkButton

@@ -17,6 +17,7 @@ import { parseProposalDraft, type ProposalFields } from './parseProposalDraft.ts
 import { parseVoteChoice, type VoteChoice } from './parseVoteChoice.ts'
 import type { VoteOutcome } from './VoteOutcome.ts'
 import { newProposalAnnouncement, type TallyView } from './proposalReplies.ts'
+import { anyoneActionIn, withVoteButtons } from './proposalMessages.ts'
 import { ProposalStore } from './ProposalStore.ts'
 import { toProposalView, type ProposalView } from './proposalView.ts'
 import type { ProtocolParameters } from './ProtocolParameters.ts'
@@ -199,7 +200,7 @@ export class Governance {
     return db.transaction((tx) => {
       const row = this.store.insertNative(tx, { ...draft, snapshotBlock: draft.snapshotBlock ?? latest, quorum, authorAccountId: accountId, now })
       const view = toProposalView(row, now)
-      enqueueNotification(tx, { dedupeKey: `proposal.new:${view.id}`, accountId: null, topic: 'governance', reply: newProposalAnnouncement(units, view, now), now })
+      enqueueNotification(tx, { dedupeKey: `proposal.new:${view.id}`, accountId: null, topic: 'governance', reply: withVoteButtons(newProposalAnnouncement(units, view, now), anyoneActionIn(db, now), view, now), now })
       return view
     })
   }
@@ -279,7 +280,7 @@ export class Governance {
           dedupeKey: `proposal.open:${row.id}`,
           accountId: null,
           topic: 'governance',
-          reply: { title: `Voting is open on ${row.id}: ${row.title}`, text: `${newProposalAnnouncement(units, view, now).text}` },
+          reply: withVoteButtons({ title: `Voting is open on ${row.id}: ${row.title}`, text: `${newProposalAnnouncement(units, view, now).text}` }, anyoneActionIn(db, now), view, now),
           now,
         })
       }

@@ -1,4 +1,5 @@
 import { formatUnits } from 'viem'
+import { clip } from '../command/parseArguments.ts'
 import type { Reply } from '../command/reply.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import type { VoteOutcome } from './VoteOutcome.ts'
@@ -6,6 +7,7 @@ import { describeAnswer } from './snapshot/SnapshotRelay.ts'
 import { numbered } from './parseVoteChoice.ts'
 import type { ProposalView } from './proposalView.ts'
 import { utcMinute } from '../time/utcMinute.ts'
+import { CHOICE_FORMS, votingTypeOf, type VotingType } from './votingTypes.ts'
 
 /** A tally as people read it: scores in tokens (Snapshot's numbers) and the exact power cast. */
 export interface TallyView {
@@ -76,4 +78,41 @@ export function voteReplyText(units: TokenUnits, outcome: VoteOutcome): string {
   if (outcome.previous === null) return `Voted ${outcome.choice} on ${proposal.id} with ${power}. ${until}`
   if (outcome.previous === outcome.choice) return `Your vote on ${proposal.id} stays ${outcome.choice}, with ${power}. ${until}`
   return `Your vote on ${proposal.id} is now ${outcome.choice} (was ${outcome.previous}), with ${power}. ${until}`
+}
+
+export const SNAPSHOT_DELEGATION = "/delegate counts on native proposals only; this Snapshot proposal counts Snapshot's own delegation."
+
+/** A proposal as everyone may see it: window, power, tally or result. The same
+ *  on /proposal and on a group's live message, so a refresh changes only the numbers. */
+export function proposalCard(units: TokenUnits, proposal: ProposalView, tally: TallyView, now: number, snapshotSpace: string | undefined): Reply {
+  const fields = [
+    { name: 'Voting', value: `${proposal.type}; ${windowText(proposal, now)}` },
+    { name: 'Power', value: proposal.source === 'native' ? `${units.symbol} held at block ${proposal.snapshotBlock}` : `Snapshot space ${snapshotSpace ?? ''}, block ${proposal.snapshotBlock}` },
+  ]
+  if (proposal.source === 'snapshot') fields.push({ name: 'Delegation', value: SNAPSHOT_DELEGATION })
+  if (proposal.param) fields.push({ name: 'Change if For wins', value: `${proposal.param.name} = ${proposal.param.value}` })
+  fields.push({ name: proposal.status === 'closed' ? 'Result' : 'Tally', value: tallyLines(units, proposal, tally) })
+  if (proposal.result?.executedAt) fields.push({ name: 'Executed', value: `${proposal.param!.name} set to ${proposal.param!.value} at ${utcMinute(proposal.result.executedAt)}` })
+  const type = votingTypeOf(proposal.type)
+  // Single choice is one tap; the other types can always be typed.
+  if (proposal.status === 'active' && type && type !== 'single-choice')
+    fields.push({ name: 'How to vote', value: `/vote ${proposal.id} <choice>, with ${CHOICE_FORMS[type]}; choices: ${numbered(proposal.choices)}` })
+  return { title: `${proposal.id}: ${proposal.title}`, text: clip(proposal.body, 1500) || undefined, fields }
+}
+
+/** Under a group's vote buttons: whose vote a press is, and where the answer goes. */
+export function groupVotingHint(type: VotingType): string {
+  return type === 'single-choice'
+    ? 'Anyone may press: each press votes with your own linked wallets, answered only to you.'
+    : 'Anyone may press Vote: you get the choices privately, then vote with your own linked wallets.'
+}
+
+/** The private follow-up to a group's Vote button on approval, ranked, weighted and quadratic proposals. */
+export function ballotText(proposal: ProposalView, type: VotingType): string {
+  const example = type === 'approval' ? '1,3' : type === 'ranked-choice' ? proposal.choices.map((_, i) => i + 1).reverse().join(',') : '1:60,2:40'
+  return [
+    `${proposal.id}: ${proposal.title} (${type}). Choices: ${numbered(proposal.choices)}.`,
+    `Vote with ${CHOICE_FORMS[type]}: /vote ${proposal.id} ${example}`,
+    `Your vote counts your own linked wallets; a new vote replaces it until ${utcMinute(proposal.endAt)}.`,
+  ].join('\n')
 }

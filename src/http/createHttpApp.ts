@@ -9,7 +9,8 @@ import { HttpError } from './HttpError.ts'
 /** Domain error codes that mean more than "bad request" to an HTTP client. */
 const STATUS_BY_CODE: Record<string, 403 | 404 | 409 | 422 | 429> = { FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID_BODY: 422, TOO_MANY_PENDING: 422, TOO_MANY_NODES: 422, RATE_LIMITED: 429 }
 
-export type HealthCheck = { name: string; check: () => Promise<void> | void }
+/** A check throws when failing; it may return 'degraded' when serving but something needs an operator (reserves below liabilities). */
+export type HealthCheck = { name: string; check: () => Promise<void | 'degraded'> | void | 'degraded' }
 
 export interface HttpAppDeps {
   logger: Logger
@@ -26,17 +27,19 @@ export function createHttpApp({ logger, metrics, healthChecks, routes }: HttpApp
   app.get('/healthz', async (c) => {
     const checks: Record<string, string> = {}
     let healthy = true
+    let degraded = false
     for (const { name, check } of healthChecks) {
       try {
-        await withTimeout(Promise.resolve(check()), 2000)
-        checks[name] = 'ok'
+        const result = await withTimeout(Promise.resolve(check()), 2000)
+        checks[name] = result === 'degraded' ? 'degraded' : 'ok'
+        if (result === 'degraded') degraded = true
       } catch (error) {
         healthy = false
         checks[name] = 'failing'
         logger.warn({ err: error, check: name }, 'health check failed')
       }
     }
-    return c.json({ status: healthy ? 'ok' : 'failing', checks }, healthy ? 200 : 503)
+    return c.json({ status: healthy ? (degraded ? 'degraded' : 'ok') : 'failing', checks }, healthy ? 200 : 503)
   })
 
   app.get('/metrics', async (c) => {

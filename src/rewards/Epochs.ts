@@ -26,6 +26,8 @@ export interface EpochsDeps {
   logger: Logger
   epochCron: string
   publicUrl: string
+  /** Proof of solvency taken inside the close; its lines join the announcement. */
+  solvency?: { atEpochClose(epoch: number): { name: string; value: string }[] }
 }
 
 /** What a closed epoch stores: the inputs that can change later (parameters,
@@ -144,6 +146,7 @@ export class Epochs {
             fields: [
               { name: 'Merkle root', value: tree.root },
               { name: 'Statement', value: `${this.deps.publicUrl}/api/v1/epochs/${number}` },
+              ...(this.deps.solvency?.atEpochClose(number) ?? []),
             ],
           },
           now,

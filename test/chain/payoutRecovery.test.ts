@@ -167,5 +167,20 @@ describe('payout recovery branches', () => {
     expect(await balanceOf(reward!.toAddress as Address)).toBe(before)
     expect(epoch).toBeDefined()
     expect(checkLedger(h.sqlite)).toEqual([])
+
+    // The next epoch carries the failed amount into a new payout (once): no uptime, so no emission, only the carry.
+    h.clock.now += DAY
+    h.epochs.closeDue()
+    const rewards = () => h.sqlite.prepare("select id, amount, status from payouts where kind = 'reward' order by id").all()
+    expect(rewards()).toEqual([
+      { id: reward!.id, amount: amount.toString(), status: 'carried' },
+      { id: `e2-${reward!.id.split('-')[1]}`, amount: amount.toString(), status: 'pending' },
+    ])
+    expect(h.ledger.earningsOf(provider.accountId)).toBe(0n)
+    expect(h.ledger.balance(system('payouts_pending'))).toBe(amount)
+    h.clock.now += DAY
+    h.epochs.closeDue()
+    expect(rewards()).toHaveLength(2)
+    expect(checkLedger(h.sqlite)).toEqual([])
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { describeChoice } from '../../src/governance/tallyVotes.ts'
 import type { VotingType } from '../../src/governance/votingTypes.ts'
 import { createGovernanceHarness, TOKEN } from './governanceHarness.ts'
 
@@ -101,6 +102,19 @@ describe('tallies equal results worked out by hand from the raw ballots', () => 
     for (const i of [0, 1, 2]) await h.holder(`c${i}`, { [`c${i}`]: 6n * TOKEN }).vote(proposal.id, '3,2,1')
     await h.holder('a', { a: 5n * TOKEN }).vote(proposal.id, '1,2,3')
     expectScores(h.governance.tally(h.governance.proposal(proposal.id)).scores, [5, 0, 18])
+  })
+})
+
+describe('a ballot as people read it back', () => {
+  test.each([
+    ['single-choice', 2, 'Against'],
+    ['approval', [1, 3], 'A, C'],
+    ['ranked-choice', [2, 3, 1], '(1st) B, (2nd) C, (3rd) A'],
+    ['weighted', { 1: 3, 3: 1 }, '75% for A, 25% for C'],
+    ['quadratic', { 2: 1 }, '100% for B'],
+  ] as const)('%s', (type, choice, text) => {
+    const choices = type === 'single-choice' ? ['For', 'Against', 'Abstain'] : ['A', 'B', 'C']
+    expect(describeChoice(type, choice, choices)).toBe(text)
   })
 })
 

@@ -73,10 +73,10 @@ describe('voting', () => {
     const forButton = shown!.buttons![0]!
     if (!isActionButton(forButton)) throw new Error('expected an action button')
     const first = await alice.press(forButton.action)
-    expect(first).toEqual({ status: 'ok', reply: { text: 'Voted For on p1 with 2,000 GRID from 2 wallets. You can change it until 2026-11-29 12:00 UTC.', private: true } })
+    expect(first).toEqual({ status: 'ok', reply: { text: 'Voted For on p1 with 2,000 GRID from 2 wallets. You can change it until 2026-11-29 12:00 UTC.', private: true }, shared: true, detail: false })
     h.clock.now += 1000
     const again = await alice.press(forButton.action)
-    expect(again).toEqual({ status: 'ok', reply: { text: 'Your vote on p1 stays For, with 2,000 GRID from 2 wallets. You can change it until 2026-11-29 12:00 UTC.', private: true } })
+    expect(again).toEqual({ status: 'ok', reply: { text: 'Your vote on p1 stays For, with 2,000 GRID from 2 wallets. You can change it until 2026-11-29 12:00 UTC.', private: true }, shared: true, detail: false })
     const rows = h.governance.voteRecords('p1')
     expect(rows.map((r) => [r.address, r.accountId, r.identity, r.choice, r.power, r.source])).toEqual(
       [

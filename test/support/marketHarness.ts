@@ -23,8 +23,9 @@ import type { RegisterNodeBody } from '../../src/protocol/agentProtocol.ts'
 export const TOKEN = 10n ** 18n
 
 /** The marketplace on an in-memory SQLite with a movable clock. */
-export function createMarketHarness({ start = Date.UTC(2026, 10, 26, 12), heartbeatIntervalMs = 30_000, simulatedAllowed = true } = {}) {
-  const { db, sqlite, close } = openDatabase(':memory:')
+export function createMarketHarness({ start = Date.UTC(2026, 10, 26, 12), heartbeatIntervalMs = 30_000, simulatedAllowed = true, path = ':memory:' } = {}) {
+  // A file path when other connections (worker threads) share the database.
+  const { db, sqlite, close } = openDatabase(path)
   const clock = { now: start }
   const now = () => clock.now
   const units = new TokenUnits('GRID', 18)

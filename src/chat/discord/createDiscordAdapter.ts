@@ -3,6 +3,7 @@ import { Client, Events, GatewayIntentBits, Options, REST, RESTEvents, type Inte
 import type { Logger } from '../../app/logger.ts'
 import type { CommandPipeline } from '../../command/CommandPipeline.ts'
 import type { Db } from '../../db/openDatabase.ts'
+import type { MessageEditor, PostedMessage } from '../../governance/proposalMessages.ts'
 import type { ChatAdapter } from '../ChatAdapter.ts'
 import { createDiscordSender } from './createDiscordSender.ts'
 import { FanOutGate } from './FanOutGate.ts'
@@ -32,13 +33,15 @@ export interface DiscordAdapterDeps {
   gateway?: boolean
   /** false: leave command registration to another process (a shard). Default true. */
   registerCommands?: boolean
+  /** Told where live replies (proposals with vote buttons) were posted, to refresh them. */
+  onLivePost?: (posted: PostedMessage) => void
 }
 
 const STOP_WAIT_MS = 5000
 
 /** The Discord chat adapter: slash commands, autocomplete and buttons from
  *  the gateway into the command pipeline, and notifications out over REST. */
-export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
+export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter & MessageEditor {
   const { logger, pipeline } = deps
   const clock = deps.clock ?? (() => Date.now())
   const client = new Client({
@@ -64,8 +67,8 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
   // count interaction requests, so two queues stay within it.
   const sendRest = new REST({ ...(deps.apiBase ? { api: deps.apiBase } : {}) })
   const gate = new FanOutGate({ concurrency: deps.fanOutConcurrency ?? 16, maxWaiting: deps.fanOutMaxWaiting ?? 1000 })
-  const sender = createDiscordSender({ rest: sendRest, db: deps.db, logger, clock, gate })
-  const interactionDeps = { pipeline, db: deps.db, logger, clock, deferAfterMs: deps.deferAfterMs ?? 1500 }
+  const sender = createDiscordSender({ rest: sendRest, db: deps.db, logger, clock, gate, onLivePost: deps.onLivePost })
+  const interactionDeps = { pipeline, db: deps.db, logger, clock, deferAfterMs: deps.deferAfterMs ?? 1500, onLivePost: deps.onLivePost }
   const inFlight = new Set<Promise<void>>()
   // destroy() closes the shards, which discord.js reports as disconnects; those are not news.
   let stopping = false
@@ -112,5 +115,6 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): ChatAdapter {
 
     sendPrivate: sender.sendPrivate,
     sendToChannel: sender.sendToChannel,
+    editMessage: sender.editMessage,
   }
 }

@@ -2,6 +2,7 @@ import { DiscordAPIError, RESTJSONErrorCodes, Routes, type REST, type RESTPostAP
 import type { Logger } from '../../app/logger.ts'
 import type { Reply } from '../../command/reply.ts'
 import type { Db } from '../../db/openDatabase.ts'
+import type { PostedMessage } from '../../governance/proposalMessages.ts'
 import { markDmReachable, markDmUnreachable } from '../../identity/dmReachability.ts'
 import { deliveryErrorOf, isDmClosed } from './deliveryErrorOf.ts'
 import type { FanOutGate } from './FanOutGate.ts'
@@ -13,12 +14,21 @@ const DM_CHANNEL_CACHE_SIZE = 10_000
 export interface DiscordSender {
   sendPrivate(userId: string, reply: Reply): Promise<void>
   sendToChannel(channelId: string, reply: Reply): Promise<void>
+  /** Refreshes a live message (a proposal's tally and buttons); throws DeliveryError. */
+  editMessage(channelId: string, messageId: string, reply: Reply): Promise<void>
 }
 
 /** Notifications over REST alone (no gateway needed, so the sharding manager
  *  can send them too). Sends pass the fan-out gate; 429s are waited out by the
  *  REST client's queue; failures are thrown as DeliveryError. */
-export function createDiscordSender(deps: { rest: REST; db: Db; logger: Logger; clock: () => number; gate: FanOutGate }): DiscordSender {
+export function createDiscordSender(deps: {
+  rest: REST
+  db: Db
+  logger: Logger
+  clock: () => number
+  gate: FanOutGate
+  onLivePost?: (posted: PostedMessage) => void
+}): DiscordSender {
   const { rest, db, gate } = deps
   // userId → DM channel id: opening a DM is one more request per user otherwise.
   const dmChannels = new Map<string, string>()
@@ -32,16 +42,18 @@ export function createDiscordSender(deps: { rest: REST; db: Db; logger: Logger; 
     return channel.id
   }
 
-  async function post(channelId: string, reply: Reply): Promise<void> {
+  async function post(channelId: string, reply: Reply): Promise<string | undefined> {
     const { contents, components } = renderDiscordMessages(reply)
+    let last: string | undefined
     for (const [i, content] of contents.entries()) {
       const body: RESTPostAPIChannelMessageJSONBody = {
         content,
         components: i === contents.length - 1 ? components : [],
         allowed_mentions: { parse: [] },
       }
-      await rest.post(Routes.channelMessages(channelId), { body })
+      last = ((await rest.post(Routes.channelMessages(channelId), { body })) as { id: string }).id
     }
+    return last
   }
 
   return {
@@ -63,7 +75,20 @@ export function createDiscordSender(deps: { rest: REST; db: Db; logger: Logger; 
       if (reply.private) throw new Error('refusing to post a private reply to a Discord channel; send it with sendPrivate')
       await gate.run(async () => {
         try {
-          await post(channelId, reply)
+          const messageId = await post(channelId, reply)
+          if (reply.live && messageId) deps.onLivePost?.({ platform: 'discord', chatId: channelId, messageId, reply })
+        } catch (error) {
+          throw deliveryErrorOf(error)
+        }
+      })
+    },
+
+    async editMessage(channelId, messageId, reply) {
+      // Live replies are sized to fit one message: the first part and the buttons.
+      const { contents, components } = renderDiscordMessages(reply)
+      await gate.run(async () => {
+        try {
+          await rest.patch(Routes.channelMessage(channelId, messageId), { body: { content: contents[0], components, allowed_mentions: { parse: [] } } })
         } catch (error) {
           throw deliveryErrorOf(error)
         }

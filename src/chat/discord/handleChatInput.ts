@@ -20,7 +20,9 @@ export async function handleChatInput(deps: InteractionDeps, interaction: ChatIn
   if (command?.slow) await interaction.deferReply(privateByDefault ? { flags: MessageFlags.Ephemeral } : {})
   const running = pipeline.runCommand(chatUserOf(interaction), chatPlaceOf(interaction), interaction.commandName, raw)
   if (command?.slow) {
-    await answerDeferred(interaction, await running, privateByDefault)
+    const reply = await running
+    await answerDeferred(interaction, reply, privateByDefault)
+    await reportLivePost(deps, interaction, reply)
     await tellIfDmClosed(deps, interaction)
     return
   }
@@ -34,6 +36,13 @@ export async function handleChatInput(deps: InteractionDeps, interaction: ChatIn
     await answerDeferred(interaction, await running, privateByDefault)
   }
   await tellIfDmClosed(deps, interaction)
+}
+
+/** A public reply that stays live (a proposal with vote buttons in a channel) is refreshed by id later. */
+async function reportLivePost(deps: InteractionDeps, interaction: ChatInputCommandInteraction, reply: Reply): Promise<void> {
+  if (!reply.live || reply.private || reply.error || !deps.onLivePost || !interaction.inGuild()) return
+  const message = await interaction.fetchReply()
+  deps.onLivePost({ platform: 'discord', chatId: message.channelId, messageId: message.id, reply })
 }
 
 async function answerDeferred(interaction: ChatInputCommandInteraction, reply: Reply, deferredEphemeral: boolean): Promise<void> {

@@ -24,6 +24,9 @@ export async function handlePress(deps: InteractionDeps, interaction: ButtonInte
     return
   }
 
+  // Anyone's button (a vote in a channel): the answer is the presser's alone and the message stays for the others.
+  if (outcome.shared) return answerInteraction(interaction, outcome.reply, { first: acknowledged ? 'followUp' : 'reply', ephemeral: true })
+
   const messageEphemeral = isEphemeral(interaction.message.flags)
   if (outcome.reply.private && !messageEphemeral) {
     // Private data never goes onto a message everyone in the channel can see.

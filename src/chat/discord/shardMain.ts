@@ -96,6 +96,8 @@ async function runShard(config: Config, logger: Logger): Promise<void> {
     apiBase: config.DISCORD_API_BASE,
     // The manager registered the commands once for every shard.
     registerCommands: false,
+    // Recorded in the shared database; the manager's scheduler refreshes them.
+    onLivePost: app.onLivePost,
   })
 
   let stopping: Promise<void> | undefined

@@ -6,6 +6,7 @@ import type { CommandPipeline, PressOutcome } from '../../command/CommandPipelin
 import type { Reply } from '../../command/reply.ts'
 import type { Db } from '../../db/openDatabase.ts'
 import { isDmUnreachable, markDmReachable, markDmUnreachable } from '../../identity/dmReachability.ts'
+import type { PostedMessage } from '../../governance/proposalMessages.ts'
 import { DeliveryError } from '../../notify/DeliveryError.ts'
 import { parseTelegramCommand } from './parseTelegramCommand.ts'
 import type { PendingStarts } from './PendingStarts.ts'
@@ -21,6 +22,8 @@ export interface TelegramUpdateHandlerDeps {
   clock: () => number
   logger: Logger
   botUsername: () => string | undefined
+  /** Told where a live reply (a proposal with vote buttons) was posted in a group, to refresh it later. */
+  onLivePost?: (posted: PostedMessage) => void
 }
 
 /** Where an answer came from: the message to thread it under in a group, and
@@ -110,7 +113,9 @@ export class TelegramUpdateHandler {
   private async deliver(user: ChatUser, chat: ChatPlace, reply: Reply, origin: Origin): Promise<void> {
     const { sender } = this.deps
     if (!reply.private || chat.kind === 'private') {
-      await sendReply(sender, chat.id, reply, { replyTo: chat.kind === 'group' ? origin.replyTo : undefined })
+      const sent = await sendReply(sender, chat.id, reply, { replyTo: chat.kind === 'group' ? origin.replyTo : undefined })
+      const last = sent.at(-1)
+      if (reply.live && chat.kind === 'group' && last) this.deps.onLivePost?.({ platform: 'telegram', chatId: chat.id, messageId: String(last.message_id), reply })
       return
     }
     try {
@@ -150,6 +155,8 @@ export class TelegramUpdateHandler {
       this.deps.logger.error({ err: error, ref }, 'button press failed')
       outcome = { status: 'rejected', message: `Something went wrong (ref ${ref}). Please try again.` }
     }
+    // Anyone's button (a vote in a group): answered to the presser alone, the message untouched.
+    if (outcome.shared) return this.answerShared(user, query.id, outcome)
     // Always answered: until then the user's client shows a spinner on the button.
     await this.answer(query.id, outcome.status === 'rejected' ? outcome.message : undefined)
     if (outcome.status !== 'ok') return
@@ -163,9 +170,29 @@ export class TelegramUpdateHandler {
     await editToReply(sender, chat.id, message.message_id, reply)
   }
 
-  private async answer(queryId: string, toast: string | undefined): Promise<void> {
+  /** A short answer is a notice on the presser's screen; a longer one (a ballot,
+   *  a /link to follow) a private message, or, when the user has not started a
+   *  private chat, a notice whose tap opens one that brings the answer. */
+  private async answerShared(user: ChatUser, queryId: string, outcome: PressOutcome): Promise<void> {
+    const reply: Reply = outcome.status === 'ok' ? outcome.reply : { text: outcome.message, private: true }
+    if (!outcome.detail) return this.answer(queryId, reply.text ?? 'Done.', { alert: outcome.status === 'rejected' })
     try {
-      await this.deps.sender.call('answerCallbackQuery', { callback_query_id: queryId, text: toast?.slice(0, TOAST_LIMIT) })
+      await sendReply(this.deps.sender, user.id, reply)
+    } catch (error) {
+      if (error instanceof DeliveryError && error.kind === 'unreachable') {
+        const payload = this.deps.pendingStarts.add(user.id, { reply })
+        return this.answer(queryId, undefined, { url: `https://t.me/${this.deps.botUsername()}?start=${payload}` })
+      }
+      // The private message failed for another reason: the notice still carries what it can.
+      await this.answer(queryId, reply.text ?? 'Done.', { alert: true })
+      throw error
+    }
+    await this.answer(queryId, SENT_PRIVATELY)
+  }
+
+  private async answer(queryId: string, toast: string | undefined, options: { alert?: boolean; url?: string } = {}): Promise<void> {
+    try {
+      await this.deps.sender.call('answerCallbackQuery', { callback_query_id: queryId, text: toast?.slice(0, TOAST_LIMIT), show_alert: options.alert || undefined, url: options.url })
     } catch (error) {
       // Logged by the sender; a query that timed out must not stop the outcome from being shown.
       if (!(error instanceof DeliveryError)) throw error

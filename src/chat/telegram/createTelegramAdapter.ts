@@ -6,6 +6,7 @@ import type { CommandPipeline } from '../../command/CommandPipeline.ts'
 import type { Reply } from '../../command/reply.ts'
 import type { Db } from '../../db/openDatabase.ts'
 import { markDmReachable, markDmUnreachable } from '../../identity/dmReachability.ts'
+import type { MessageEditor, PostedMessage } from '../../governance/proposalMessages.ts'
 import type { ChatAdapter } from '../ChatAdapter.ts'
 import { ConversationQueue } from './ConversationQueue.ts'
 import { createTelegramWebhookApp } from './createTelegramWebhookApp.ts'
@@ -13,7 +14,7 @@ import { PendingStarts } from './PendingStarts.ts'
 import { pollUpdates } from './pollUpdates.ts'
 import { publishCommands } from './publishCommands.ts'
 import { scrubToken } from './scrubToken.ts'
-import { sendReply } from './sendReply.ts'
+import { editLiveMessage, sendReply } from './sendReply.ts'
 import { TelegramDeliveryError } from './TelegramDeliveryError.ts'
 import { TelegramSender, type SenderLimits } from './TelegramSender.ts'
 import { TelegramUpdateHandler } from './TelegramUpdateHandler.ts'
@@ -36,9 +37,11 @@ export interface TelegramAdapterDeps {
   adminUserIds?: readonly string[]
   /** Updates handled at once before intake pauses. */
   maxUpdatesInFlight?: number
+  /** Told where live replies (proposals with vote buttons) were posted, to refresh them. */
+  onLivePost?: (posted: PostedMessage) => void
 }
 
-export interface TelegramAdapter extends ChatAdapter {
+export interface TelegramAdapter extends ChatAdapter, MessageEditor {
   readonly platform: 'telegram'
   /** In webhook mode, the route Telegram posts to; mount it on the HTTP server. */
   readonly webhookApp?: Hono
@@ -78,6 +81,7 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
     clock,
     logger,
     botUsername: () => me?.username,
+    onLivePost: deps.onLivePost,
   })
   const queue = new ConversationQueue({
     maxInFlight: deps.maxUpdatesInFlight ?? 1_000,
@@ -163,8 +167,12 @@ export function createTelegramAdapter(deps: TelegramAdapterDeps): TelegramAdapte
     async sendToChannel(channelId: string, reply: Reply) {
       // Announcements are public by nature; private data reaching here is a bug, not a message.
       if (reply.private) throw new Error('a private reply was sent to a channel')
-      await sendReply(sender, channelId, reply)
+      const sent = await sendReply(sender, channelId, reply)
+      const last = sent.at(-1)
+      if (reply.live && last) deps.onLivePost?.({ platform: 'telegram', chatId: channelId, messageId: String(last.message_id), reply })
     },
+
+    editMessage: (chatId: string, messageId: string, reply: Reply) => editLiveMessage(sender, chatId, messageId, reply),
   }
 }
 

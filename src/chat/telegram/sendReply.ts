@@ -44,6 +44,25 @@ export async function editToReply(sender: TelegramSender, chatId: string, messag
   if (rest.length) await sender.sendAll(chatId, messageCalls(chatId, rest, keyboard))
 }
 
+/** Refreshes a live message (a proposal's tally) in place, keyboard included;
+ *  only the first part is kept, as live replies are sized to fit one message.
+ *  A message that is gone or too old throws a 'rejected' DeliveryError. */
+export async function editLiveMessage(sender: TelegramSender, chatId: string, messageId: string, reply: Reply): Promise<void> {
+  const { parts, keyboard } = renderTelegramReply(reply)
+  try {
+    await sender.send(chatId, 'editMessageText', {
+      chat_id: chatIdParam(chatId),
+      message_id: Number(messageId),
+      text: parts[0],
+      parse_mode: 'HTML',
+      link_preview_options: { is_disabled: true },
+      reply_markup: keyboard,
+    })
+  } catch (error) {
+    if (!isNotModified(error)) throw error
+  }
+}
+
 /** Takes the keyboard off a message and leaves its text as it was. */
 export async function removeKeyboard(sender: TelegramSender, chatId: string, messageId: number): Promise<void> {
   try {

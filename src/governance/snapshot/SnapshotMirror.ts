@@ -5,6 +5,8 @@ import { governanceCursors, governanceVotes, proposals, type ProposalRow } from 
 import { wallets } from '../../db/schema/wallets.ts'
 import { enqueueNotification } from '../../notify/enqueueNotification.ts'
 import { soleLeader } from '../tallyVotes.ts'
+import { anyoneActionIn, withVoteButtons } from '../proposalMessages.ts'
+import { toProposalView } from '../proposalView.ts'
 import type { HubProposal, SnapshotHub } from './SnapshotHub.ts'
 import { utcMinute } from '../../time/utcMinute.ts'
 
@@ -97,10 +99,16 @@ export class SnapshotMirror {
         dedupeKey: `proposal.new:${id}`,
         accountId: null,
         topic: 'governance',
-        reply: {
-          title: `New Snapshot proposal ${id}: ${proposal.title}`,
-          text: `Choices: ${proposal.choices.map((c, i) => `${i + 1} ${c}`).join(', ')}. Voting ${status === 'active' ? 'is open' : `opens ${utcMinute(proposal.start * 1000)}`} until ${utcMinute(proposal.end * 1000)}. /proposal ${id} to see it; /authorize once to vote from chat.`,
-        },
+        // Open ones carry vote buttons anyone may press, relayed through each presser's alias.
+        reply: withVoteButtons(
+          {
+            title: `New Snapshot proposal ${id}: ${proposal.title}`,
+            text: `Choices: ${proposal.choices.map((c, i) => `${i + 1} ${c}`).join(', ')}. Voting ${status === 'active' ? 'is open' : `opens ${utcMinute(proposal.start * 1000)}`} until ${utcMinute(proposal.end * 1000)}. /proposal ${id} to see it; /authorize once to vote from chat.`,
+          },
+          anyoneActionIn(tx, now),
+          toProposalView(tx.select().from(proposals).where(eq(proposals.id, id)).get()!, now),
+          now,
+        ),
         now,
       })
     }

@@ -413,6 +413,7 @@ export class LocalDiscordServer {
     if (path === '/users/@me' && method === 'GET') return ok({ ...userJson(this.bot, true), verified: true, flags: 0 })
     if (path === '/users/@me/channels' && method === 'POST') return this.openDm(body)
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') return this.createChannelMessage(m[1]!, body)
+    if ((m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && method === 'PATCH') return this.editChannelMessage(m[1]!, m[2]!, body)
     if ((m = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) return this.applicationCommands(method, m[1]!, m[2], body)
     return error(404, 0, '404: Not Found')
   }
@@ -524,6 +525,15 @@ export class LocalDiscordServer {
     const problem = messageProblem(body, false)
     if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`)
     return ok(messageJson(this.storeMessage(channelId, body), this.bot, this.applicationId))
+  }
+
+  /** A bot may edit its own messages in a channel, interaction answers included (not ephemeral ones). */
+  private editChannelMessage(channelId: string, messageId: string, body: any): Answer {
+    const message = this.messages.get(messageId)
+    if (!message || message.deleted || message.channel_id !== channelId || (message.flags & 64) !== 0) return error(404, 10008, 'Unknown Message')
+    const problem = messageProblem(body, true)
+    if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`)
+    return ok(messageJson(this.editMessage(message.id, body), this.bot, this.applicationId))
   }
 
   private storeMessage(channelId: string, data: any, interactionId?: string): StoredMessage {
