@@ -21,6 +21,9 @@ export interface ChatVote {
 /** Votes, one row per (proposal, wallet). */
 export class VoteStore {
   private readonly byAccount
+  /** Chat votes written by this process, per proposal: a vote changed within the same
+   *  millisecond to a choice of the same length leaves every column sum alike. */
+  private readonly chatWrites = new Map<string, number>()
 
   constructor(private readonly db: Db) {
     this.byAccount = db
@@ -38,6 +41,7 @@ export class VoteStore {
     const earlier = this.accountVotes(vote.proposalId, vote.accountId)
     const previous = earlier[0]?.choice ?? null
     const choice = JSON.stringify(vote.choice)
+    this.chatWrites.set(vote.proposalId, (this.chatWrites.get(vote.proposalId) ?? 0) + 1)
     // The new vote replaces the account's whole earlier vote, including wallets it no longer has
     // and what it cast for delegators (written again below for those still not voting).
     for (const row of earlier) {
@@ -116,11 +120,13 @@ export class VoteStore {
         last: max(governanceVotes.votedAt),
         choices: sql<number>`coalesce(sum(length(${governanceVotes.choice})), 0)`,
         owners: sql<number>`coalesce(sum(coalesce(${governanceVotes.accountId}, 0) * 65537 + coalesce(${governanceVotes.delegatorAccountId}, 0)), 0)`,
+        // A mirrored power update changes the sum.
+        power: sql<number>`total(cast(${governanceVotes.power} as real))`,
       })
       .from(governanceVotes)
       .where(eq(governanceVotes.proposalId, proposalId))
       .get()!
-    return `${row.n}:${row.last}:${row.choices}:${row.owners}`
+    return `${row.n}:${row.last}:${row.choices}:${row.owners}:${row.power}:${this.chatWrites.get(proposalId) ?? 0}`
   }
 
   /** Accounts that have a vote on the proposal (reminders skip them). */
