@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm'
+import { desc, eq, getTableColumns } from 'drizzle-orm'
 import type { Hex } from 'viem'
 import type { Logger } from '../app/logger.ts'
 import { solvencySnapshots } from '../db/schema/solvency.ts'
@@ -16,6 +16,8 @@ import type { SolvencyProof } from './verifySolvencyProof.ts'
 const READING_TTL_MS = 2 * 60_000
 /** Older snapshots keep their totals but drop the leaves that rebuild proofs. */
 const SNAPSHOTS_WITH_LEAVES = 30
+/** Everything but the leaves, which run to megabytes at 100,000 accounts. */
+const { leaves: _leaves, ...PUBLISHED_COLUMNS } = getTableColumns(solvencySnapshots)
 
 export interface SolvencyDeps extends ReservesDeps {
   units: TokenUnits
@@ -34,7 +36,12 @@ export class Solvency {
   /** The latest snapshot's tree, so /balance proof does not rebuild it. */
   private cached: { number: number; tree: MerkleSumTree; indexOf: Map<number, number>; salts: Hex[]; amounts: bigint[] } | undefined
 
-  constructor(private readonly deps: SolvencyDeps) {}
+  /** A raw prepared read for proofs: the query builder would cost more than the proof itself. */
+  private readonly latestHead
+
+  constructor(private readonly deps: SolvencyDeps) {
+    this.latestHead = sqliteOf(deps.db).prepare('select number, root, total_liabilities as totalLiabilities from solvency_snapshots order by number desc limit 1')
+  }
 
   /** Reads the reserves now and publishes a snapshot (/admin solvency). */
   async publish({ epoch = null }: { epoch?: number | null } = {}): Promise<SolvencySnapshotView> {
@@ -58,7 +65,14 @@ export class Solvency {
   atEpochClose(epoch: number): { name: string; value: string }[] {
     const reading = this.reading && this.deps.clock() - this.reading.at <= READING_TTL_MS ? this.reading.value : undefined
     if (!reading) return [{ name: 'Solvency', value: 'Not checked at this close: the treasury balance could not be read. An admin can run /admin solvency.' }]
-    const view = this.record(reading, { epoch })
+    let view: SolvencySnapshotView
+    try {
+      view = this.record(reading, { epoch })
+    } catch (error) {
+      // The epoch must close whatever happens here; record()'s savepoint has rolled back.
+      this.deps.logger.error({ err: error, epoch }, 'solvency snapshot at epoch close failed')
+      return [{ name: 'Solvency', value: 'Not checked at this close: the snapshot failed. An admin can run /admin solvency.' }]
+    }
     return [
       { name: 'Solvency', value: solvencySummary(view, this.deps.units) },
       { name: 'Liabilities root', value: `${view.root} (${this.deps.publicUrl}/api/v1/solvency/${view.number})` },
@@ -114,12 +128,12 @@ export class Solvency {
   }
 
   latest(): SolvencySnapshotView | undefined {
-    const row = this.deps.db.select().from(solvencySnapshots).orderBy(desc(solvencySnapshots.number)).limit(1).get()
+    const row = this.deps.db.select(PUBLISHED_COLUMNS).from(solvencySnapshots).orderBy(desc(solvencySnapshots.number)).limit(1).get()
     return row && solvencyView(row)
   }
 
   get(number: number): SolvencySnapshotView | undefined {
-    const row = this.deps.db.select().from(solvencySnapshots).where(eq(solvencySnapshots.number, number)).get()
+    const row = this.deps.db.select(PUBLISHED_COLUMNS).from(solvencySnapshots).where(eq(solvencySnapshots.number, number)).get()
     return row && solvencyView(row)
   }
 
@@ -131,7 +145,7 @@ export class Solvency {
   /** The account's own leaf and path in the latest snapshot; undefined when it
    *  has none (no snapshot yet, or the account is newer than it). */
   proofFor(accountId: number): SolvencyProof | undefined {
-    const latest = this.latest()
+    const latest = this.latestHead.get() as { number: number; root: Hex; totalLiabilities: string } | undefined
     if (!latest) return undefined
     const built = this.cached?.number === latest.number ? this.cached : this.rebuild(latest.number)
     const index = built?.indexOf.get(accountId)

@@ -1,6 +1,7 @@
-import { bytesToHex, hexToBytes, keccak256, type Hex } from 'viem'
+import { bytesToHex, hexToBytes, type Hex } from 'viem'
 import type { Db } from '../db/openDatabase.ts'
 import { sqliteOf } from '../rewards/epochInputs.ts'
+import { keccak } from './merkleSumTree.ts'
 
 /** Each account's long-lived secret, created on its first snapshot. Runs inside
  *  the snapshot's transaction. */
@@ -26,5 +27,5 @@ export function snapshotSalt(secret: Hex, snapshot: number): Hex {
   const bytes = new Uint8Array(64)
   bytes.set(hexToBytes(secret), 0)
   new DataView(bytes.buffer).setBigUint64(56, BigInt(snapshot))
-  return keccak256(bytes)
+  return bytesToHex(keccak(bytes))
 }

@@ -19,7 +19,7 @@ export interface SolvencySnapshotView {
   accountCount: number
 }
 
-export function solvencyView(row: typeof solvencySnapshots.$inferSelect): SolvencySnapshotView {
+export function solvencyView(row: Omit<typeof solvencySnapshots.$inferSelect, 'leaves'>): SolvencySnapshotView {
   const liabilities = BigInt(row.totalLiabilities)
   const reserves = BigInt(row.reserves)
   return {

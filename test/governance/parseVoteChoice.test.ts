@@ -20,6 +20,7 @@ describe('parseVoteChoice', () => {
     ['3, 1, 2', 'ranked-choice', ABC, [3, 1, 2]],
     ['1:60,2:40', 'weighted', ABC, { 1: 60, 2: 40 }],
     ['C:0.5 a:0', 'quadratic', ABC, { 3: 0.5, 1: 0 }],
+    ['beta:2,1:2.55', 'weighted', ['Alpha', 'Beta'], { 2: 2, 1: 2.55 }],
   ] as const)('%s as %s', (text, type, choices, expected) => {
     expect(parseVoteChoice(text, type, [...choices])).toEqual(expected)
   })
@@ -40,6 +41,13 @@ describe('parseVoteChoice', () => {
     ['1:3,A:2', 'weighted', ABC, `A choice is given twice${pairs('weighted')}`],
     ['1:0,2:0', 'quadratic', ABC, `At least one weight must be more than 0${pairs('quadratic')}`],
     ['4:1', 'quadratic', ABC, `There is no choice 4${pairs('quadratic')}`],
+    ['10', 'single-choice', FAC, `There is no choice 10${single}`],
+    ['x2', 'single-choice', FAC, `"x2" is not one of the choices${single}`],
+    ['2x', 'single-choice', FAC, `"2x" is not one of the choices${single}`],
+    ['a:b:3', 'weighted', ABC, `"a:b:3" is not a choice:weight pair${pairs('weighted')}`],
+    ['1:3x', 'weighted', ABC, `"1:3x" is not a choice:weight pair${pairs('weighted')}`],
+    ['1:2.', 'weighted', ABC, `"1:2." is not a choice:weight pair${pairs('weighted')}`],
+    [`1:${'9'.repeat(10)}x${'z'.repeat(30)}`, 'weighted', ABC, `"1:${'9'.repeat(10)}x${'z'.repeat(17)}" is not a choice:weight pair${pairs('weighted')}`],
   ] as const)('error: %j as %s', (text, type, choices, message) => {
     expect(() => parseVoteChoice(text, type, [...choices])).toThrow(expect.objectContaining({ code: 'BAD_CHOICE', userMessage: message }))
   })

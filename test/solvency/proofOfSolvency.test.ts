@@ -10,6 +10,7 @@ import type { ChatUser } from '../../src/command/CommandContext.ts'
 import type { Reply } from '../../src/command/reply.ts'
 import { available, bond, earnings, escrow, system, unbonding } from '../../src/ledger/balanceKeys.ts'
 import { Ledger } from '../../src/ledger/Ledger.ts'
+import { sqliteOf } from '../../src/rewards/epochInputs.ts'
 import { TokenUnits } from '../../src/ledger/TokenUnits.ts'
 import { verifySolvencyProof, type SolvencyProof } from '../../src/solvency/verifySolvencyProof.ts'
 import { startE2eApp } from '../support/e2eApp.ts'
@@ -65,9 +66,9 @@ beforeAll(async () => {
   // A withdrawal on its way: moved out of available, still owed until confirmed on-chain.
   const pending = 3n * GRID
   ledger.post({ kind: 'test.withdraw', idempotencyKey: 'solvency.withdraw', entries: [{ key: available(accountIds[3]!), amount: -pending }, { key: system('payouts_pending'), amount: pending }], now: Date.now() })
-  app.db.$client.prepare("insert into payouts (id, kind, account_id, to_address, amount, status, created_at) values ('w-test', 'withdrawal', ?, '0x000000000000000000000000000000000000dEaD', ?, 'pending', ?)").run(accountIds[3], pending.toString(), Date.now())
+  sqliteOf(app.db).prepare("insert into payouts (id, kind, account_id, to_address, amount, status, created_at) values ('w-test', 'withdrawal', ?, '0x000000000000000000000000000000000000dEaD', ?, 'pending', ?)").run(accountIds[3], pending.toString(), Date.now())
   // A confirmed payout is no longer owed.
-  app.db.$client.prepare("insert into payouts (id, kind, account_id, to_address, amount, status, created_at) values ('w-done', 'withdrawal', ?, '0x000000000000000000000000000000000000dEaD', '999', 'confirmed', ?)").run(accountIds[4], Date.now())
+  sqliteOf(app.db).prepare("insert into payouts (id, kind, account_id, to_address, amount, status, created_at) values ('w-done', 'withdrawal', ?, '0x000000000000000000000000000000000000dEaD', '999', 'confirmed', ?)").run(accountIds[4], Date.now())
 }, 120_000)
 
 afterAll(async () => {
