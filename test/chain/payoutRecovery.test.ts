@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { pino } from 'pino'
-import { erc20Abi, parseUnits, type Address, type Hex } from 'viem'
+import { erc20Abi, parseTransaction, parseUnits, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
 import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
@@ -160,6 +160,10 @@ describe('payout recovery branches', () => {
     }
     expect(await new PayoutSender(deps).process()).toEqual({ sent: 0, confirmed: 0, failed: 1 })
     expect(h.sqlite.prepare('select status from payouts where id = ?').get(reward!.id)).toEqual({ status: 'failed' })
+    const failedNote = h.sqlite.prepare('select reply from notifications where dedupe_key = ?').get(`payout.failed:${reward!.id}`) as { reply: string }
+    const failedHash = (h.sqlite.prepare('select tx_hash as h from payouts where id = ?').get(reward!.id) as { h: string }).h
+    expect(JSON.parse(failedNote.reply).text).toBe(`Payout of 50,000 GRID failed on-chain and was returned to your balance (${failedHash}).`)
+    expect(h.sqlite.prepare("select kind, idempotency_key as k from ledger_transactions where kind = 'payout.failed'").all()).toEqual([{ kind: 'payout.failed', k: `payout.failed:${reward!.id}` }])
     expect(h.ledger.earningsOf(provider.accountId)).toBe(amount)
     expect(h.ledger.balancesOf(provider.accountId).available).toBe(availableBefore)
     expect(h.ledger.balance(system('payouts_pending'))).toBe(0n)
@@ -182,5 +186,124 @@ describe('payout recovery branches', () => {
     h.epochs.closeDue()
     expect(rewards()).toHaveLength(2)
     expect(checkLedger(h.sqlite)).toEqual([])
+  })
+
+  test('confirmed messages: a withdrawal names the amount, wallet and explorer link; a reward payout adds its epoch statement', async () => {
+    const h = createRewardsHarness()
+    const start = h.clock.now
+    const provider = h.provider(2, { nodeKey: 'n0' })
+    h.uptime(provider.nodeId, start, start + DAY)
+    h.clock.now += DAY
+    h.epochs.closeDue()
+    const deps: PayoutSenderDeps = {
+      db: h.db,
+      ledger: h.ledger,
+      units: h.units,
+      publicClient: chain.publicClient,
+      walletClient: chain.walletClient,
+      logger: pino({ level: 'silent' }),
+      clock: () => h.clock.now,
+      token: dev.token,
+      disperse: undefined,
+      confirmations: 1,
+      explorerUrl: 'https://explorer.example/',
+      publicUrl: 'https://grid.example',
+    }
+    expect(await new PayoutSender(deps).process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    const payout = h.sqlite.prepare("select id, amount, tx_hash as txHash from payouts where kind = 'reward'").get() as { id: string; amount: string; txHash: string }
+    const note = h.sqlite.prepare('select account_id as accountId, topic, reply from notifications where dedupe_key = ?').get(`payout.confirmed:${payout.id}`) as { accountId: number; topic: string; reply: string }
+    expect({ ...note, reply: JSON.parse(note.reply) }).toEqual({
+      accountId: provider.accountId,
+      topic: 'payments',
+      reply: { text: `Reward payout of 50,000 GRID to ${provider.address} confirmed: https://explorer.example/tx/${payout.txHash} Statement: https://grid.example/api/v1/epochs/1` },
+    })
+    expect(h.ledger.balance(system('payouts_pending'))).toBe(0n)
+    expect(checkLedger(h.sqlite)).toEqual([])
+  })
+
+  test('a withdrawal goes to the linked wallet asked for (any letter case); an unlinked one is refused', async () => {
+    const h = createMoneyHarness(chain, dev)
+    const accountId = await fundedErin(h, parseUnits('10', 18))
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18), to: erin.address.toLowerCase() as Address })
+    expect(payout).toMatchObject({ toAddress: erin.address, amount: parseUnits('1', 18).toString(), status: 'pending', kind: 'withdrawal', accountId })
+    const stranger = '0x000000000000000000000000000000000000dEaD'
+    expect(() => h.payouts.requestWithdrawal({ accountId, amount: 1n, to: stranger })).toThrow(`${stranger} is not one of your linked wallets; /wallet lists them.`)
+    expect(h.ledger.balancesOf(accountId).available).toBe(parseUnits('9', 18))
+    expect(await h.payouts.process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    const note = h.sqlite.prepare('select reply from notifications where dedupe_key = ?').get(`payout.confirmed:${payout.id}`) as { reply: string }
+    expect(JSON.parse(note.reply).text).toBe(`Withdrawal of 1 GRID to ${erin.address} confirmed: ${h.payouts.get(payout.id)!.txHash}`)
+  })
+
+  test('a confirmed withdrawal is two ledger postings with their own keys; errors carry their codes; ids are w + 8 hex', async () => {
+    const h = createMoneyHarness(chain, dev)
+    const accountId = await fundedErin(h, parseUnits('10', 18))
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('2', 18) })
+    expect(payout.id).toMatch(/^w[0-9a-f]{8}$/)
+    expect(() => h.payouts.requestWithdrawal({ accountId, amount: parseUnits('9', 18) })).toThrow(expect.objectContaining({ code: 'INSUFFICIENT_BALANCE', userMessage: 'You asked to withdraw 9 GRID but have 8 GRID available.' }))
+    const { accountId: unlinked } = h.identity({ platform: 'telegram', id: 'nowallet', name: 'nowallet' })
+    expect(() => h.payouts.requestWithdrawal({ accountId: unlinked, amount: 1n })).toThrow(expect.objectContaining({ code: 'NO_WALLET' }))
+    await h.payouts.process()
+    const postings = h.sqlite
+      .prepare("select t.kind, t.idempotency_key as k, e.key, e.amount from ledger_transactions t join ledger_entries e on e.transaction_id = t.id where t.kind like '%withdrawal%' or t.kind like 'payout.%' order by e.id")
+      .all()
+    expect(postings).toEqual([
+      { kind: 'withdrawal', k: `withdrawal:${payout.id}`, key: `account:${accountId}:available`, amount: (-parseUnits('2', 18)).toString() },
+      { kind: 'withdrawal', k: `withdrawal:${payout.id}`, key: 'system:payouts_pending', amount: parseUnits('2', 18).toString() },
+      { kind: 'payout.confirmed', k: `payout.confirmed:${payout.id}`, key: 'system:payouts_pending', amount: (-parseUnits('2', 18)).toString() },
+      { kind: 'payout.confirmed', k: `payout.confirmed:${payout.id}`, key: 'system:treasury', amount: parseUnits('2', 18).toString() },
+    ])
+  })
+
+  test('with two linked wallets the owner must name one', async () => {
+    const h = createMoneyHarness(chain, dev)
+    const accountId = await fundedErin(h, parseUnits('10', 18))
+    h.sqlite.prepare('insert into wallets (address, account_id, linked_at) values (?, ?, ?)').run('0x000000000000000000000000000000000000bEEF', accountId, 1)
+    expect(() => h.payouts.requestWithdrawal({ accountId, amount: 1n })).toThrow(
+      expect.objectContaining({ code: 'WHICH_WALLET', userMessage: 'You have 2 linked wallets; say which one receives it: /withdraw <amount> <address> (/wallet lists them).' }),
+    )
+    expect(h.payouts.requestWithdrawal({ accountId, amount: 1n, to: erin.address })).toMatchObject({ toAddress: erin.address })
+  })
+
+  test('a withdrawal goes out as a plain token transfer even when a Disperse contract is configured', async () => {
+    const h = createMoneyHarness(chain, dev)
+    const accountId = await fundedErin(h, parseUnits('10', 18))
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
+    expect(await new PayoutSender({ ...h.payoutDeps, disperse: dev.disperse }).process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    const tx = await chain.publicClient.getTransaction({ hash: h.payouts.get(payout.id)!.txHash as Hex })
+    expect(tx.to?.toLowerCase()).toBe(dev.token.toLowerCase())
+  })
+
+  test('one payout that cannot be sent (the treasury is short) does not hold up the next', async () => {
+    const h = createMoneyHarness(chain, dev)
+    const accountId = await fundedErin(h, 10n ** 40n)
+    const huge = h.payouts.requestWithdrawal({ accountId, amount: 10n ** 39n })
+    const small = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
+    expect(await h.payouts.process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    expect([h.payouts.get(huge.id)!.status, h.payouts.get(small.id)!.status]).toEqual(['pending', 'confirmed'])
+  })
+
+  test('a stuck transaction is replaced with fees raised by 12.5 % + 1 wei, or to the current fee when that is higher', async () => {
+    let now = Date.now()
+    const h = createMoneyHarness(chain, dev, { clock: () => now })
+    const accountId = await fundedErin(h, parseUnits('10', 18))
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
+    await chain.testClient.setAutomine(false)
+    try {
+      await h.payouts.process()
+      const before = parseTransaction(h.payouts.get(payout.id)!.rawTx as Hex)
+      const fees = await chain.publicClient.estimateFeesPerGas()
+      now += 6 * 60_000
+      await h.payouts.process()
+      const after = parseTransaction(h.payouts.get(payout.id)!.rawTx as Hex)
+      const bump = (old: bigint, current: bigint) => ((old * 1125n) / 1000n + 1n > current ? (old * 1125n) / 1000n + 1n : current)
+      expect(after.nonce).toBe(before.nonce)
+      expect(after.maxFeePerGas).toBe(bump(before.maxFeePerGas!, fees.maxFeePerGas))
+      expect(after.maxPriorityFeePerGas).toBe(bump(before.maxPriorityFeePerGas!, fees.maxPriorityFeePerGas))
+      expect(after.maxPriorityFeePerGas! > before.maxPriorityFeePerGas!).toBe(true)
+      await chain.testClient.mine({ blocks: 1 })
+    } finally {
+      await chain.testClient.setAutomine(true)
+    }
+    expect(await h.payouts.process()).toMatchObject({ confirmed: 1 })
   })
 })
