@@ -85,7 +85,9 @@ async function startAnvilOnPort(parameters: StartAnvilParameters, port: number):
     const orphan = await stopOrphanedAnvil(stateFile)
     if (orphan !== undefined) logger?.warn({ pid: orphan }, 'stopped an embedded dev chain left running by an earlier run')
     setAsideUnreadableState(stateFile, logger)
-    args.push('--state', stateFile, '--state-interval', String(stateIntervalSeconds))
+    // Historical states too: voting power is read at a proposal's snapshot block,
+    // which a restarted chain must still answer for.
+    args.push('--state', stateFile, '--state-interval', String(stateIntervalSeconds), '--preserve-historical-states')
   }
 
   const verbose = logger?.isLevelEnabled('debug') ?? false

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { erc20Abi, type Address } from 'viem'
+import { BaseError, erc20Abi, type Address } from 'viem'
+import { AppError } from '../errors/AppError.ts'
 import type { ChainPublicClient } from '../chain/chainClients.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { votingPowerCache } from '../db/schema/governance.ts'
@@ -49,7 +50,19 @@ export class VotingPower {
     }
     if (missing.length === 0) return powers
     const blockNumber = BigInt(proposal.snapshotBlock)
-    const read = await mapLimited(missing, this.deps.concurrency ?? 8, (address) => this.balanceAt(address, blockNumber))
+    let read: bigint[]
+    try {
+      read = await mapLimited(missing, this.deps.concurrency ?? 8, (address) => this.balanceAt(address, blockNumber))
+    } catch (error) {
+      // A node without that block's state (pruned, or a chain restarted without history) cannot
+      // answer; the voter gets a sentence, the operator the cause.
+      if (error instanceof BaseError && /BlockOutOfRange|header not found|missing trie node|block.*not found/i.test(`${error.name} ${error.message}`))
+        throw new AppError(`voting power at block ${blockNumber} unavailable: ${error.shortMessage}`, {
+          code: 'SNAPSHOT_STATE_UNAVAILABLE',
+          userMessage: `The chain cannot tell balances at block ${blockNumber}, this proposal's snapshot, right now; nothing was recorded. Try again later.`,
+        })
+      throw error
+    }
     const now = this.deps.clock()
     this.deps.db.transaction((tx) => {
       for (const [i, address] of missing.entries()) {

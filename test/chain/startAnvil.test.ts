@@ -61,6 +61,12 @@ test('a restart with the same state file keeps balances, nonces and Transfer log
     const after = await readTokenTransfers(restarted.publicClient, { token, to: recipient, fromBlock: deployBlock, toBlock: await restarted.publicClient.getBlockNumber() })
     expect(after).toEqual(before)
     expect(after.map(({ value }) => value)).toEqual([10_000n * 10n ** 18n, 123n])
+    // State at a block before the restart still answers: voting power is read at a proposal's snapshot block.
+    const beforeTransfer = await restarted.publicClient.readContract({
+      address: token, abi: [{ type: 'function', name: 'balanceOf', stateMutability: 'view', inputs: [{ type: 'address' }], outputs: [{ type: 'uint256' }] }],
+      functionName: 'balanceOf', args: [recipient], blockNumber: before.at(-1)!.blockNumber - 1n,
+    })
+    expect(beforeTransfer).toBe(10_000n * 10n ** 18n)
   } finally {
     await restarted.stop()
   }

@@ -81,3 +81,19 @@ describe('voting power on a real chain', () => {
     })
   })
 })
+
+describe('a snapshot block the node cannot answer for', () => {
+  test('error: the voter gets one sentence and nothing is cached', async () => {
+    const { VotingPower } = await import('../../src/governance/VotingPower.ts')
+    const h = createGovernanceHarness()
+    const power = new VotingPower({ db: h.db, publicClient: chain.publicClient, token: dev.token, clock: () => 0 })
+    const [address] = freshAddresses(1)
+    const future = Number(await chain.publicClient.getBlockNumber()) + 1000
+    const proposal = { id: 'p9', snapshotBlock: future }
+    await expect(power.atSnapshot(proposal, [address!])).rejects.toMatchObject({
+      code: 'SNAPSHOT_STATE_UNAVAILABLE',
+      userMessage: `The chain cannot tell balances at block ${future}, this proposal's snapshot, right now; nothing was recorded. Try again later.`,
+    })
+    expect(h.sqlite.prepare('select count(*) as n from voting_power_cache').get()).toEqual({ n: 0 })
+  })
+})
