@@ -49,6 +49,7 @@ interface Tracked {
   workload: Workload
   /** The agent is ending it and will report the outcome itself. */
   stopping: boolean
+  stopped?: Promise<void>
   /** Spawned but not yet answering; its launch reports a failure, not the exit watcher. */
   launching: boolean
   /** A running report is in flight. */
@@ -56,15 +57,15 @@ interface Tracked {
   exit?: WorkloadExit
 }
 
+const STOP_WAIT_MS = 30_000
 const STOPPED_BY_PROVIDER = "The provider stopped the node agent before the rental's end."
 /** A workload that ends itself this close to its end time is taken to have finished. */
 const END_TOLERANCE_MS = 5_000
 
-/** The provider node agent: registers the machine, heartbeats, and runs the
- *  rentals the coordinator dispatches, reporting each one's state. Every
- *  change is saved before it is reported, so a restarted agent adopts the
- *  workloads it left, relaunches the ones that died, and resends reports the
- *  coordinator never took. */
+/** The provider node agent: registers the machine, heartbeats, and runs the rentals the
+ *  coordinator dispatches, reporting each one's state. Every change is saved before it is
+ *  reported, so a restarted agent adopts the workloads it left, relaunches the ones that
+ *  died, and resends reports the coordinator never took. */
 export class Agent {
   private state!: AgentState
   private nodeId = ''
@@ -81,10 +82,7 @@ export class Agent {
   private wake = new AbortController()
   private readonly challenges: ChallengeWorker
 
-  constructor(
-    private readonly deps: AgentDeps,
-    private readonly settings: AgentSettings,
-  ) {
+  constructor(private readonly deps: AgentDeps, private readonly settings: AgentSettings) {
     this.challenges = new ChallengeWorker({ ...deps, runner: deps.challengeRunner ?? (deps.inventory.simulated ? cpuChallengeRunner : undefined) })
   }
 
@@ -208,6 +206,8 @@ export class Agent {
 
   private async startRental(rental: AgentRental, { claim }: { claim: boolean }): Promise<void> {
     const { client, launcher, clock, logger } = this.deps
+    // GPUs a stopping workload still holds come free in a moment: wait for them (bounded) rather than fail the renter.
+    if (this.freeGpus().length < rental.gpuCount) await Promise.race([Promise.all([...this.tracked.values()].map((e) => e.stopped)), this.deps.sleep(STOP_WAIT_MS, this.signal)])
     const free = this.freeGpus()
     const gpus = free.length >= rental.gpuCount ? free.slice(0, rental.gpuCount) : undefined
     this.launching.set(rental.id, gpus ?? [])
@@ -286,7 +286,7 @@ export class Agent {
     const entry = this.tracked.get(id)
     if (!entry || entry.stopping) return
     entry.stopping = true
-    await entry.workload.stop()
+    await (entry.stopped = entry.workload.stop())
     this.forget(id)
     this.deps.logger.info({ rentalId: id, outcome: outcome ?? 'dropped' }, 'workload stopped')
     if (outcome) await this.report(id, outcome, reason)

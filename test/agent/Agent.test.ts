@@ -138,6 +138,20 @@ test('a rental larger than the free GPUs is reported failed without launching', 
   expect(coordinator.rentals.get('r5')).toMatchObject({ outcome: 'failed', reason: 'This node has 2 free GPUs but the rental needs 3.' })
 })
 
+test('a rental dispatched while a stopping workload still holds its GPUs waits for them instead of failing', async () => {
+  // The workload takes a second to end after SIGTERM, as a real job flushing its state would.
+  const slowStop = `node -e "const s = require('http').createServer((q, r) => r.end('ok')).listen({port}); process.on('SIGTERM', () => setTimeout(() => process.exit(0), 1000))"`
+  coordinator.offer(rental('r6', { gpuCount: 2 }))
+  startAgent({ template: slowStop })
+  await coordinator.waitFor(() => coordinator.rentals.get('r6')?.connection)
+  // The coordinator frees the GPUs at once and hands them to the next renter in the same heartbeat.
+  coordinator.requestStop('r6')
+  coordinator.offer(rental('r7', { gpuCount: 2 }))
+  await coordinator.waitFor(() => coordinator.rentals.get('r7')?.connection ?? coordinator.rentals.get('r7')?.outcome)
+  expect(coordinator.rentals.get('r7')).toMatchObject({ status: 'running' })
+  expect(coordinator.rentals.get('r6')).toMatchObject({ status: 'finished', outcome: 'completed' })
+})
+
 test("stops the workload at the rental's end and reports it completed", async () => {
   coordinator.offer(rental('r6', { endsInMs: 1_500 }))
   startAgent({ settings: { heartbeatIntervalMs: 60_000 } })
