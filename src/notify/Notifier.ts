@@ -35,6 +35,9 @@ export interface NotifierDeps {
 /** A due delivery with what it sends: read in one query, not one more per message. */
 type Delivery = typeof deliveries.$inferSelect & { reply: string; createdAt: number }
 
+/** lastError of a delivery resent after a crash caught it mid-send. */
+export const INTERRUPTED_SEND = 'interrupted by a restart while sending; sent again, so it may arrive twice'
+
 /** Delivers the outbox: fans each notification out to the recipient's chat
  *  identities (or the announcement channels), then sends with retries and
  *  backoff. At least once, deduplicated per (notification, destination), in
@@ -67,9 +70,15 @@ export class Notifier {
     }
   }
 
-  /** After a crash, deliveries caught mid-send go back to pending: resent at most once. */
+  /** After a crash, deliveries caught mid-send go back to pending and are sent again: the
+   *  platform may have taken the first send before the crash, and chat APIs take no
+   *  idempotency key, so such a message can arrive twice. Marked, so an audit can tell. */
   recover(): number {
-    return this.deps.db.update(deliveries).set({ status: 'pending' }).where(eq(deliveries.status, 'sending')).run().changes
+    return this.deps.db
+      .update(deliveries)
+      .set({ status: 'pending', attempts: sql`${deliveries.attempts} + 1`, lastError: INTERRUPTED_SEND })
+      .where(eq(deliveries.status, 'sending'))
+      .run().changes
   }
 
   /** One pass: fan out new notifications, send what is due. Concurrent calls share one pass. */

@@ -11,6 +11,7 @@ import { DeliveryError } from '../../src/notify/DeliveryError.ts'
 import { enqueueNotification } from '../../src/notify/enqueueNotification.ts'
 import { Notifier, type Destination } from '../../src/notify/Notifier.ts'
 import { setQuietWindow } from '../../src/notify/quietHours.ts'
+import { INTERRUPTED_SEND } from '../../src/notify/Notifier.ts'
 
 // Every way a send can fail, and what the notifier then does: exact rows
 // (status, attempts, next attempt, error), which later messages still go out,
@@ -186,7 +187,7 @@ describe('Notifier: failures', () => {
     // Another pass meanwhile (another process) does not send it again.
     expect(await another().run()).toBe(0)
     expect(notifier.recover()).toBe(1)
-    expect(deliveries()[0]!.status).toBe('pending')
+    expect(deliveries()[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: INTERRUPTED_SEND })
     release()
     await pass
     expect(telegram.sent).toEqual(['1:hello'])

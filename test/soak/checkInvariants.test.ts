@@ -10,6 +10,7 @@ import { renderTelegramReply } from '../../src/chat/telegram/renderTelegramReply
 import type { RecordedCall } from '../chat/telegram/LocalBotApi.ts'
 import { checkInvariants } from '../../scripts/soak/checkInvariants.ts'
 import { deployDevContracts, devWallet, freshAddresses, startTestChain, type TestChain } from '../chain/testChain.ts'
+import { INTERRUPTED_SEND } from '../../src/notify/Notifier.ts'
 
 let chain: TestChain
 let dev: EnsureDevChainReturnType
@@ -114,6 +115,14 @@ test('violation: a notification delivered twice, and one never delivered', async
     'delivery 2 to telegram:600002 is still sending after the drain',
     'telegram:600001 got "<b>Payout confirmed</b>\nYour withdrawal w1 of 5 GRID is confirmed." 2 times; the outbox has 1 deliveries of it (delivered twice)',
   ])
+})
+
+test('a second copy of a delivery the product resent after a crash caught it mid-send is counted, not a violation', async () => {
+  calls.push(sendMessage(600001, noticeHtml))
+  database.sqlite.prepare('update deliveries set attempts = 2, last_error = ? where id = 1').run(INTERRUPTED_SEND)
+  const report = await check()
+  expect(report.violations).toEqual([])
+  expect(report.figures['sent again after a crash mid-send (at least once)']).toBe('1')
 })
 
 test('violation: a rental still running an hour after its end', async () => {
