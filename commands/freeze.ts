@@ -7,8 +7,8 @@ function freeze(ctx: CommandContext) {
   const { frozenAt, already } = ctx.linking.freeze(ctx.accountId)
   return {
     text: already
-      ? `Your account has been frozen since ${utcMinute(frozenAt)}; /unfreeze lifts it with a signature from a wallet linked before then.`
-      : 'Your account is frozen: withdrawals, /authorize and votes signed by the bot are stopped. /unfreeze lifts it with a signature from a wallet linked before now.',
+      ? `Your account has been frozen since ${utcMinute(frozenAt)}; /unfreeze lifts it with a signature from a wallet your account held for the security hold before then.`
+      : 'Your account is frozen: withdrawals, /authorize and votes signed by the bot are stopped. /unfreeze lifts it with a signature from a wallet your account held for the security hold before now.',
   }
 }
 

@@ -3,7 +3,7 @@ import { opt } from '../src/command/options.ts'
 
 export default defineCommand({
   name: 'unfreeze',
-  description: 'Lift a freeze with a signature from a wallet linked before it',
+  description: 'Lift a freeze with a signature from a wallet held since well before it',
   options: {
     address: opt.string({ description: 'The wallet you will sign with, to get the message to sign by hand', expected: 'a 0x address' }),
   },
@@ -15,7 +15,7 @@ export default defineCommand({
     if (!challenge.message) {
       return {
         title: 'Unfreeze your account',
-        text: `Open the page below and sign with a wallet that was linked to your account before the freeze (valid ${minutes} minutes). To sign by hand instead, send /unfreeze <that wallet's address>.`,
+        text: `Open the page below and sign with a wallet your account held for the security hold before the freeze (valid ${minutes} minutes). To sign by hand instead, send /unfreeze <that wallet's address>.`,
         buttons: [{ label: 'Sign with your wallet', url: challenge.url }],
       }
     }

@@ -17,6 +17,7 @@ import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import type { ChainPublicClient, TreasuryWalletClient } from './chainClients.ts'
 import { getTxOutcome } from './getTxOutcome.ts'
 import { durably } from '../db/durably.ts'
+import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 
 export type Payout = typeof payouts.$inferSelect
 
@@ -58,6 +59,7 @@ export class PayoutSender {
     if (linked.length === 0) throw new UserError('You have no linked wallet to withdraw to; use /link first.', 'NO_WALLET')
     // With several wallets the owner names one: a wallet someone else linked through a leaked
     // link must never become the silent default.
+    assertNotFrozen(db, accountId, 'withdrawing')
     if (!to && linked.length > 1)
       throw new UserError(`You have ${linked.length} linked wallets; say which one receives it: /withdraw <amount> <address> (/wallet lists them).`, 'WHICH_WALLET')
     const wallet = to ? linked.find((w) => w.address.toLowerCase() === to.toLowerCase()) : linked[0]

@@ -54,7 +54,7 @@ export function isFrozen(db: Db, accountId: number): boolean {
 
 /** @throws UserError naming what a frozen account cannot do */
 export function assertNotFrozen(db: Db, accountId: number, what: string): void {
-  if (isFrozen(db, accountId)) throw new UserError(`Your account is frozen, so ${what} is stopped; /unfreeze with a wallet linked before the freeze lifts it.`, 'ACCOUNT_FROZEN')
+  if (isFrozen(db, accountId)) throw new UserError(`Your account is frozen, so ${what} is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.`, 'ACCOUNT_FROZEN')
 }
 
 /** /freeze and the button: stops withdrawals, /authorize and bot signing at once. */
@@ -67,7 +67,7 @@ export function freezeAccount(db: Db, { accountId, now }: { accountId: number; n
       dedupeKey: `security:frozen:${accountId}:${now}`,
       accountId,
       topic: 'security',
-      reply: { text: `Your account was frozen at ${utcMinute(now)}: withdrawals, /authorize and votes signed by the bot are stopped. /unfreeze lifts it with a signature from a wallet linked before the freeze.` },
+      reply: { text: `Your account was frozen at ${utcMinute(now)}: withdrawals, /authorize and votes signed by the bot are stopped. /unfreeze lifts it with a signature from a wallet your account held for the security hold before the freeze.` },
       now,
     })
     return { frozenAt: now, already: false }

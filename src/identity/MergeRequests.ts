@@ -10,7 +10,7 @@ import { mergeRequests, wallets, type MergeRequest } from '../db/schema/wallets.
 import { UserError } from '../errors/AppError.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
-import { recordSecurityChange } from './AccountSecurity.ts'
+import { isFrozen, recordSecurityChange } from './AccountSecurity.ts'
 import { describeIdentity } from './linkMessage.ts'
 import { mergeAccounts } from './mergeAccounts.ts'
 import { utcMinute } from '../time/utcMinute.ts'
@@ -44,6 +44,8 @@ export function openMergeRequest(
   { requester, requesterAccountId, targetAccountId, address, now }: { requester: ChatIdentity; requesterAccountId: number; targetAccountId: number; address: Address; now: number },
 ): MergeRequest {
   const { db } = deps
+  if (isFrozen(db, targetAccountId) || isFrozen(db, requesterAccountId))
+    throw new UserError('One of the two accounts is frozen, so they cannot be joined; unfreeze first.', 'ACCOUNT_FROZEN')
   const awaiting: number[] = []
   if (identitiesOf(db, targetAccountId).length > 0) awaiting.push(targetAccountId)
   // The requester confirms too, always: on a leaked link the signature is someone else's
@@ -123,6 +125,10 @@ function completeMerge(deps: MergeDeps, tx: Db, request: MergeRequest, requester
   if (!wallet || wallet.accountId !== request.targetAccountId || requesterAccountNow !== request.requesterAccountId || requesterAccountNow === wallet.accountId) {
     closeRequest(tx, request, 'expired', now)
     return { status: 'expired', message: 'The wallet or the accounts changed since this request; nothing changed. Run /link again if you still want this.' }
+  }
+  if (isFrozen(tx, request.targetAccountId) || isFrozen(tx, request.requesterAccountId)) {
+    closeRequest(tx, request, 'denied', now)
+    return { status: 'denied', message: 'One of the two accounts is frozen, so they cannot be joined; nothing changed.' }
   }
   const targetHadIdentities = identitiesOf(tx, request.targetAccountId).length > 0
   mergeAccounts(tx, deps.ledger, { from: request.requesterAccountId, into: request.targetAccountId, now })

@@ -192,8 +192,14 @@ export class WalletLinking {
       const frozenAt = this.frozenAt(accountId, tx)
       if (frozenAt === null) throw new UserError('Your account is not frozen; nothing to unfreeze.', 'NOT_FROZEN')
       const wallet = tx.select().from(wallets).where(eq(wallets.address, address)).get()
-      if (!wallet || wallet.accountId !== accountId || wallet.linkedAt >= frozenAt)
-        throw new UserError(`${address} is not a wallet linked to your account before the freeze at ${utcMinute(frozenAt)}; sign with one that was (see /wallet).`, 'WRONG_UNFREEZE_WALLET')
+      // A wallet the account held for a whole hold before the freeze: a thief's fresh wallet,
+      // the change the owner froze against, cannot lift it.
+      const hold = securityHoldMs(tx)
+      if (!wallet || wallet.accountId !== accountId || wallet.linkedAt + hold > frozenAt)
+        throw new UserError(
+          `${address} is not a wallet your account held for ${hold / 3600_000} hours before the freeze at ${utcMinute(frozenAt)}; sign with one that was (see /wallet).`,
+          'WRONG_UNFREEZE_WALLET',
+        )
       tx.update(accounts).set({ frozenAt: null }).where(eq(accounts.id, accountId)).run()
       const { holdUntil } = recordSecurityChange(tx, { accountId, kind: 'unfrozen', detail: `The account was unfrozen with a signature from ${address}, asked by ${describeIdentity(identity)}.`, now })
       return {

@@ -52,7 +52,9 @@ export function mergeAccounts(db: Db, ledger: Ledger, { from, into, now }: { fro
     .where(and(eq(mergeRequests.status, 'pending'), eq(mergeRequests.requesterAccountId, into), eq(mergeRequests.targetAccountId, into)))
     .run()
   db.update(chatIdentities).set({ accountId: into }).where(eq(chatIdentities.accountId, from)).run()
-  db.update(wallets).set({ accountId: into }).where(eq(wallets.accountId, from)).run()
+  // Wallets that come with the merged account join this one now: they wait out the hold
+  // before money leaves to them, and cannot lift a freeze the owner sets against this change.
+  db.update(wallets).set({ accountId: into, linkedAt: sql`max(${wallets.linkedAt}, ${now})` }).where(eq(wallets.accountId, from)).run()
 
   // A freeze on either side stays (the earliest one), and so does the longer hold.
   const both = db.select().from(accounts).where(inArray(accounts.id, [from, into])).all()

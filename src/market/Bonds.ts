@@ -10,6 +10,7 @@ import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { bondPerGpu, type ProviderListing } from './ProviderListing.ts'
+import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 
 export interface BondsDeps {
   db: Db
@@ -44,6 +45,7 @@ export class Bonds {
   bond({ accountId, amount }: { accountId: number; amount: bigint }): bigint {
     const { db, ledger, units, clock, listing } = this.deps
     if (amount <= 0n) throw new UserError(`The bond amount must be more than 0 ${units.symbol}, e.g. /provider bond 100.`, 'BAD_AMOUNT')
+    assertNotFrozen(db, accountId, 'bonding')
     const now = clock()
     return db.transaction(
       () => {

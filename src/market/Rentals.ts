@@ -21,6 +21,7 @@ import { settle } from './settlement.ts'
 import { failOverRental } from './failOverRental.ts'
 import { quoteRental, type Quote, type QuoteParameters, type QuotePayload } from './quoteRental.ts'
 import { utcMinute } from '../time/utcMinute.ts'
+import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 
 const ACTIVE: RentalStatus[] = ['pending', 'provisioning', 'running']
 
@@ -57,6 +58,8 @@ export class Rentals {
   confirm({ accountId, quote }: { accountId: number; quote: QuotePayload }): Rental {
     const { db, secrets, clock } = this.deps
     const now = clock()
+    // A frozen account's money moves for nothing new: renting a node the thief runs would pay them.
+    assertNotFrozen(db, accountId, 'renting')
     if (quote.expiresAt <= now) throw new UserError('This quote expired (quotes last 2 minutes); run /rent again.', 'QUOTE_EXPIRED')
     const price = BigInt(quote.pricePerGpuHour)
     const total = price * BigInt(quote.gpuCount) * BigInt(quote.hours)
@@ -133,6 +136,7 @@ export class Rentals {
    *  @throws UserError, InsufficientBalanceError */
   extend({ accountId, id, hours }: { accountId: number; id: string; hours: number }): Rental {
     const { db, clock } = this.deps
+    assertNotFrozen(db, accountId, 'extending a rental')
     const rental = this.get(accountId, id)
     if (!ACTIVE.includes(rental.status)) throw new UserError(`Rental ${rental.id} already ended (${rental.status}); start a new one with /rent.`, 'ALREADY_ENDED')
     if (rental.hours + hours > 720) throw new UserError(`A rental can last at most 720 hours; ${rental.id} has ${rental.hours}.`, 'TOO_LONG')

@@ -13,6 +13,7 @@ import { cronTimesBetween } from './cronTimes.ts'
 import { markPayoutsCarried, readEarnings, readNodeInfo, readProviders, readUptime, sqliteOf } from './epochInputs.ts'
 import { payoutTree, proofFromDump, reportHash, type PayoutTreeDump } from './merkle.ts'
 import { computeRewards, type NodeEpochData, type ProviderEpochData, type RewardParams, type RewardResult } from './rewardFormula.ts'
+import { heldProviders } from './heldProviders.ts'
 
 const GENESIS = 'epochs.genesis'
 const ESTIMATE_TTL_MS = 60_000
@@ -162,12 +163,13 @@ export class Epochs {
   recompute(number: number): { reportHash: string; merkleRoot: string } {
     const epoch = this.get(number)
     if (!epoch) throw new Error(`epoch ${number} is not closed`)
-    const stored = JSON.parse(epoch.report) as { providers: { providerId: number; carriedIn: string }[]; params: Record<string, unknown>; minPayout: string; nodes: { nodeId: string; providerId: number; renewable: boolean; offPeak: NodeEpochData['offPeak']; models: NodeEpochData['models'] }[] }
+    const stored = JSON.parse(epoch.report) as { providers: { providerId: number; carriedIn: string; total: string; paid: boolean }[]; params: Record<string, unknown>; minPayout: string; nodes: { nodeId: string; providerId: number; renewable: boolean; offPeak: NodeEpochData['offPeak']; models: NodeEpochData['models'] }[] }
     // Epochs closed before served hours weighed more stored no multiplier: 1× reproduces them.
     const storedParams = stored.params as unknown as RewardParams
     const params = { ...storedParams, servedMultiplierBps: storedParams.servedMultiplierBps ?? 10_000, emission: BigInt(stored.params.emission as string) }
     const carriedIn = new Map(stored.providers.map((p) => [p.providerId, BigInt(p.carriedIn)]))
-    const report = this.buildReport(number, epoch.startsAt, epoch.endsAt, { params, minPayout: BigInt(stored.minPayout), nodes: stored.nodes, carriedIn })
+    const held = new Set(stored.providers.filter((p) => !p.paid && BigInt(p.total) > 0n && BigInt(p.total) >= BigInt(stored.minPayout)).map((p) => p.providerId))
+    const report = this.buildReport(number, epoch.startsAt, epoch.endsAt, { params, minPayout: BigInt(stored.minPayout), nodes: stored.nodes, carriedIn, held })
     const paid = report.providers.filter((p) => p.paid)
     return { reportHash: reportHash(report), merkleRoot: payoutTree(paid.map((p) => ({ address: p.address, amount: p.total }))).root }
   }
@@ -188,7 +190,7 @@ export class Epochs {
     number: number,
     startsAt: number,
     endsAt: number,
-    fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[]; carriedIn: Map<number, bigint> },
+    fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[]; carriedIn: Map<number, bigint>; held: Set<number> },
   ): EpochReport {
     const params = fixed?.params ?? this.rewardParams()
     const uptimeByNode = readUptime(this.deps.db, startsAt, endsAt)
@@ -197,6 +199,9 @@ export class Epochs {
     const providerData = this.providerData(number, startsAt, endsAt, new Set(nodeData.map((n) => n.providerId)), fixed?.carriedIn)
     const result = computeRewards({ params, epochStart: startsAt, epochEnd: endsAt, bucketMs: BUCKET_MS, nodes: nodeData, providers: providerData })
     const minPayout = fixed?.minPayout ?? this.deps.units.parse(this.deps.params.get('min_payout'), 'min_payout', { allowZero: true })
+    // Money leaves only by its owner's will: a frozen account, one in its security hold, or a
+    // wallet linked less than the hold ago is carried, not paid (recomputes read the stored decision).
+    const held = fixed?.held ?? heldProviders(this.deps.db, result.providers, this.deps.clock())
     let leafIndex = 0
     return {
       number,
@@ -209,7 +214,7 @@ export class Epochs {
         return nodeInfo.map((n) => ({ ...n, result: results.get(n.nodeId)! })).sort(byNodeId)
       })(),
       providers: result.providers.map((p) => {
-        const paid = p.total > 0n && p.total >= minPayout
+        const paid = p.total > 0n && p.total >= minPayout && !held.has(p.providerId)
         return { ...p, paid, carriedOut: paid ? 0n : p.total, leafIndex: paid ? leafIndex++ : null }
       }),
       dust: result.dust,

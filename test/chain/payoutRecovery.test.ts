@@ -227,7 +227,9 @@ describe('payout recovery branches', () => {
     const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18), to: erin.address.toLowerCase() as Address })
     expect(payout).toMatchObject({ toAddress: erin.address, amount: parseUnits('1', 18).toString(), status: 'pending', kind: 'withdrawal', accountId })
     const stranger = '0x000000000000000000000000000000000000dEaD'
-    expect(() => h.payouts.requestWithdrawal({ accountId, amount: 1n, to: stranger })).toThrow(`${stranger} is not one of your linked wallets; /wallet lists them.`)
+    expect(() => h.payouts.requestWithdrawal({ accountId, amount: 1n, to: stranger })).toThrow(
+      expect.objectContaining({ code: 'NOT_YOUR_WALLET', userMessage: `${stranger} is not one of your linked wallets; /wallet lists them.` }),
+    )
     expect(h.ledger.balancesOf(accountId).available).toBe(parseUnits('9', 18))
     expect(await h.payouts.process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
     const note = h.sqlite.prepare('select reply from notifications where dedupe_key = ?').get(`payout.confirmed:${payout.id}`) as { reply: string }

@@ -50,7 +50,7 @@ test('Snapshot: the mirrored announcement’s buttons relay each presser’s vot
     status: 'rejected',
     shared: true,
     detail: true,
-    message: 'Your account is frozen, so voting through the bot is stopped; /unfreeze with a wallet linked before the freeze lifts it.',
+    message: 'Your account is frozen, so voting through the bot is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.',
   })
   expect(local.votes).toHaveLength(2)
 })

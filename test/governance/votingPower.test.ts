@@ -87,7 +87,7 @@ describe('a snapshot block the node cannot answer for', () => {
     const { VotingPower } = await import('../../src/governance/VotingPower.ts')
     const h = createGovernanceHarness()
     const power = new VotingPower({ db: h.db, publicClient: chain.publicClient, token: dev.token, clock: () => 0 })
-    const [address] = freshAddresses(1)
+    const [address] = freshAddresses(1, 'snapshot-out-of-range')
     const future = Number(await chain.publicClient.getBlockNumber()) + 1000
     const proposal = { id: 'p9', snapshotBlock: future }
     await expect(power.atSnapshot(proposal, [address!])).rejects.toMatchObject({

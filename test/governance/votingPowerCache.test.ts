@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { getAddress, keccak256, toHex, type Address } from 'viem'
+import { BaseError, getAddress, keccak256, toHex, type Address } from 'viem'
 import { openDatabase } from '../../src/db/openDatabase.ts'
 import { VotingPower, type VotingPowerDeps } from '../../src/governance/VotingPower.ts'
 
@@ -80,5 +80,27 @@ describe('VotingPower', () => {
     expect(chain.maxInFlight()).toBe(8)
     expect(await power.current([])).toBe(0n)
     expect(await power.latestBlock()).toBe(900n)
+  })
+
+  test('a node without the snapshot block\'s state: the voter gets a sentence, nothing is cached; other errors pass through', async () => {
+    const { db, sqlite } = openDatabase(':memory:')
+    let failure: Error = new BaseError('header not found')
+    const publicClient = {
+      getBlockNumber: async () => 900n,
+      readContract: async () => {
+        throw failure
+      },
+    } as unknown as VotingPowerDeps['publicClient']
+    const power = new VotingPower({ db, publicClient, token: TOKEN_ADDRESS, clock: () => 1 })
+    await expect(power.atSnapshot({ id: 'p1', snapshotBlock: 42 }, [wallet(0)])).rejects.toMatchObject({
+      code: 'SNAPSHOT_STATE_UNAVAILABLE',
+      message: 'voting power at block 42 unavailable: header not found',
+      userMessage: "The chain cannot tell balances at block 42, this proposal's snapshot, right now; nothing was recorded. Try again later.",
+    })
+    expect(sqlite.prepare('select count(*) as n from voting_power_cache').get()).toEqual({ n: 0 })
+    failure = new BaseError('execution reverted')
+    await expect(power.atSnapshot({ id: 'p1', snapshotBlock: 42 }, [wallet(0)])).rejects.toBe(failure)
+    failure = new Error('header not found')
+    await expect(power.atSnapshot({ id: 'p1', snapshotBlock: 42 }, [wallet(0)])).rejects.toBe(failure)
   })
 })

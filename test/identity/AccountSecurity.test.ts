@@ -72,13 +72,25 @@ describe('the security hold', () => {
 })
 
 describe('freeze and unfreeze', () => {
-  test('a freeze stops withdrawals; an unfreeze signed by a wallet linked after the freeze fails; one linked before succeeds', async () => {
+  test('error: no merge opens while an account is frozen, so a thief cannot fold it into an account whose wallet would lift the freeze', async () => {
     const { k, accountId } = await fundedOwner()
+    k.linking.freeze(accountId)
+    const other = { platform: 'discord' as const, id: '4242', name: 'thief' }
+    await expect(k.link(other, alice!)).rejects.toThrow('One of the two accounts is frozen, so they cannot be joined; unfreeze first.')
+    expect(k.sqlite.prepare('select count(*) as n from merge_requests').get()).toEqual({ n: 0 })
+    expect(k.accountOf(owner)).toBe(accountId)
+  })
+
+  test('a freeze stops withdrawals; only a wallet the account held for the hold before the freeze lifts it', async () => {
+    const { k, accountId } = await fundedOwner()
+    // The change the owner reacts to: a thief links a wallet from the owner's chat account.
+    k.clock.now = T0 + 20 * HOUR
+    await k.link(owner, carol!)
     k.clock.now = T0 + 30 * HOUR
     expect(k.linking.freeze(accountId)).toEqual({ frozenAt: T0 + 30 * HOUR, already: false })
     expect(k.linking.freeze(accountId)).toEqual({ frozenAt: T0 + 30 * HOUR, already: true })
     expect(() => k.payouts.requestWithdrawal({ accountId, amount: 1n })).toThrow(
-      'Your account is frozen, so withdrawing is stopped; /unfreeze with a wallet linked before the freeze lifts it.',
+      'Your account is frozen, so withdrawing is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.',
     )
     // A wallet linked after the freeze (an attacker's, say) cannot lift it.
     k.clock.now += HOUR
@@ -87,10 +99,11 @@ describe('freeze and unfreeze', () => {
     const wrong = k.linking.createUnfreezeChallenge({ identityId, accountId })
     expect(wrong.purpose).toBe('unfreeze')
     await expect(k.signLink(wrong.token, bob!)).rejects.toThrow(
-      `${bob!.address} is not a wallet linked to your account before the freeze at 2026-12-01 15:00 UTC; sign with one that was (see /wallet).`,
+      `${bob!.address} is not a wallet your account held for 24 hours before the freeze at 2026-12-01 15:00 UTC; sign with one that was (see /wallet).`,
     )
-    const stranger = k.linking.createUnfreezeChallenge({ identityId, accountId })
-    await expect(k.signLink(stranger.token, carol!)).rejects.toThrow(`${carol!.address} is not a wallet linked to your account before the freeze`)
+    // Nor can the wallet linked ten hours before the freeze: the very change the owner froze against.
+    const thief = k.linking.createUnfreezeChallenge({ identityId, accountId })
+    await expect(k.signLink(thief.token, carol!)).rejects.toThrow(`${carol!.address} is not a wallet your account held for 24 hours before the freeze`)
     expect(k.sqlite.prepare('select frozen_at as f from accounts where id = ?').get(accountId)).toEqual({ f: T0 + 30 * HOUR })
 
     const right = k.linking.createUnfreezeChallenge({ identityId, accountId, address: alice!.address })
@@ -116,7 +129,7 @@ describe('freeze and unfreeze', () => {
     )
     k.linking.freeze(accountId)
     expect(() => k.linking.unlink({ accountId, address: alice!.address })).toThrow(
-      'Your account is frozen, so unlinking is stopped; /unfreeze with a wallet linked before the freeze lifts it.',
+      'Your account is frozen, so unlinking is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.',
     )
     expect(k.linking.listWallets(accountId).map((w) => w.address)).toEqual([alice!.address])
   })

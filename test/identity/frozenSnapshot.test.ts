@@ -38,12 +38,12 @@ describe('a frozen account: the bot signs nothing for it', () => {
     const voter = await aliasSigned(h, 'voter')
     await voter.complete()
     freezeAccount(h.db, { accountId: voter.accountId, now: h.clock.now })
-    expect((await voter.run(`/vote ${id} Against`))!.text).toBe('Your account is frozen, so voting through the bot is stopped; /unfreeze with a wallet linked before the freeze lifts it.')
+    expect((await voter.run(`/vote ${id} Against`))!.text).toBe('Your account is frozen, so voting through the bot is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.')
     expect(local.votes).toEqual([])
 
     const late = await aliasSigned(h, 'late')
     freezeAccount(h.db, { accountId: late.accountId, now: h.clock.now })
-    await expect(late.complete()).rejects.toThrow('Your account is frozen, so /authorize is stopped; /unfreeze with a wallet linked before the freeze lifts it.')
+    await expect(late.complete()).rejects.toThrow('Your account is frozen, so /authorize is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.')
   })
 
   test('a vote queued before the freeze waits while the account is frozen', async () => {

@@ -63,13 +63,13 @@ describe('security commands and buttons', () => {
     expect(await c.press(attacker, freeze!.id)).toEqual({ status: 'rejected', message: 'This button belongs to someone else.' })
     expect(await c.press(owner, freeze!.id)).toMatchObject({
       status: 'ok',
-      reply: { text: 'Your account is frozen: withdrawals, /authorize and votes signed by the bot are stopped. /unfreeze lifts it with a signature from a wallet linked before now.' },
+      reply: { text: 'Your account is frozen: withdrawals, /authorize and votes signed by the bot are stopped. /unfreeze lifts it with a signature from a wallet your account held for the security hold before now.' },
     })
     expect((await c.run(owner, '/withdraw 0.00000000000000001')).text).toBe(
-      'Your account is frozen, so withdrawing is stopped; /unfreeze with a wallet linked before the freeze lifts it.',
+      'Your account is frozen, so withdrawing is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.',
     )
     expect((await c.run(owner, '/freeze')).text).toBe(
-      'Your account has been frozen since 2026-12-01 10:00 UTC; /unfreeze lifts it with a signature from a wallet linked before then.',
+      'Your account has been frozen since 2026-12-01 10:00 UTC; /unfreeze lifts it with a signature from a wallet your account held for the security hold before then.',
     )
     const unfreeze = await c.run(owner, `/unfreeze ${alice!.address}`)
     expect(unfreeze.code).toContain('Unfreeze the Gridshare account of Telegram user @owner (id 100).')
@@ -105,6 +105,6 @@ describe('a frozen account cannot authorize the bot', () => {
     const h = createGovernanceHarness()
     const holder = h.holder('frozen', { main: 10 })
     h.sqlite.prepare('update accounts set frozen_at = ? where id = ?').run(h.clock.now, holder.accountId)
-    expect((await holder.run('/authorize'))!.text).toBe('Your account is frozen, so /authorize is stopped; /unfreeze with a wallet linked before the freeze lifts it.')
+    expect((await holder.run('/authorize'))!.text).toBe('Your account is frozen, so /authorize is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.')
   })
 })

@@ -196,6 +196,8 @@ describe('epochs', () => {
       const unbonded = h.provider(3, { nodeKey: 'unbonded' }, { trusted: false })
       h.verify(unbonded.nodeId)
       h.heartbeats([honest, sybil, unbonded], start + HOUR)
+      // Payouts go only to wallets older than the security hold (tested below): these are.
+      h.sqlite.prepare('update wallets set linked_at = linked_at - ?').run(48 * HOUR)
       expect(h.sqlite.prepare('select node_id as node, count(*) as buckets, sum(gpus) as gpus from uptime_buckets group by node_id order by node_id').all()).toEqual(
         [
           { node: honest.nodeId, buckets: 12, gpus: 24 },
@@ -209,6 +211,26 @@ describe('epochs', () => {
       expect(emissionOf(report, providerIdOf(h, sybil.address))).toBe(0n)
       expect(emissionOf(report, providerIdOf(h, unbonded.address))).toBe(0n)
       expect(h.sqlite.prepare('select to_address as address, amount from payouts').all()).toEqual([{ address: honest.address, amount: (50_000n * TOKEN).toString() }])
+      expect(h.invariants()).toEqual([])
+    })
+
+    test('attack: a provider wallet linked less than the security hold ago, or a frozen account, is carried, not paid', () => {
+      const h = createRewardsHarness({ epochCron: '0 * * * *' })
+      const start = h.clock.now
+      const fresh = h.provider(1)
+      const frozen = h.provider(2, { nodeKey: 'frozen' })
+      const settled = h.provider(3, { nodeKey: 'settled' })
+      h.sqlite.prepare('update wallets set linked_at = linked_at - ? where address in (?, ?)').run(48 * HOUR, frozen.address, settled.address)
+      h.sqlite.prepare('update accounts set frozen_at = ? where id = (select account_id from wallets where address = ?)').run(start, frozen.address)
+      h.heartbeats([fresh, frozen, settled], start + HOUR)
+      const [epoch] = h.epochs.closeDue()
+      const report = JSON.parse(epoch!.report) as { providers: { providerId: number; paid: boolean; carriedOut: string; total: string }[] }
+      const byId = (address: string) => report.providers.find((p) => p.providerId === providerIdOf(h, address))!
+      expect([byId(fresh.address).paid, byId(frozen.address).paid, byId(settled.address).paid]).toEqual([false, false, true])
+      expect(byId(fresh.address).carriedOut).toBe(byId(fresh.address).total)
+      expect(h.sqlite.prepare('select to_address as address from payouts').all()).toEqual([{ address: settled.address }])
+      // The same report comes back from the database: the decision is part of it.
+      expect(h.epochs.recompute(epoch!.number)).toEqual({ reportHash: epoch!.reportHash, merkleRoot: epoch!.merkleRoot })
       expect(h.invariants()).toEqual([])
     })
 
