@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import { uniqueShortId } from '../../app/shortId.ts'
 import type { Db } from '../../db/openDatabase.ts'
@@ -285,6 +285,7 @@ export class ComputeChallenges {
     const now = clock()
     db.transaction(() => {
       const node = db.select({ verification: nodes.verification }).from(nodes).where(eq(nodes.id, challenge.nodeId)).get()!
+      const wasVerified = node.verification === 'verified' || this.lastVerdictPassed(challenge)
       db.update(nodeChallenges).set({ status: 'failed', judgedAt: now, failureReason: reason }).where(eq(nodeChallenges.id, challenge.id)).run()
       db.update(nodes)
         .set({ verification: 'failed', verificationFailure: reason, verifiedGpus: 0, nextChallengeAt: now + RETRY_AFTER_FAILURE_MS })
@@ -306,9 +307,23 @@ export class ComputeChallenges {
         now,
       })
       // A pending node's first failure may be a setup fault; a verified node's is cheating or a broken GPU.
-      if (node.verification === 'verified') onFraud?.(challenge.nodeId, reason, challenge.id)
+      if (wasVerified) onFraud?.(challenge.nodeId, reason, challenge.id)
     })
     return { status: 'failed', reason: `The challenge failed: ${reason}.` }
+  }
+
+  /** Whether the node's last verdict before this challenge, looking past withdrawals
+   *  and re-registrations, was a pass: a verified node cannot shed its status by
+   *  deregistering mid-challenge (or re-registering) and then fail as a "new" one. */
+  private lastVerdictPassed(challenge: NodeChallenge): boolean {
+    const earlier = this.deps.db
+      .select({ status: nodeChallenges.status, reason: nodeChallenges.failureReason })
+      .from(nodeChallenges)
+      .where(and(eq(nodeChallenges.nodeId, challenge.nodeId), lt(nodeChallenges.issuedAt, challenge.issuedAt), inArray(nodeChallenges.status, ['passed', 'failed'])))
+      .orderBy(desc(nodeChallenges.issuedAt))
+      .limit(50)
+      .all()
+    return earlier.find((c) => !(c.status === 'failed' && c.reason === WITHDRAWN))?.status === 'passed'
   }
 
   /** ROWS_OPENED_PER_GPU distinct random rows of each GPU (all rows when fewer). */

@@ -249,7 +249,12 @@ describe('compute challenges', () => {
     expect(s.node()).toMatchObject({ verification: 'pending', verifiedGpus: 0, listed: false, nextChallengeAt: s.h.clock.now })
     expect(s.frauds).toEqual([])
     // Back again: challenged at once.
-    expect(s.challenges.afterRegister(s.nodeId)?.id).toEqual(expect.stringMatching(/^c/))
+    const next = s.challenges.afterRegister(s.nodeId)!
+    expect(next.id).toEqual(expect.stringMatching(/^c/))
+    // Failing it is fraud all the same: deregistering did not shed the verified status.
+    s.h.clock.now = next.commitBy + 1
+    s.challenges.expireDue()
+    expect(s.frauds).toEqual([[s.nodeId, 'no commitment arrived before the deadline', next.id]])
   })
 })
 
