@@ -59,6 +59,20 @@ async function transfersTo(address: Address, fromBlock: bigint) {
   return readTokenTransfers(chain.publicClient, { token: dev.token, to: address, from: chain.treasury, fromBlock, toBlock: head })
 }
 
+/** Runs the sender until nothing is left submitted (a receipt can lag a send under load), summing its counts. */
+async function settleAll(sender: PayoutSender, db: { prepare(sql: string): { get(): unknown } }) {
+  const total = { sent: 0, confirmed: 0, failed: 0 }
+  for (let run = 0; run < 40; run++) {
+    const counts = await sender.process()
+    total.sent += counts.sent
+    total.confirmed += counts.confirmed
+    total.failed += counts.failed
+    if ((db.prepare("select count(*) as n from payouts where status = 'submitted'").get() as { n: number }).n === 0) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return total
+}
+
 /** Mines the next block with the token reverting every call, then puts the real token back. */
 async function mineWithRevertingToken() {
   const code = (await chain.publicClient.getCode({ address: dev.token })) as Hex
@@ -113,7 +127,7 @@ describe('payout recovery branches', () => {
     } finally {
       await chain.testClient.setAutomine(true)
     }
-    expect(await h.payouts.process()).toEqual({ sent: 0, confirmed: 0, failed: 1 })
+    expect(await settleAll(h.payouts, h.sqlite)).toEqual({ sent: 0, confirmed: 0, failed: 1 })
     expect(h.payouts.get(payout.id)).toMatchObject({ status: 'failed' })
     expect(h.ledger.balancesOf(accountId).available).toBe(parseUnits('10', 18))
     expect(h.ledger.earningsOf(accountId)).toBe(0n)
@@ -158,7 +172,7 @@ describe('payout recovery branches', () => {
     } finally {
       await chain.testClient.setAutomine(true)
     }
-    expect(await new PayoutSender(deps).process()).toEqual({ sent: 0, confirmed: 0, failed: 1 })
+    expect(await settleAll(new PayoutSender(deps), h.sqlite)).toEqual({ sent: 0, confirmed: 0, failed: 1 })
     expect(h.sqlite.prepare('select status from payouts where id = ?').get(reward!.id)).toEqual({ status: 'failed' })
     const failedNote = h.sqlite.prepare('select reply from notifications where dedupe_key = ?').get(`payout.failed:${reward!.id}`) as { reply: string }
     const failedHash = (h.sqlite.prepare('select tx_hash as h from payouts where id = ?').get(reward!.id) as { h: string }).h
@@ -209,7 +223,7 @@ describe('payout recovery branches', () => {
       explorerUrl: 'https://explorer.example/',
       publicUrl: 'https://grid.example',
     }
-    expect(await new PayoutSender(deps).process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    expect(await settleAll(new PayoutSender(deps), h.sqlite)).toEqual({ sent: 1, confirmed: 1, failed: 0 })
     const payout = h.sqlite.prepare("select id, amount, tx_hash as txHash from payouts where kind = 'reward'").get() as { id: string; amount: string; txHash: string }
     const note = h.sqlite.prepare('select account_id as accountId, topic, reply from notifications where dedupe_key = ?').get(`payout.confirmed:${payout.id}`) as { accountId: number; topic: string; reply: string }
     expect({ ...note, reply: JSON.parse(note.reply) }).toEqual({
@@ -231,7 +245,7 @@ describe('payout recovery branches', () => {
       expect.objectContaining({ code: 'NOT_YOUR_WALLET', userMessage: `${stranger} is not one of your linked wallets; /wallet lists them.` }),
     )
     expect(h.ledger.balancesOf(accountId).available).toBe(parseUnits('9', 18))
-    expect(await h.payouts.process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    expect(await settleAll(h.payouts, h.sqlite)).toEqual({ sent: 1, confirmed: 1, failed: 0 })
     const note = h.sqlite.prepare('select reply from notifications where dedupe_key = ?').get(`payout.confirmed:${payout.id}`) as { reply: string }
     expect(JSON.parse(note.reply).text).toBe(`Withdrawal of 1 GRID to ${erin.address} confirmed: ${h.payouts.get(payout.id)!.txHash}`)
   })
@@ -244,7 +258,7 @@ describe('payout recovery branches', () => {
     expect(() => h.payouts.requestWithdrawal({ accountId, amount: parseUnits('9', 18) })).toThrow(expect.objectContaining({ code: 'INSUFFICIENT_BALANCE', userMessage: 'You asked to withdraw 9 GRID but have 8 GRID available.' }))
     const { accountId: unlinked } = h.identity({ platform: 'telegram', id: 'nowallet', name: 'nowallet' })
     expect(() => h.payouts.requestWithdrawal({ accountId: unlinked, amount: 1n })).toThrow(expect.objectContaining({ code: 'NO_WALLET' }))
-    await h.payouts.process()
+    await settleAll(h.payouts, h.sqlite)
     const postings = h.sqlite
       .prepare("select t.kind, t.idempotency_key as k, e.key, e.amount from ledger_transactions t join ledger_entries e on e.transaction_id = t.id where t.kind like '%withdrawal%' or t.kind like 'payout.%' order by e.id")
       .all()
@@ -270,7 +284,7 @@ describe('payout recovery branches', () => {
     const h = createMoneyHarness(chain, dev)
     const accountId = await fundedErin(h, parseUnits('10', 18))
     const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
-    expect(await new PayoutSender({ ...h.payoutDeps, disperse: dev.disperse }).process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    expect(await settleAll(new PayoutSender({ ...h.payoutDeps, disperse: dev.disperse }), h.sqlite)).toEqual({ sent: 1, confirmed: 1, failed: 0 })
     const tx = await chain.publicClient.getTransaction({ hash: h.payouts.get(payout.id)!.txHash as Hex })
     expect(tx.to?.toLowerCase()).toBe(dev.token.toLowerCase())
   })
@@ -280,7 +294,7 @@ describe('payout recovery branches', () => {
     const accountId = await fundedErin(h, 10n ** 40n)
     const huge = h.payouts.requestWithdrawal({ accountId, amount: 10n ** 39n })
     const small = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
-    expect(await h.payouts.process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    expect(await settleAll(h.payouts, h.sqlite)).toEqual({ sent: 1, confirmed: 1, failed: 0 })
     expect([h.payouts.get(huge.id)!.status, h.payouts.get(small.id)!.status]).toEqual(['pending', 'confirmed'])
   })
 
@@ -306,6 +320,6 @@ describe('payout recovery branches', () => {
     } finally {
       await chain.testClient.setAutomine(true)
     }
-    expect(await h.payouts.process()).toMatchObject({ confirmed: 1 })
+    expect(await settleAll(h.payouts, h.sqlite)).toMatchObject({ confirmed: 1 })
   })
 })
