@@ -64,9 +64,10 @@ export class PayoutSender {
       throw new UserError(`You have ${linked.length} linked wallets; say which one receives it: /withdraw <amount> <address> (/wallet lists them).`, 'WHICH_WALLET')
     const wallet = to ? linked.find((w) => w.address.toLowerCase() === to.toLowerCase()) : linked[0]
     if (!wallet) throw new UserError(`${to} is not one of your linked wallets; /wallet lists them.`, 'NOT_YOUR_WALLET')
-    assertWithdrawalAllowed(db, { accountId, wallet, now })
     const id = `w${randomBytes(4).toString('hex')}`
     return db.transaction((tx) => {
+      // Checked in the transaction that moves the money: a freeze from another process cannot slip between.
+      assertWithdrawalAllowed(tx, { accountId, wallet, now })
       try {
         ledger.post({
           kind: 'withdrawal',
@@ -87,7 +88,8 @@ export class PayoutSender {
         .values({ id, kind: 'withdrawal', accountId, toAddress: wallet.address, amount: amount.toString(), status: 'pending', createdAt: now })
         .returning()
         .get()
-    })
+      // Immediate: read-then-write under other processes' writes waits instead of failing.
+    }, { behavior: 'immediate' })
   }
 
   /** Settles submitted payouts from what the chain says, then sends pending ones. */
