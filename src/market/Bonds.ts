@@ -12,13 +12,17 @@ import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { bondPerGpu, type ProviderListing } from './ProviderListing.ts'
 import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 
-export interface BondsDeps {
+/** What the bond and slashing services both work with. */
+export interface ProviderMoneyDeps {
   db: Db
   ledger: Ledger
   units: TokenUnits
   params: ProtocolParameters
   clock: () => number
   listing: ProviderListing
+}
+
+export interface BondsDeps extends ProviderMoneyDeps {
   /** Idempotency keys for bond postings (a bond has no row of its own). */
   newId?: () => string
 }

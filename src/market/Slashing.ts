@@ -1,23 +1,12 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm'
-import type { Db } from '../db/openDatabase.ts'
 import { nodes, providers, slashes, unbondings, type Rental } from '../db/schema/market.ts'
 import { wallets } from '../db/schema/wallets.ts'
-import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import { available, bond, system, unbonding, type BalanceKey } from '../ledger/balanceKeys.ts'
-import type { Ledger } from '../ledger/Ledger.ts'
-import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
-import type { ProviderListing } from './ProviderListing.ts'
+import type { ProviderMoneyDeps } from './Bonds.ts'
 import { utcMinute } from '../time/utcMinute.ts'
 
-export interface SlashingDeps {
-  db: Db
-  ledger: Ledger
-  units: TokenUnits
-  params: ProtocolParameters
-  clock: () => number
-  listing: ProviderListing
-}
+export type SlashingDeps = ProviderMoneyDeps
 
 export interface SlashRecord {
   kind: 'fraud' | 'failure'
