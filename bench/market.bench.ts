@@ -122,7 +122,7 @@ export default async function ({ nodes }: BenchSize): Promise<BenchRow[]> {
   const identities = new ChatIdentities(db)
   const renters = Array.from({ length: 200 }, (_, i) => identities.ensure({ platform: 'telegram', id: `r${i}`, name: `r${i}` }, now).accountId)
   renters.forEach((accountId, i) => ledger.post({ kind: 'fund', idempotencyKey: `f${i}`, entries: [{ key: system('treasury'), amount: -(10n ** 24n) }, { key: available(accountId), amount: 10n ** 24n }], now }))
-  const confirms = await measure(`rental confirms at ${size} (escrow + allocation)`, { total: 5_000, concurrency: 1 }, (i) => {
+  const confirms = await measure(`rental quote + confirm at ${size} (escrow + allocation)`, { total: 5_000, concurrency: 1 }, (i) => {
     const accountId = renters[i % renters.length]!
     const quote = rentals.quote({ accountId, model: FIXTURE_MODELS[i % FIXTURE_MODELS.length]!.model, hours: 1, gpuCount: 1 })
     rentals.confirm({ accountId, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })

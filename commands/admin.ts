@@ -1,7 +1,10 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { UserError } from '../src/errors/AppError.ts'
+import { structuredParameterText } from '../src/governance/structuredParameterText.ts'
+import { describeEpochOutcome } from '../src/rewards/epochOutcome.ts'
 import { publishSolvencyReply } from '../src/solvency/publishSolvencyReply.ts'
+import { utcMinute } from '../src/time/utcMinute.ts'
 
 const ACTIONS = ['params', 'announce', 'set', 'epoch', 'solvency'] as const
 
@@ -17,14 +20,18 @@ export default defineCommand({
   run({ action, args }, ctx) {
     const words = (args ?? '').split(/\s+/).filter(Boolean)
     switch (action) {
-      case 'params':
+      case 'params': {
+        const params = ctx.params.list().map((p) => ({ ...p, setBy: p.setByProposal ? `proposal ${p.setByProposal}` : 'default', structured: structuredParameterText(p.value) }))
+        // Tables (GPU weights, images) go below the table, wrapped: in a cell they made rows 200 columns wide.
         return {
           title: 'Protocol parameters',
-          table: {
-            columns: ['name', 'value', 'set by'],
-            rows: ctx.params.list().map((p) => [p.name, p.value, p.setByProposal ? `proposal ${p.setByProposal}` : 'default']),
-          },
+          table: { columns: ['name', 'value', 'set by'], rows: params.map((p) => [p.name, p.structured === undefined ? p.value : 'below', p.setBy]) },
+          code: params
+            .filter((p) => p.structured !== undefined)
+            .map((p) => `${p.name} (${p.setBy}):\n${p.structured!.replace(/^/gm, '  ')}`)
+            .join('\n'),
         }
+      }
       case 'announce': {
         if (words[0] === 'here') {
           const added = ctx.notifications.addAnnouncementChannel(ctx.user.platform, ctx.chat.id)
@@ -41,7 +48,12 @@ export default defineCommand({
         // Reserves first, so the close's solvency snapshot reads them at one block.
         return ctx.solvency.prepareEpochClose().then(() => {
           const epoch = ctx.rewards.epochs.close(ctx.now)
-          return { text: `Epoch ${epoch.number} closed. Merkle root ${epoch.merkleRoot}; payouts are being sent. Statement: ${ctx.publicUrl}/api/v1/epochs/${epoch.number}` }
+          const outcome = ctx.rewards.outcome(epoch.number)
+          // The root of an empty tree proves nothing: named only when something is paid.
+          const root = outcome.payouts > 0 ? ` Merkle root ${epoch.merkleRoot}.` : ''
+          return {
+            text: `Epoch ${epoch.number} closed (${utcMinute(epoch.startsAt)} to ${utcMinute(epoch.endsAt)}, emission ${ctx.units.display(BigInt(epoch.emission))}). ${describeEpochOutcome(outcome, ctx.units)}${root} Statement: ${ctx.publicUrl}/api/v1/epochs/${epoch.number}`,
+          }
         })
       }
       case 'solvency':

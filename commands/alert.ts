@@ -3,6 +3,7 @@ import { opt } from '../src/command/options.ts'
 import { UserError } from '../src/errors/AppError.ts'
 import type { RentFromAlertPayload } from '../src/notify/AvailabilityAlerts.ts'
 import { quoteReply } from './rent.ts'
+import { echoInput } from '../src/errors/echoInput.ts'
 
 export default defineCommand({
   name: 'alert',
@@ -22,7 +23,7 @@ export default defineCommand({
       return { text: `Alert ${count} removed.` }
     }
     const gpuCount = count === undefined ? 1 : Number(count)
-    if (!Number.isInteger(gpuCount) || gpuCount < 1 || gpuCount > 64) throw new UserError(`Count should be a whole number from 1 to 64, not "${count}".`)
+    if (!Number.isInteger(gpuCount) || gpuCount < 1 || gpuCount > 64) throw new UserError(`Count should be a whole number from 1 to 64, not "${echoInput(String(count))}".`)
     const canonical = ctx.market.resolveModel(model)
     const alert = ctx.alerts.create({
       accountId: ctx.accountId,

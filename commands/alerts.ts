@@ -15,7 +15,7 @@ export default defineCommand({
         rows: list.map((a) => [
           a.id,
           `${a.gpuCount}× ${a.model}`,
-          a.maxPrice ? ctx.units.format(BigInt(a.maxPrice)) : 'any',
+          a.maxPrice ? ctx.units.display(BigInt(a.maxPrice)) : 'any',
           a.region ?? 'any',
           a.coolUntil > ctx.now ? 'resting' : 'watching',
         ]),

@@ -18,7 +18,7 @@ export default defineCommand({
         columns: ['delegate', 'delegated power', 'delegators', 'participation', 'last votes'],
         rows: board.map((d) => [
           d.name,
-          units.format(d.power),
+          units.display(d.power),
           String(d.delegators),
           d.eligible === 0 ? '—' : `${d.voted}/${d.eligible} (${Math.round((d.voted / d.eligible) * 100)}%)`,
           d.lastVotes.length ? d.lastVotes.map((v) => `${v.proposalId} ${v.choice}`).join(', ') : '—',

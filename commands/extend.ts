@@ -13,6 +13,6 @@ export default defineCommand({
   examples: ['/extend r7k3p 2'],
   run({ id, hours }, ctx) {
     const rental = ctx.market.rentals.extend({ accountId: ctx.accountId, id, hours })
-    return { text: `Extended ${rental.id} by ${hours} h${rental.endsAt ? `; it now ends ${utcMinute(rental.endsAt)}` : ''}. ${ctx.units.format(BigInt(rental.escrowed))} is in escrow for it.` }
+    return { text: `Extended ${rental.id} by ${hours} h${rental.endsAt ? `; it now ends ${utcMinute(rental.endsAt)}` : ''}. ${ctx.units.display(BigInt(rental.escrowed))} is in escrow for it.` }
   },
 })

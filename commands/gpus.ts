@@ -1,11 +1,12 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
+import { modelWordCount } from '../src/market/modelWordCount.ts'
 
 export default defineCommand({
   name: 'gpus',
   description: 'Show available GPU capacity by model: free count, price, regions, reliability',
   options: {
-    model: opt.string({ description: 'GPU model, e.g. H100-80GB', autocomplete: 'gpuModels' }),
+    model: opt.string({ description: 'GPU model, e.g. H100-80GB', autocomplete: 'gpuModels', words: modelWordCount }),
     count: opt.integer({ description: 'GPUs needed together on one machine', min: 1, max: 64 }),
     min_vram: opt.integer({ description: 'Least GPU memory in GB', min: 1, max: 1024 }),
     max_price: opt.string({ description: 'Highest price per GPU-hour, e.g. 2.5', expected: 'an amount such as 2.5' }),
@@ -23,7 +24,7 @@ export default defineCommand({
       minReliability: args.min_reliability === undefined ? undefined : args.min_reliability / 100,
     })
     if (groups.length === 0) return { text: 'No capacity matches that right now. /alert tells you when some appears.' }
-    const price = (n: bigint) => ctx.units.format(n).replace(` ${ctx.units.symbol}`, '')
+    const price = (n: bigint) => ctx.units.display(n).replace(` ${ctx.units.symbol}`, '')
     return {
       title: `Available GPUs (price in ${ctx.units.symbol} per GPU-hour)`,
       table: {

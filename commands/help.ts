@@ -1,6 +1,8 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { UserError } from '../src/errors/AppError.ts'
+import { echoInput } from '../src/errors/echoInput.ts'
+import type { OptionDefinition } from '../src/command/options.ts'
 import { suggestCommand } from '../src/command/suggestCommand.ts'
 import { expectedForm, usageOf } from '../src/command/usage.ts'
 
@@ -24,11 +26,11 @@ export default defineCommand({
     const command = visible.find((c) => c.name === name)
     if (!command) {
       const suggestion = suggestCommand(name, visible.map((c) => c.name))
-      throw new UserError(`There is no command /${name}${suggestion ? ` — did you mean /${suggestion}?` : '.'} Type /help for the list.`)
+      throw new UserError(`There is no command /${echoInput(name)}${suggestion ? ` — did you mean /${suggestion}?` : '.'} Type /help for the list.`)
     }
     const options = Object.entries(command.options).map(
       ([option, def]) =>
-        `${option}${def.required ? '' : ' (optional)'}: ${def.description}${def.type === 'string' && !def.expected ? '' : `; ${expectedForm(def)}`}`,
+        `${option}${def.required ? '' : ' (optional)'}: ${def.description}${showsExpectedForm(def) ? `; ${expectedForm(def)}` : ''}`,
     )
     return {
       title: `/${command.name} — ${command.description}`,
@@ -40,3 +42,8 @@ export default defineCommand({
     }
   },
 })
+
+/** A text option's description already gives its example ("e.g. 2.5"): saying "an amount such as 2.5" again reads doubled. */
+function showsExpectedForm(option: OptionDefinition): boolean {
+  return option.type !== 'string' || (option.expected !== undefined && !option.description.includes('e.g.'))
+}

@@ -1,6 +1,7 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { utcMinute } from '../src/time/utcMinute.ts'
+import { connectionView } from '../src/market/connectionView.ts'
 
 export default defineCommand({
   name: 'job',
@@ -20,8 +21,9 @@ export default defineCommand({
     if (rental.startedAt) fields.push({ name: 'Started', value: utcMinute(rental.startedAt) })
     if (rental.endsAt && !rental.endedAt) fields.push({ name: 'Ends', value: utcMinute(rental.endsAt) })
     if (rental.endedAt) fields.push({ name: 'Settled', value: `${units.format(BigInt(rental.charged ?? '0'))} charged, ${units.format(BigInt(rental.refunded ?? '0'))} refunded` })
+    if (rental.imageName) fields.push({ name: 'Image', value: `${rental.imageName} (${rental.image})` })
     const connection = rental.status === 'running' ? rentals.connectionDetails(rental) : null
-    for (const [name, value] of Object.entries(connection ?? {})) fields.push({ name, value })
-    return { title: `Rental ${rental.id}`, fields }
+    const view = connection ? connectionView(connection) : undefined
+    return { title: `Rental ${rental.id}`, fields: [...fields, ...(view?.fields ?? [])], ...(view?.code ? { code: view.code } : {}) }
   },
 })

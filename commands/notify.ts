@@ -3,6 +3,7 @@ import { opt } from '../src/command/options.ts'
 import { NOTIFICATION_TOPICS } from '../src/db/schema/outbox.ts'
 import { UserError } from '../src/errors/AppError.ts'
 import { TOPIC_DESCRIPTIONS } from '../src/notify/preferences.ts'
+import { echoInput } from '../src/errors/echoInput.ts'
 
 export default defineCommand({
   name: 'notify',
@@ -29,7 +30,7 @@ export default defineCommand({
       return { text: `Quiet hours set: from ${startHour}:00 to ${endHour}:00 UTC, messages other than job notices wait until the end.` }
     }
     if (topic && value) {
-      if (value !== 'on' && value !== 'off') throw new UserError(`Say on or off: /notify ${topic} on, not "${state}".`)
+      if (value !== 'on' && value !== 'off') throw new UserError(`Say on or off: /notify ${topic} on, not "${echoInput(state ?? '')}".`)
       ctx.notifications.setTopic(ctx.accountId, topic, value === 'on')
       return { text: `${topic} notifications are now ${value}.` }
     }

@@ -31,7 +31,7 @@ export default defineCommand({
           rows: records.map((r) => [
             `${r.address.slice(0, 6)}…${r.address.slice(-4)}`,
             clip(r.choiceText, 30),
-            r.power === null ? 'pending' : units.format(r.power),
+            r.power === null ? 'pending' : units.display(r.power),
             utcMinute(r.votedAt),
             r.delegate ? `delegated, cast by ${r.delegate}` : r.source === 'relay' ? 'signed, relayed' : r.source === 'hub' ? 'on Snapshot' : 'chat',
           ]),

@@ -5,6 +5,7 @@ import type { Reply } from '../src/command/reply.ts'
 import { UserError } from '../src/errors/AppError.ts'
 import type { ProviderNodeSummary } from '../src/market/providerSummary.ts'
 import { utcMinute } from '../src/time/utcMinute.ts'
+import { echoInput } from '../src/errors/echoInput.ts'
 
 export default defineCommand({
   name: 'provider',
@@ -26,15 +27,15 @@ export default defineCommand({
       const value = ctx.units.parse(text, `${action} amount`)
       if (action === 'bond') {
         const bonded = ctx.market.bonds.bond({ accountId: ctx.accountId, amount: value })
-        return { text: `Bonded ${ctx.units.format(value)}; your bond is now ${ctx.units.format(bonded)}. ${coverage(ctx)}` }
+        return { text: `Bonded ${ctx.units.display(value)}; your bond is now ${ctx.units.display(bonded)}. ${coverage(ctx)}` }
       }
       const { releaseAt } = ctx.market.bonds.unbond({ accountId: ctx.accountId, amount: value })
-      return { text: `Unbonding ${ctx.units.format(value)}: it returns to your balance on ${utcMinute(releaseAt)} unless slashed meanwhile. ${coverage(ctx)}` }
+      return { text: `Unbonding ${ctx.units.display(value)}: it returns to your balance on ${utcMinute(releaseAt)} unless slashed meanwhile. ${coverage(ctx)}` }
     }
     if (action === 'maintenance') {
       if (!node || !from || !hours) throw new UserError('Say which node, when and for how long: /provider maintenance <node> <from> <hours>.')
       const start = Date.parse(from)
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(from) || Number.isNaN(start)) throw new UserError(`"${from}" is not a time; expected a UTC time such as 2026-12-01T02:00Z.`)
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(from) || Number.isNaN(start)) throw new UserError(`"${echoInput(from)}" is not a time; expected a UTC time such as 2026-12-01T02:00Z.`)
       const warned = ctx.market.announceMaintenance({ accountId: ctx.accountId, nodeId: node, from: start, hours, now: ctx.now })
       return { text: `Maintenance on ${node} from ${utcMinute(start)} for ${hours} h recorded; ${warned} renter${warned === 1 ? '' : 's'} warned.` }
     }
@@ -45,7 +46,7 @@ export default defineCommand({
 function overview(ctx: CommandContext): Reply {
   const nodes = ctx.market.providerNodes(ctx.accountId)
   const slashes = ctx.market.slashing.history(ctx.accountId)
-  const lines = [bondLine(ctx), ...slashes.map((s) => `Slashed ${ctx.units.format(s.amount)} on ${utcMinute(s.createdAt)} (${s.kind === 'fraud' ? 'failed challenge' : `rental ${s.rentalId} failed`}): ${s.reason}.`)]
+  const lines = [bondLine(ctx), ...slashes.map((s) => `Slashed ${ctx.units.display(s.amount)} on ${utcMinute(s.createdAt)} (${s.kind === 'fraud' ? 'failed challenge' : `rental ${s.rentalId} failed`}): ${s.reason}.`)]
   if (nodes.length === 0) {
     return { text: [...lines, 'No nodes are registered under your linked wallets. Run the agent (npm run agent -- --coordinator … --private-key-file …) with a wallet you /link.'].join('\n') }
   }
@@ -63,10 +64,10 @@ function overview(ctx: CommandContext): Reply {
         `${Math.round(n.reliability * 100)}%`,
         n.gpus,
         String(n.activeRentals),
-        ctx.units.format(n.earned),
+        ctx.units.display(n.earned),
       ]),
     },
-    text: [...lines, `Rental earnings so far: ${ctx.units.format(earned)} (after the protocol fee). /rewards shows epoch rewards.`].join('\n'),
+    text: [...lines, `Rental earnings so far: ${ctx.units.display(earned)} (after the protocol fee). /rewards shows epoch rewards.`].join('\n'),
   }
 }
 
@@ -80,12 +81,12 @@ function verificationText(n: ProviderNodeSummary): string {
 /** "Bond 100 GRID covers 2 of 6 GPUs; 200 GRID more lists the rest." plus unbondings. */
 function bondLine(ctx: CommandContext): string {
   const s = ctx.market.bonds.summary(ctx.accountId)
-  const pending = s.pending.map((p) => ` ${ctx.units.format(p.amount)} unbonding until ${utcMinute(p.releaseAt)}.`).join('')
+  const pending = s.pending.map((p) => ` ${ctx.units.display(p.amount)} unbonding until ${utcMinute(p.releaseAt)}.`).join('')
   return `${coverage(ctx)}${pending}`
 }
 
 function coverage(ctx: CommandContext): string {
   const s = ctx.market.bonds.summary(ctx.accountId)
-  const rest = s.shortfall > 0n ? `; ${ctx.units.format(s.shortfall)} more lists the rest` : ''
-  return `Bond ${ctx.units.format(s.bonded)} covers ${s.coveredGpus} of ${s.totalGpus} GPU${s.totalGpus === 1 ? '' : 's'} (${ctx.units.format(s.perGpu)} each)${rest}.`
+  const rest = s.shortfall > 0n ? `; ${ctx.units.display(s.shortfall)} more lists the rest` : ''
+  return `Bond ${ctx.units.display(s.bonded)} covers ${s.coveredGpus} of ${s.totalGpus} GPU${s.totalGpus === 1 ? '' : 's'} (${ctx.units.display(s.perGpu)} each)${rest}.`
 }

@@ -21,6 +21,7 @@ import provider from './provider.ts'
 import authorize from './authorize.ts'
 import rent from './rent.ts'
 import revoke from './revoke.ts'
+import sshkey from './sshkey.ts'
 import vote from './vote.ts'
 import rewards from './rewards.ts'
 import stop from './stop.ts'
@@ -40,6 +41,7 @@ export const commandRegistry: readonly CommandDefinition[] = [
   job,
   stop,
   extend,
+  sshkey,
   balance,
   deposit,
   withdraw,

@@ -1,21 +1,27 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
+import { modelWordCount } from '../src/market/modelWordCount.ts'
 import type { CommandContext } from '../src/command/CommandContext.ts'
 import type { Reply } from '../src/command/reply.ts'
 import type { QuotePayload } from '../src/market/quoteRental.ts'
+import { resolveWorkloadImage } from '../src/market/workloadImages.ts'
+
+/** What the Confirm button carries: the quote and the catalogue name of the image. */
+type RentPayload = QuotePayload & { image?: string }
 
 export default defineCommand({
   name: 'rent',
   description: 'Rent GPUs: get a quote, then confirm',
   options: {
-    model: opt.string({ description: 'GPU model, e.g. H100-80GB', required: true, autocomplete: 'gpuModels', expected: 'a GPU model such as H100-80GB' }),
+    model: opt.string({ description: 'GPU model, e.g. H100-80GB', required: true, autocomplete: 'gpuModels', expected: 'a GPU model such as H100-80GB', words: modelWordCount }),
     hours: opt.integer({ description: 'Hours to rent', required: true, min: 1, max: 720 }),
     count: opt.integer({ description: 'GPUs on one machine', min: 1, max: 16, default: 1 }),
     max_price: opt.string({ description: 'Highest price per GPU-hour, e.g. 2.5', expected: 'an amount such as 2.5' }),
     region: opt.string({ description: 'Region, e.g. eu-west', autocomplete: 'regions' }),
+    image: opt.string({ description: 'Workload image from the catalogue, e.g. pytorch (the default)', autocomplete: 'workloadImages', expected: 'an image name such as pytorch' }),
   },
   private: true,
-  examples: ['/rent H100-80GB 4', '/rent RTX4090 2 count:2 max_price:0.8'],
+  examples: ['/rent H100-80GB 4', '/rent RTX4090 2 count:2 max_price:0.8', '/rent H100-80GB 4 image:pytorch'],
   run(args, ctx) {
     return quoteReply(ctx, {
       model: ctx.market.resolveModel(args.model),
@@ -23,13 +29,14 @@ export default defineCommand({
       gpuCount: args.count,
       maxPrice: args.max_price === undefined ? undefined : ctx.units.parse(args.max_price, 'max_price'),
       region: args.region?.toLowerCase(),
+      image: args.image,
     })
   },
   actions: {
-    'rent.confirm': (quote: QuotePayload, ctx) => {
-      const rental = ctx.market.rentals.confirm({ accountId: ctx.accountId, quote })
+    'rent.confirm': (quote: RentPayload, ctx) => {
+      const rental = ctx.market.rentals.confirm({ accountId: ctx.accountId, quote, image: quote.image })
       return {
-        text: `Confirmed: rental ${rental.id} starting (${rental.gpuCount}× ${rental.model} for ${rental.hours} h, ${ctx.units.format(BigInt(rental.escrowed))} in escrow). You get the connection details as soon as it runs; /job ${rental.id} shows its state.`,
+        text: `Confirmed: rental ${rental.id} starting (${rental.gpuCount}× ${rental.model} for ${rental.hours} h, ${ctx.units.display(BigInt(rental.escrowed))} in escrow). You get the connection details as soon as it runs; /job ${rental.id} shows its state.`,
       }
     },
     'rent.cancel': () => ({ text: 'Cancelled; nothing was charged.' }),
@@ -37,10 +44,13 @@ export default defineCommand({
 })
 
 /** The quote with Confirm / Cancel buttons; also behind an alert's Rent button. */
-export function quoteReply(ctx: CommandContext, wanted: { model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string }): Reply {
+export function quoteReply(ctx: CommandContext, { image: imageName, ...wanted }: { model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string; image?: string }): Reply {
   const { units } = ctx
+  // Checked before the quote: an unknown name is answered with the names there are.
+  const image = resolveWorkloadImage(ctx.params, imageName)
   const quote = ctx.market.rentals.quote({ accountId: ctx.accountId, ...wanted })
-  const payload: QuotePayload = {
+  const payload: RentPayload = {
+    image: image.name,
     nodeId: quote.nodeId,
     model: quote.model,
     gpuCount: quote.gpuCount,
@@ -53,9 +63,10 @@ export function quoteReply(ctx: CommandContext, wanted: { model: string; hours: 
     title: `Quote: ${quote.gpuCount}× ${quote.model} for ${quote.hours} h`,
     fields: [
       { name: 'Node', value: `${quote.nodeId} (${quote.region}, ${Math.round(quote.reliability * 100)}% reliable)` },
-      { name: 'Price', value: `${units.format(quote.pricePerGpuHour)} per GPU-hour` },
-      { name: 'Total', value: `${units.format(quote.total)}, held in escrow; unused time is refunded` },
-      { name: 'Balance after', value: short ? `${units.format(0n)} — you need ${units.format(-quote.balanceAfter)} more (/deposit)` : units.format(quote.balanceAfter) },
+      { name: 'Image', value: `${image.name} (${image.reference})` },
+      { name: 'Price', value: `${units.display(quote.pricePerGpuHour)} per GPU-hour` },
+      { name: 'Total', value: `${units.display(quote.total)}, held in escrow; unused time is refunded` },
+      { name: 'Balance after', value: short ? `${units.display(0n)} — you need ${units.display(-quote.balanceAfter)} more (/deposit)` : units.display(quote.balanceAfter) },
     ],
     text: 'This quote is valid for 2 minutes.',
     private: true,

@@ -1,4 +1,5 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
+import { unpaidStatementNote } from '../src/rewards/payoutNote.ts'
 import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
@@ -8,6 +9,7 @@ export default defineCommand({
   private: true,
   run(_args, ctx) {
     const { units } = ctx
+    const carriedInText = (carried: bigint) => (carried > 0n ? `${units.display(carried)} carried in + ` : '')
     const estimate = ctx.rewards.estimate(ctx.accountId)
     const statements = ctx.rewards.statements(ctx.accountId)
     if (estimate.nodes.length === 0 && statements.length === 0) {
@@ -16,15 +18,15 @@ export default defineCommand({
     const fields = [
       {
         name: `Epoch ${estimate.number} (since ${utcMinute(estimate.startsAt)}), so far`,
-        value: `${units.format(estimate.emission)} emission + ${units.format(estimate.earnings)} rental earnings; ${estimate.nodes
+        value: `${units.display(estimate.emission)} emission + ${units.display(estimate.earnings)} rental earnings; ${estimate.nodes
           .map((n) => `${n.nodeId}: ${n.verifiedGpuHours} verified GPU-h (${n.servedGpuHours} served), ${(n.uptimeBps / 100).toFixed(1)}% up${n.renewable ? ', renewable' : ''}${n.eligible ? '' : ', below the uptime minimum'}`)
           .join('; ') || 'no uptime yet'}`,
       },
       ...statements.map((s) => ({
         name: `Epoch ${s.epoch}`,
         value:
-          `${units.format(BigInt(s.total))} (${units.format(BigInt(s.emission))} emission + ${units.format(BigInt(s.earnings))} earnings), ` +
-          (s.payout ? `payout ${s.payout.status}${s.payout.txHash ? ` in ${s.payout.txHash}` : ''}` : 'below the minimum payout, carried over') +
+          `${units.display(BigInt(s.total))} (${carriedInText(BigInt(s.total) - BigInt(s.emission) - BigInt(s.earnings))}${units.display(BigInt(s.emission))} emission + ${units.display(BigInt(s.earnings))} earnings), ` +
+          (s.payout ? `payout ${s.payout.status}${s.payout.txHash ? ` in ${s.payout.txHash}` : ''}` : unpaidStatementNote(BigInt(s.total), s.minPayout, units)) +
           (s.proof ? `\nleaf [${s.proof.leaf.join(', ')}] root ${s.root}\nproof ${JSON.stringify(s.proof.proof)}` : ''),
       })),
     ]

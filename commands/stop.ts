@@ -10,6 +10,6 @@ export default defineCommand({
   run({ id }, ctx) {
     const rental = ctx.market.rentals.stop({ accountId: ctx.accountId, id })
     const { units } = ctx
-    return { text: `Stopped ${rental.id}: ${units.format(BigInt(rental.charged!))} charged, ${units.format(BigInt(rental.refunded!))} refunded to your balance.` }
+    return { text: `Stopped ${rental.id}: ${units.display(BigInt(rental.charged!))} charged, ${units.display(BigInt(rental.refunded!))} refunded to your balance.` }
   },
 })

@@ -12,7 +12,7 @@ export default defineCommand({
   async run({ signature }, ctx) {
     const outcome = await ctx.linking.verifyLatest({ identityId: ctx.identityId, signature })
     const lines = [outcome.message]
-    if (outcome.claimed > 0n) lines.push(`${ctx.units.format(outcome.claimed)} of earlier deposits from it are now in your balance.`)
+    if (outcome.claimed > 0n) lines.push(`${ctx.units.display(outcome.claimed)} of earlier deposits from it are now in your balance.`)
     return { text: lines.join(' ') }
   },
 })

@@ -1,5 +1,7 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
+import { UserError } from '../src/errors/AppError.ts'
+import { echoInput } from '../src/errors/echoInput.ts'
 import { voteReplyText } from '../src/governance/proposalReplies.ts'
 
 export default defineCommand({
@@ -13,8 +15,15 @@ export default defineCommand({
   private: true,
   examples: ['/vote p12 For', '/vote p13 1,3', '/vote p14 2,1,3', '/vote p15 1:60,2:40'],
   async run({ id, choice }, ctx) {
+    if (!looksLikeProposalId(id) && looksLikeProposalId(choice))
+      throw new UserError(`The proposal id comes first, then your choice: /vote ${echoInput(choice)} ${echoInput(id)}.`, 'SWAPPED_ARGUMENTS')
     const outcome = await ctx.governance.vote({ accountId: ctx.accountId, identity: `${ctx.user.platform}:${ctx.user.id}`, proposalId: id, choice })
     const note = ctx.governance.delegations.snapshotNote(ctx.accountId, outcome.proposal.source)
     return { text: note ? `${voteReplyText(ctx.units, outcome)}\n${note}` : voteReplyText(ctx.units, outcome) }
   },
 })
+
+/** p12 (native) or s-1a2b3c (mirrored from Snapshot). */
+function looksLikeProposalId(text: string): boolean {
+  return /^(p\d+|s-[0-9a-f]+)$/i.test(text.trim())
+}

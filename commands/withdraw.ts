@@ -14,6 +14,6 @@ export default defineCommand({
   run({ amount, to }, ctx) {
     const value = ctx.units.parse(amount, 'amount to withdraw')
     const payout = ctx.payouts.requestWithdrawal({ accountId: ctx.accountId, amount: value, to: to ? parseAddress(to) : undefined })
-    return { text: `Withdrawal ${payout.id} of ${ctx.units.format(value)} to ${payout.toAddress} is queued; you get a message when it is confirmed on-chain.` }
+    return { text: `Withdrawal ${payout.id} of ${ctx.units.display(value)} to ${payout.toAddress} is queued; you get a message when it is confirmed on-chain.` }
   },
 })

@@ -12,7 +12,7 @@ import { gpuDeviceId, gpuReports, type GpuInventory } from './GpuInventory.ts'
 import type { Sleep } from './sleep.ts'
 import { describeExit, savedWorkload, tailSuffix, type Launcher, type Workload, type WorkloadExit } from './WorkloadLauncher.ts'
 
-export type AgentApi = Pick<AgentClient, 'address' | 'registerNode' | 'heartbeat' | 'claim' | 'running' | 'finished' | 'commitChallenge' | 'revealChallenge' | 'deregister'>
+export type AgentApi = Pick<AgentClient, 'address' | 'registerNode' | 'heartbeat' | 'claim' | 'running' | 'finished' | 'readyChallenge' | 'commitChallenge' | 'revealChallenge' | 'deregister'>
 
 export interface AgentDeps {
   client: AgentApi
@@ -264,6 +264,7 @@ export class Agent {
       user: 'gridshare',
       secret: rental.accessSecret,
       endsAt: new Date(rental.endsAt).toISOString(),
+      ...(this.deps.launcher.protocol === 'ssh' ? { protocol: 'ssh' } : {}),
     }
     entry.reporting = true
     try {

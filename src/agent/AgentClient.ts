@@ -17,7 +17,7 @@ import {
   type finishedBody,
   type runningBody,
 } from '../protocol/agentProtocol.ts'
-import { AgentAbortedError, AgentRequestError } from './AgentErrors.ts'
+import { AgentAbortedError, AgentRequestError, CoordinatorUnreachableError } from './AgentErrors.ts'
 import { agentSessionSchema, challengeAnswerSchema, heartbeatResponseSchema, registerNodeResponseSchema } from './agentResponses.ts'
 import { backoffDelay } from './backoffDelay.ts'
 import type { Sleep } from './sleep.ts'
@@ -45,6 +45,9 @@ export interface AgentClientDeps {
   attemptTimeoutMs?: number
   /** Authenticate with a session (one wallet signature a day, then HMACs) instead of signing every request. */
   sessions?: boolean
+  /** Until the coordinator has answered once, give up on network errors after this
+   *  (a wrong --coordinator should fail, not retry forever); unset: never give up. */
+  firstContactMs?: number
 }
 
 const SESSION_RENEW_BEFORE_MS = 10 * 60_000
@@ -57,6 +60,9 @@ export class AgentClient {
   private lastTimestamp = 0
   private session: AgentSessionResponse | undefined
   private sessionsUnsupported = false
+  /** Whether any request got an HTTP answer; before that, network errors count against firstContactMs. */
+  private reached = false
+  private firstTryAt: number | undefined
 
   constructor(private readonly deps: AgentClientDeps) {}
 
@@ -86,6 +92,11 @@ export class AgentClient {
     await this.request('POST', AGENT_ROUTES.finished(rentalId), body, signal)
   }
 
+  async readyChallenge(nodeId: string, challengeId: string, signal?: AbortSignal): Promise<ChallengeAnswer> {
+    const path = AGENT_ROUTES.readyChallenge(nodeId, challengeId)
+    return this.parse(challengeAnswerSchema, await this.request('POST', path, {}, signal), 'POST', path)
+  }
+
   async commitChallenge(nodeId: string, challengeId: string, body: CommitChallengeBody, signal?: AbortSignal): Promise<ChallengeAnswer> {
     const path = AGENT_ROUTES.commitChallenge(nodeId, challengeId)
     return this.parse(challengeAnswerSchema, await this.request('POST', path, body, signal), 'POST', path)
@@ -106,6 +117,7 @@ export class AgentClient {
   async request(method: string, path: string, payload: unknown, signal?: AbortSignal): Promise<unknown> {
     const { logger, sleep, random, maxDelayMs = 30_000, baseDelayMs = 500 } = this.deps
     const body = JSON.stringify(payload)
+    if (!this.reached) this.firstTryAt ??= this.deps.clock()
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new AgentAbortedError(method, path)
       let retryReason: string
@@ -113,6 +125,7 @@ export class AgentClient {
       try {
         const session = path === AGENT_ROUTES.sessions ? undefined : await this.currentSession(signal)
         const response = await this.send(method, path, body, signal, session)
+        this.reached = true
         const text = await response.text()
         if (response.ok) return text === '' ? undefined : JSON.parse(text)
         const answer = response.ok ? undefined : parseErrorBody(text)
@@ -132,6 +145,8 @@ export class AgentClient {
         if (signal?.aborted) throw new AgentAbortedError(method, path)
         if (error instanceof SyntaxError) throw new AppError(`The coordinator answered ${method} ${path} with a body that is not JSON.`, { code: 'BAD_RESPONSE', cause: error })
         retryReason = describeNetworkError(error)
+        const { firstContactMs, clock, coordinatorUrl } = this.deps
+        if (!this.reached && firstContactMs !== undefined && clock() - this.firstTryAt! >= firstContactMs) throw new CoordinatorUnreachableError(coordinatorUrl, retryReason, firstContactMs)
       }
       const delayMs = retryAfterMs ?? backoffDelay({ attempt, baseMs: baseDelayMs, maxMs: maxDelayMs, random })
       logger.warn({ method, path, attempt, delayMs, reason: retryReason }, 'coordinator request failed; retrying')

@@ -38,6 +38,13 @@ export class AgentRequestError extends AppError {
   }
 }
 
+/** The coordinator never answered at all: most likely a wrong --coordinator. */
+export class CoordinatorUnreachableError extends UserError {
+  constructor(url: string, reason: string, windowMs: number) {
+    super(`The coordinator at ${url} did not answer for ${Math.round(windowMs / 1000)} s (${reason}); check --coordinator and that the coordinator is running.`, 'COORDINATOR_UNREACHABLE')
+  }
+}
+
 /** A request given up because the agent is shutting down. */
 export class AgentAbortedError extends AppError {
   constructor(method: string, path: string) {

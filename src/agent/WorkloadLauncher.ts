@@ -56,6 +56,8 @@ export interface Launcher {
   launch(params: LaunchParameters): Promise<Workload>
   /** Takes over a workload an earlier agent run left running; undefined when it is gone. */
   adopt(saved: SavedWorkload): Workload | undefined
+  /** 'ssh' when the workloads serve SSH on their port: the renter is given an ssh line, else a URL. */
+  readonly protocol?: 'ssh' | 'http'
 }
 
 /** The workload could not be brought up; the message is the failure reason sent to the coordinator. */
@@ -66,7 +68,7 @@ export class LaunchError extends AppError {
 }
 
 export interface WorkloadLauncherDeps {
-  /** A `sh -c` command with {rentalId}, {gpus}, {endsAt}, {secret} and {port}. */
+  /** A `sh -c` command with {rentalId}, {gpus}, {endsAt}, {secret}, {port}, {image} and {sshPublicKeys}. */
   template: string
   /** Where each workload's output goes (it outlives the agent with --keep-workloads). */
   logDir: string
@@ -83,14 +85,22 @@ export interface WorkloadLauncherDeps {
  *  wrapper script and its children), and so Ctrl-C in the agent's terminal
  *  reaches only the agent, which decides what happens to the workloads. */
 export class WorkloadLauncher implements Launcher {
-  constructor(private readonly deps: WorkloadLauncherDeps) {}
+  /** A template that installs the renter's keys serves SSH on {port}. */
+  readonly protocol: 'ssh' | 'http'
+
+  constructor(private readonly deps: WorkloadLauncherDeps) {
+    this.protocol = deps.template.includes('{sshPublicKeys}') ? 'ssh' : 'http'
+  }
 
   async launch({ rental, gpus, signal, onSpawned }: LaunchParameters): Promise<Workload> {
     const { template, logDir, logger, readyTimeoutMs = 120_000 } = this.deps
     const port = await (this.deps.findFreePort ?? findFreePort)()
     const endsAt = new Date(rental.endsAt).toISOString()
     const devices = gpus.join(',')
-    const command = renderCommandTemplate(template, { rentalId: rental.id, gpus: devices, endsAt, secret: rental.accessSecret, port: String(port) })
+    // An older coordinator sends neither image nor keys: both render empty, so templates without them are unchanged.
+    const image = rental.image ?? ''
+    const sshPublicKeys = (rental.sshPublicKeys ?? []).join('\n')
+    const command = renderCommandTemplate(template, { rentalId: rental.id, gpus: devices, endsAt, secret: rental.accessSecret, port: String(port), image, sshPublicKeys })
     mkdirSync(logDir, { recursive: true, mode: 0o700 })
     const logFile = join(logDir, `${rental.id}.log`)
     const fd = openSync(logFile, 'a', 0o600)
@@ -108,6 +118,8 @@ export class WorkloadLauncher implements Launcher {
             GRIDSHARE_PORT: String(port),
             // Unlike {secret}, the environment is not visible to other users in `ps`.
             GRIDSHARE_SECRET: rental.accessSecret,
+            GRIDSHARE_IMAGE: image,
+            GRIDSHARE_SSH_KEYS: sshPublicKeys,
             CUDA_VISIBLE_DEVICES: devices,
             NVIDIA_VISIBLE_DEVICES: devices,
           },

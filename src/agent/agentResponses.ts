@@ -10,19 +10,24 @@ export const agentRentalSchema = z.object({
   gpuCount: z.number().int().min(1).max(64),
   endsAt: z.number().int().nonnegative(),
   accessSecret: z.string().min(1).max(2000),
+  // The launcher escapes both; still, only the shapes the coordinator checked pass.
+  image: z.string().regex(/^[\w./:@-]{1,255}$/, 'expected an image reference').optional(),
+  sshPublicKeys: z.array(z.string().regex(/^[^\p{Cc}]{1,3200}$/u, 'expected one key line')).max(50).optional(),
 }) satisfies z.ZodType<AgentRental>
 
 export const challengeOrderSchema = z.object({
   id,
-  seed: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
   matrixSeed: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
   size: z.number().int().min(2).max(8192).refine((n) => (n & (n - 1)) === 0, 'expected a power of two'),
+  rounds: z.number().int().min(1).max(32),
   gpus: z.number().int().min(1).max(64),
-  commitBy: z.number().int().nonnegative(),
+  readyBy: z.number().int().nonnegative(),
 }) satisfies z.ZodType<ChallengeOrder>
 
 export const challengeAnswerSchema = z.object({
-  status: z.enum(['committed', 'passed', 'failed']),
+  status: z.enum(['ready', 'committed', 'passed', 'failed']),
+  seed: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits').optional(),
+  commitBy: z.number().int().optional(),
   open: z.array(z.object({ gpu: z.number().int().min(0).max(63), rows: z.array(z.number().int().nonnegative()).max(16) })).max(64).optional(),
   revealBy: z.number().int().optional(),
   reason: z.string().max(500).optional(),

@@ -1,17 +1,18 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ChallengeProducts, ChallengeRunner } from './challengeRunner.ts'
+import type { ChallengeRunner, PreparedChallenge } from './challengeRunner.ts'
 import { renderCommandTemplate } from './renderCommandTemplate.ts'
+import { RunnerProcess } from './RunnerProcess.ts'
 
 /** The placeholders a --challenge-runner template may use. */
-export const CHALLENGE_PLACEHOLDERS = ['seed', 'matrixSeed', 'size', 'gpus', 'out'] as const
+export const CHALLENGE_PLACEHOLDERS = ['matrixSeed', 'size', 'rounds', 'gpus', 'out'] as const
 
 export const NVIDIA_RUNNER_SCRIPT = fileURLToPath(new URL('../../scripts/challenge-runner/cuda_matmul.py', import.meta.url))
 /** The shipped NVIDIA runner: the host's python3 with torch and CUDA. */
-export const NVIDIA_RUNNER_TEMPLATE = `python3 '${NVIDIA_RUNNER_SCRIPT.replaceAll("'", `'\\''`)}' --seed {seed} --matrix-seed {matrixSeed} --size {size} --gpus {gpus} --out {out}`
+export const NVIDIA_RUNNER_TEMPLATE = `python3 '${NVIDIA_RUNNER_SCRIPT.replaceAll("'", `'\\''`)}' --matrix-seed {matrixSeed} --size {size} --rounds {rounds} --gpus {gpus} --out {out}`
 
 /** True when python3 can import torch and sees a CUDA device: the NVIDIA runner will work. */
 export function torchCudaAvailable(): boolean {
@@ -19,64 +20,60 @@ export function torchCudaAvailable(): boolean {
   return probe.status === 0
 }
 
-/** Runs an external command per challenge: `sh -c` on the template with
- *  {seed} and {matrixSeed} (64 hex digits each: A's and B's), {size}, {gpus} (comma-separated device ids, one
- *  product per id in that order) and {out} (an empty directory). It must
- *  write OUT/gpu<g>.bin for g = 0.. — the product as raw int32 little-endian,
- *  row-major, size×size — and exit 0. The agent hashes and reveals the rows. */
+/** Runs an external command per challenge, started with `sh -c` on the
+ *  template: {matrixSeed} (B's seed, 64 hex digits), {size}, {rounds}, {gpus}
+ *  (comma-separated device ids, one product chain per id in that order) and
+ *  {out} (an empty directory). It speaks in lines (see docs/provider-trust.md):
+ *    it prints `ready` once B is on every GPU;
+ *    on `seed <64 hex digits>` it computes and writes OUT/gpu<g>.bin (the last
+ *      round, raw int32 little-endian, row-major, size×size), then prints `done`;
+ *    on `chain <g> <row>` it writes OUT/chain-<g>-<row>.bin (that row of the
+ *      earlier rounds, oldest first), then prints the same line back;
+ *    at the end of its input it exits. */
 export function commandChallengeRunner({ template, workDir = tmpdir() }: { template: string; workDir?: string }): ChallengeRunner {
   return {
-    async compute({ seed, matrixSeed, size, devices }, signal): Promise<ChallengeProducts> {
+    async prepare({ matrixSeed, size, rounds, devices }, signal): Promise<PreparedChallenge> {
       const out = mkdtempSync(join(workDir, 'gridshare-challenge-'))
+      const runner = new RunnerProcess(renderCommandTemplate(template, { matrixSeed, size: String(size), rounds: String(rounds), gpus: devices.join(','), out }))
       const fds: number[] = []
       const dispose = () => {
         for (const fd of fds.splice(0)) closeSync(fd)
+        runner.stop()
         rmSync(out, { recursive: true, force: true })
       }
+      const rowBytes = size * 4
       try {
-        await runCommand(renderCommandTemplate(template, { seed, matrixSeed, size: String(size), gpus: devices.join(','), out }), signal)
-        for (let gpu = 0; gpu < devices.length; gpu++) {
-          const file = join(out, `gpu${gpu}.bin`)
-          const bytes = statSync(file, { throwIfNoEntry: false })?.size
-          if (bytes !== size * size * 4) throw new Error(`the challenge runner wrote ${bytes ?? 'no'} bytes to gpu${gpu}.bin; expected ${size * size * 4}`)
-          fds.push(openSync(file, 'r'))
-        }
+        await runner.expect('ready', signal)
       } catch (error) {
         dispose()
         throw error
       }
       return {
+        async compute(seed, signal) {
+          runner.send(`seed ${seed}`)
+          await runner.expect('done', signal)
+          for (let gpu = 0; gpu < devices.length; gpu++) {
+            const file = join(out, `gpu${gpu}.bin`)
+            const bytes = statSync(file, { throwIfNoEntry: false })?.size
+            if (bytes !== size * rowBytes) throw new Error(`the challenge runner wrote ${bytes ?? 'no'} bytes to gpu${gpu}.bin; expected ${size * rowBytes}`)
+            fds.push(openSync(file, 'r'))
+          }
+        },
         row(gpu, row) {
-          const buffer = Buffer.alloc(size * 4)
-          readSync(fds[gpu]!, buffer, 0, buffer.length, row * size * 4)
+          const buffer = Buffer.alloc(rowBytes)
+          readSync(fds[gpu]!, buffer, 0, rowBytes, row * rowBytes)
           return buffer
+        },
+        async chain(gpu, row, signal) {
+          if (rounds === 1) return []
+          runner.send(`chain ${gpu} ${row}`)
+          await runner.expect(`chain ${gpu} ${row}`, signal)
+          const bytes = readFileSync(join(out, `chain-${gpu}-${row}.bin`))
+          if (bytes.length !== (rounds - 1) * rowBytes) throw new Error(`the challenge runner wrote ${bytes.length} bytes to chain-${gpu}-${row}.bin; expected ${(rounds - 1) * rowBytes}`)
+          return [...Array(rounds - 1).keys()].map((round) => bytes.subarray(round * rowBytes, (round + 1) * rowBytes))
         },
         dispose,
       }
     },
   }
-}
-
-function runCommand(command: string, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // Its own process group: an abort ends the runner and whatever it started.
-    const child = spawn('sh', ['-c', command], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
-    let tail = ''
-    child.stderr.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-500)))
-    const onAbort = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL')
-      } catch {
-        // Already gone.
-      }
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    child.once('error', (error) => reject(error))
-    child.once('exit', (code, killed) => {
-      signal.removeEventListener('abort', onAbort)
-      if (signal.aborted) reject(signal.reason)
-      else if (code === 0) resolve()
-      else reject(new Error(`the challenge runner exited with ${code ?? killed}: ${tail.trim().split('\n').at(-1) ?? ''}`))
-    })
-  })
 }

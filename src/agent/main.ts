@@ -13,9 +13,17 @@ import { commandChallengeRunner, NVIDIA_RUNNER_TEMPLATE, torchCudaAvailable } fr
 import type { GpuInventory } from './GpuInventory.ts'
 import { nvidiaInventory } from './nvidiaInventory.ts'
 import { AGENT_USAGE, parseAgentOptions, type AgentOptions } from './parseAgentOptions.ts'
+import { readableDestination } from './readableLog.ts'
 import { readPrivateKeyFile } from './readPrivateKeyFile.ts'
 import { sleep } from './sleep.ts'
 import { DEFAULT_LAUNCHER_TEMPLATE, WorkloadLauncher } from './WorkloadLauncher.ts'
+
+/** How long a first start retries an unreachable coordinator before saying so
+ *  (a coordinator restarting takes seconds; a wrong URL never answers). Once
+ *  it has answered, the agent rides out outages for as long as they last. */
+const FIRST_CONTACT_MS = 30_000
+/** Outside any checkout, so a key never lands in a repository. */
+const DEFAULT_KEY_FILE = join(homedir(), '.gridshare-agent', 'provider.key')
 
 /** The agent's composition root: the only place that reads argv, the
  *  environment and the key file, and installs signal handlers.
@@ -30,15 +38,16 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(AGENT_USAGE)
       return 0
     }
-    ;({ key, readableByOthers } = readPrivateKeyFile(options.privateKeyFile))
+    ;({ key, readableByOthers } = readPrivateKeyFile(options.privateKeyFile ?? DEFAULT_KEY_FILE, { given: options.privateKeyFile !== undefined }))
   } catch (error) {
     if (!(error instanceof AgentUsageError)) throw error
     process.stderr.write(`${error.message}\n\n${AGENT_USAGE}`)
     return 2
   }
   const account = privateKeyToAccount(key)
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', secrets: [key] })
-  if (readableByOthers) logger.warn({ file: options.privateKeyFile }, 'the private key file is readable by other users; chmod 600 it')
+  // A person at a terminal reads sentences; a service manager's log collector gets JSON lines.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', secrets: [key], ...(process.stderr.isTTY ? { destination: readableDestination(process.stderr) } : {}) })
+  if (readableByOthers) logger.warn({ file: options.privateKeyFile ?? DEFAULT_KEY_FILE }, 'the private key file is readable by other users; chmod 600 it')
 
   let inventory: GpuInventory
   try {
@@ -52,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
 
   const challengeRunner = pickChallengeRunner(options, inventory, logger)
   const stateFile = options.stateFile ?? join(homedir(), '.gridshare-agent', `${account.address}.json`)
-  const client = new AgentClient({ coordinatorUrl: options.coordinatorUrl, signer: account, clock: Date.now, sleep, random: Math.random, logger, sessions: true })
+  const client = new AgentClient({ coordinatorUrl: options.coordinatorUrl, signer: account, clock: Date.now, sleep, random: Math.random, logger, sessions: true, firstContactMs: FIRST_CONTACT_MS })
   const agent = new Agent(
     {
       client,

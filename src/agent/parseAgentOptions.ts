@@ -3,10 +3,11 @@ import { AgentUsageError } from './AgentErrors.ts'
 import type { AgentGpu } from './GpuInventory.ts'
 import { parseGpuSpec } from './parseGpuSpec.ts'
 
-export const AGENT_USAGE = `Usage: npm run agent -- --coordinator <url> --private-key-file <file> [options]
+export const AGENT_USAGE = `Usage: npm run agent -- --coordinator <url> [--private-key-file <file>] [options]
 
   --coordinator <url>        the coordinator's URL, such as https://gridshare.example.org
   --private-key-file <file>  file holding the provider wallet's 0x private key
+                             (default ~/.gridshare-agent/provider.key)
   --gpus <spec>              declare GPUs instead of asking nvidia-smi, such as "H100-80GB:2,RTX4090-24GB:4"
   --price <tokens>           price per GPU-hour in whole tokens (default 2.5)
   --region <region>          where the machine is, such as eu-west (default unknown)
@@ -14,10 +15,10 @@ export const AGENT_USAGE = `Usage: npm run agent -- --coordinator <url> --privat
   --offpeak <start-end>      UTC hours when the local grid is off-peak, such as 22-6
   --state-file <path>        where the agent keeps its state (default ~/.gridshare-agent/<address>.json)
   --launcher <template>      shell command run per rental, with {rentalId} {gpus} {endsAt} {secret} {port}
+                             {image} {sshPublicKeys}; using {sshPublicKeys} makes renters get an ssh line
                              (default: a small HTTP server on {port}, for trying the network)
-  --challenge-runner <tmpl>  shell command that computes a compute challenge, with {seed} {matrixSeed}
-                             {size} {gpus} {out};
-                             it writes {out}/gpu<g>.bin, each product as int32 little-endian rows
+  --challenge-runner <tmpl>  shell command that runs compute challenges, with {matrixSeed} {size}
+                             {rounds} {gpus} {out}; it speaks the line protocol in docs/agent.md
                              (default: the shipped NVIDIA runner when python3 has torch with CUDA;
                              the built-in CPU runner for --gpus)
   --heartbeat-ms <ms>        heartbeat interval, overriding the coordinator's
@@ -29,7 +30,8 @@ export const AGENT_USAGE = `Usage: npm run agent -- --coordinator <url> --privat
 
 export interface AgentOptions {
   coordinatorUrl: string
-  privateKeyFile: string
+  /** Undefined: the default, ~/.gridshare-agent/provider.key (outside any checkout). */
+  privateKeyFile?: string
   /** Declared inventory from --gpus; undefined means ask nvidia-smi. */
   gpus?: AgentGpu[]
   pricePerGpuHour: string
@@ -50,10 +52,9 @@ export interface AgentOptions {
  *  @throws AgentUsageError with one sentence naming the option that is wrong */
 export function parseAgentOptions(argv: string[]): AgentOptions {
   const { values } = readArgs(argv)
-  if (values.help) return { coordinatorUrl: '', privateKeyFile: '', pricePerGpuHour: '', region: '', renewable: false, keepWorkloads: false, help: true }
+  if (values.help) return { coordinatorUrl: '', pricePerGpuHour: '', region: '', renewable: false, keepWorkloads: false, help: true }
   if (values.coordinator === undefined) throw new AgentUsageError("--coordinator is required: the coordinator's URL, such as https://gridshare.example.org.")
   if (!isHttpUrl(values.coordinator)) throw new AgentUsageError('--coordinator must be an http or https URL, such as https://gridshare.example.org.')
-  if (values['private-key-file'] === undefined) throw new AgentUsageError("--private-key-file is required: a file holding the provider wallet's 0x private key.")
   const price = values.price ?? '2.5'
   if (!/^\d+(\.\d+)?$/.test(price)) throw new AgentUsageError('--price must be a decimal amount of tokens per GPU-hour, such as 2.5.')
   const region = values.region ?? 'unknown'
@@ -67,7 +68,7 @@ export function parseAgentOptions(argv: string[]): AgentOptions {
     throw new AgentUsageError('--public-host must be a host name or IP address, such as gpu1.example.org.')
   return {
     coordinatorUrl: values.coordinator.replace(/\/+$/, ''),
-    privateKeyFile: values['private-key-file'],
+    ...(values['private-key-file'] !== undefined ? { privateKeyFile: values['private-key-file'] } : {}),
     ...(values.gpus !== undefined ? { gpus: parseGpuSpec(values.gpus) } : {}),
     pricePerGpuHour: price,
     region,

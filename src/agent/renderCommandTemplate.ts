@@ -1,5 +1,5 @@
 /** The placeholders a --launcher template may use. */
-export const TEMPLATE_PLACEHOLDERS = ['rentalId', 'gpus', 'endsAt', 'secret', 'port'] as const
+export const TEMPLATE_PLACEHOLDERS = ['rentalId', 'gpus', 'endsAt', 'secret', 'port', 'image', 'sshPublicKeys'] as const
 export type TemplateValues = Record<(typeof TEMPLATE_PLACEHOLDERS)[number], string>
 
 /** Fills a `sh -c` command template. Each value is escaped for the quoting

@@ -10,6 +10,7 @@ import type { AvailabilityAlerts } from '../notify/AvailabilityAlerts.ts'
 import type { RewardsService } from '../rewards/RewardsService.ts'
 import type { Governance } from '../governance/Governance.ts'
 import type { Solvency } from '../solvency/Solvency.ts'
+import type { SshKeys } from '../identity/SshKeys.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -36,4 +37,5 @@ export interface Services {
   rewards: RewardsService
   governance: Governance
   solvency: Solvency
+  sshKeys: SshKeys
 }

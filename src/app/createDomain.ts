@@ -27,6 +27,7 @@ import { RewardsService } from '../rewards/RewardsService.ts'
 import { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
 import { Governance } from '../governance/Governance.ts'
 import { Solvency } from '../solvency/Solvency.ts'
+import { SshKeys } from '../identity/SshKeys.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
 
@@ -129,6 +130,7 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
     rewards,
     governance,
     solvency,
+    sshKeys: new SshKeys({ db, clock }),
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
   return { services, solvency, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market, listing, bonds, slashing, challenges }

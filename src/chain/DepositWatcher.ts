@@ -94,7 +94,7 @@ export class DepositWatcher {
             dedupeKey: `deposit:${key}`,
             accountId: owner.accountId,
             topic: 'payments',
-            reply: { text: `Deposit of ${units.format(transfer.value)} from ${transfer.from} credited. Tx ${transfer.txHash}` },
+            reply: { text: `Deposit of ${units.display(transfer.value)} from ${transfer.from} credited. Tx ${transfer.txHash}` },
             now,
           })
         } else {

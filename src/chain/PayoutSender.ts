@@ -81,7 +81,7 @@ export class PayoutSender {
       } catch (error) {
         if (!(error instanceof NegativeBalanceError)) throw error
         const have = ledger.balance(available(accountId))
-        throw new UserError(`You asked to withdraw ${units.format(amount)} but have ${units.format(have)} available.`, 'INSUFFICIENT_BALANCE')
+        throw new UserError(`You asked to withdraw ${units.display(amount)} but have ${units.display(have)} available.`, 'INSUFFICIENT_BALANCE')
       }
       return tx
         .insert(payouts)
@@ -286,8 +286,8 @@ export class PayoutSender {
         reply: {
           text:
             status === 'confirmed'
-              ? `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Reward payout'} of ${units.format(amount)} to ${payout.toAddress} confirmed: ${link}${statement}`
-              : `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Payout'} of ${units.format(amount)} failed on-chain and was returned to your balance (${link}).`,
+              ? `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Reward payout'} of ${units.display(amount)} to ${payout.toAddress} confirmed: ${link}${statement}`
+              : `${payout.kind === 'withdrawal' ? 'Withdrawal' : 'Payout'} of ${units.display(amount)} failed on-chain and was returned to your balance (${link}).`,
         },
         now,
       })

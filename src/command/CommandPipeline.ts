@@ -4,6 +4,7 @@ import type { Metrics } from '../app/metrics.ts'
 import type { Services } from '../app/Services.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { AppError } from '../errors/AppError.ts'
+import { echoInput, stripInvisible } from '../errors/echoInput.ts'
 import { ChatIdentities } from '../identity/ChatIdentities.ts'
 import { ANYONE, ANYONE_OWNER, claimAction, createAction, newActionId } from './actionStore.ts'
 import type { ChatPlace, ChatUser, CommandContext } from './CommandContext.ts'
@@ -77,12 +78,13 @@ export class CommandPipeline {
 
   /** Text platforms: "/rent H100 4 count:2". Returns undefined for text that is not a command. */
   async runText(user: ChatUser, chat: ChatPlace, text: string): Promise<Reply | undefined> {
-    const match = /^\/([A-Za-z0-9_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/.exec(text.trim())
+    // "/help\u0000" or "/wallet\u202e" is still a command: answer it rather than stay silent.
+    const match = /^\/([A-Za-z0-9_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/.exec(stripInvisible(text).trim())
     if (!match) return undefined
     const name = match[1]!.toLowerCase()
     const command = this.byName.get(name)
     if (!command) return this.unknownCommand(user, name)
-    return this.execute(user, chat, command, () => parseArguments(command, match[2] ?? ''))
+    return this.execute(user, chat, command, () => parseArguments(command, match[2] ?? '', { symbol: this.deps.services.units?.symbol }))
   }
 
   /** Typed platforms (Discord): option values arrive already split. */
@@ -192,7 +194,7 @@ export class CommandPipeline {
     this.count('unknown', user, 'unknown')
     const suggestion = suggestCommand(name, [...this.byName.keys()])
     const hint = suggestion ? ` — did you mean /${suggestion}?` : '.'
-    return { text: `Unknown command /${name}${hint} Type /help for the list.`, error: true }
+    return { text: `Unknown command /${echoInput(name)}${hint} Type /help for the list.`, error: true }
   }
 
   private context(user: ChatUser, chat: ChatPlace, now: number): CommandContext {

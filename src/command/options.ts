@@ -13,6 +13,8 @@ export interface StringOption extends OptionBase {
   type: 'string'
   /** Takes every remaining word (last option only). */
   rest?: boolean
+  /** How many of the next typed words make one value (a model written "RTX 4090"); one when absent. */
+  words?: (words: readonly string[]) => number
   maxLength?: number
   default?: string
 }

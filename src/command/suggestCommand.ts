@@ -8,6 +8,20 @@ export function suggestCommand(input: string, names: readonly string[]): string 
   return best?.name ?? (input.length >= 2 ? names.find((name) => name.startsWith(input)) : undefined)
 }
 
+/** The option a mistyped name most likely meant: a typo within two edits
+ *  (`cuont` → count), or an option with that word in it (`price` → max_price);
+ *  undefined when none is close. */
+export function suggestOption(input: string, names: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined
+  for (const name of names) {
+    const distance = editDistance(input, name)
+    // Two edits turn any two-letter word into any other: only suggest when most of the word survives.
+    if (distance <= 2 && distance < input.length - 1 && (!best || distance < best.distance)) best = { name, distance }
+  }
+  if (best) return best.name
+  return input.length >= 3 ? names.find((name) => name.split('_').includes(input)) : undefined
+}
+
 /** Damerau-Levenshtein (optimal string alignment): a swap counts as one edit. */
 function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])

@@ -1,6 +1,7 @@
 import type { CommandDefinition } from './defineCommand.ts'
 import type { OptionDefinition } from './options.ts'
-import { clip, usageError } from './parseArguments.ts'
+import { echoInput, stripInvisible } from '../errors/echoInput.ts'
+import { usageError } from './parseArguments.ts'
 import { expectedForm } from './usage.ts'
 
 type Raw = string | number | boolean | undefined
@@ -13,7 +14,8 @@ const FALSE_WORDS = new Set(['no', 'n', 'false', 'off', '0'])
 export function validateOptions(command: CommandDefinition, raw: Record<string, Raw>): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   for (const [name, option] of Object.entries(command.options)) {
-    const given = raw[name]
+    // Bidi overrides and control characters would let a value read differently than it is.
+    const given = typeof raw[name] === 'string' ? stripInvisible(raw[name]) : raw[name]
     if (given === undefined || given === '') {
       if (option.required) throw usageError(command, `${name} is missing: expected ${expectedForm(option)}`)
       values[name] = option.default
@@ -25,7 +27,7 @@ export function validateOptions(command: CommandDefinition, raw: Record<string, 
 }
 
 function convert(command: CommandDefinition, name: string, option: OptionDefinition, given: string | number | boolean): unknown {
-  const fail = () => usageError(command, `${name} should be ${expectedForm(option)}, not "${clip(String(given))}"`)
+  const fail = () => usageError(command, `${name} should be ${expectedForm(option)}, not "${echoInput(String(given))}"`)
   switch (option.type) {
     case 'string': {
       const text = String(given).trim()

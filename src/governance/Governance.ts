@@ -189,7 +189,7 @@ export class Governance {
       const power = addresses.length ? await this.votingPower.current(addresses) : 0n
       if (power < threshold) {
         const hint = addresses.length ? '' : ' Link a wallet with /link first.'
-        throw new UserError(`Proposing needs ${units.format(threshold)} of voting power, and your linked wallets hold less.${hint}`, 'BELOW_THRESHOLD')
+        throw new UserError(`Proposing needs ${units.display(threshold)} of voting power, and your linked wallets hold less.${hint}`, 'BELOW_THRESHOLD')
       }
     }
     const latest = Number(await this.votingPower.latestBlock())

@@ -3,6 +3,7 @@ import type { Db } from '../db/openDatabase.ts'
 import { protocolParameters } from '../db/schema/parameters.ts'
 import { UserError } from '../errors/AppError.ts'
 import { PARAMETERS, type ParameterName } from './parameterDefinitions.ts'
+import { echoInput } from '../errors/echoInput.ts'
 
 export interface ParameterValue {
   name: ParameterName
@@ -52,8 +53,8 @@ export class ProtocolParameters {
 }
 
 export function checkParameter(name: string, value: string): ParameterName {
-  if (!Object.hasOwn(PARAMETERS, name)) throw new UserError(`There is no parameter ${name}; expected one of ${Object.keys(PARAMETERS).join(', ')}.`, 'UNKNOWN_PARAMETER')
+  if (!Object.hasOwn(PARAMETERS, name)) throw new UserError(`There is no parameter ${echoInput(name)}; expected one of ${Object.keys(PARAMETERS).join(', ')}.`, 'UNKNOWN_PARAMETER')
   const problem = PARAMETERS[name as ParameterName].validate(value)
-  if (problem) throw new UserError(`The value "${value}" for ${name} is not valid: ${problem}.`, 'BAD_PARAMETER')
+  if (problem) throw new UserError(`The value "${echoInput(value)}" for ${name} is not valid: ${problem}.`, 'BAD_PARAMETER')
   return name as ParameterName
 }

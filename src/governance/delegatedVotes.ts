@@ -58,7 +58,7 @@ export function notifyDelegators(
       topic: 'delegation',
       reply: {
         title: `Your delegate voted on ${proposal.id}`,
-        text: `${name} voted ${vote.choice} on ${proposal.id} ("${proposal.title}") with your ${units.format(power)}. To vote differently, vote yourself before ${utcMinute(proposal.endAt)}: /proposal ${proposal.id}.`,
+        text: `${name} voted ${vote.choice} on ${proposal.id} ("${proposal.title}") with your ${units.display(power)}. To vote differently, vote yourself before ${utcMinute(proposal.endAt)}: /proposal ${proposal.id}.`,
       },
       now: vote.now,
     })

@@ -1,3 +1,5 @@
+import { checkWorkloadImages, DEFAULT_WORKLOAD_IMAGES } from '../market/workloadImages.ts'
+
 /** The parameters token holders govern, with their defaults and valid ranges.
  *  Values are kept as text; each definition says how to read it. */
 export interface ParameterDefinition {
@@ -24,7 +26,7 @@ const gpuWeights = (value: string) => {
 
 export const PARAMETERS = {
   protocol_fee_bps: { description: 'Protocol fee on rental earnings, in basis points', default: '500', validate: wholeNumber(0, 5000) },
-  epoch_emission: { description: 'Tokens emitted to providers per epoch', default: '50000', validate: tokenAmount },
+  epoch_emission: { description: 'Tokens emitted to providers per full epoch (one EPOCH_CRON period); shorter epochs emit their share', default: '50000', validate: tokenAmount },
   offpeak_multiplier_bps: { description: 'Reward multiplier for off-peak buckets, in basis points', default: '12500', validate: wholeNumber(10000, 30000) },
   renewable_multiplier_bps: { description: 'Reward multiplier for renewable-powered nodes, in basis points', default: '12000', validate: wholeNumber(10000, 30000) },
   renewable_attester: {
@@ -52,6 +54,11 @@ export const PARAMETERS = {
     validate: gpuWeights,
   },
   challenge_margin_bps: { description: 'Slack on the expected challenge time (plus network), in basis points of it', default: '30000', validate: wholeNumber(10000, 100000) },
+  workload_images: {
+    description: 'Workload images renters pick with /rent image:<name>, and the default (JSON)',
+    default: JSON.stringify(DEFAULT_WORKLOAD_IMAGES),
+    validate: checkWorkloadImages,
+  },
   gpu_weights: {
     description: 'Reward weight per GPU model (JSON)',
     default: JSON.stringify({ 'H200-141GB': 12, 'H100-80GB': 10, 'A100-80GB': 5, 'A100-40GB': 4, 'L40S-48GB': 3, 'RTX4090-24GB': 1.25, 'RTX3090-24GB': 0.8 }),

@@ -32,7 +32,7 @@ export function tallyLines(units: TokenUnits, proposal: ProposalView, tally: Tal
     const share = total > 0 ? ` (${((score / total) * 100).toFixed(1)}%)` : ''
     return `${i + 1}. ${choice}: ${tokens(units, score)}${share}${tally.winner === i + 1 ? ' ← leading' : ''}`
   })
-  lines.push(`Quorum: ${units.format(tally.cast)} of ${units.format(proposal.quorum)} ${tally.quorumMet ? '(met)' : '(not met)'}; ${tally.voters} wallet${tally.voters === 1 ? '' : 's'} voted.`)
+  lines.push(`Quorum: ${units.display(tally.cast)} of ${units.display(proposal.quorum)} ${tally.quorumMet ? '(met)' : '(not met)'}; ${tally.voters} wallet${tally.voters === 1 ? '' : 's'} voted.`)
   return lines.join('\n')
 }
 
@@ -46,16 +46,16 @@ export function newProposalAnnouncement(units: TokenUnits, proposal: ProposalVie
   const change = proposal.param ? ` If For wins with quorum, ${proposal.param.name} becomes ${proposal.param.value}.` : ''
   return {
     title: `New proposal ${proposal.id}: ${proposal.title}`,
-    text: `${windowText(proposal, now)} Choices: ${numbered(proposal.choices)} (${proposal.type}). Power is your ${units.symbol} at block ${proposal.snapshotBlock}; quorum ${units.format(proposal.quorum)}.${change} /proposal ${proposal.id} to vote.`,
+    text: `${windowText(proposal, now)} Choices: ${numbered(proposal.choices)} (${proposal.type}). Power is your ${units.symbol} at block ${proposal.snapshotBlock}; quorum ${units.display(proposal.quorum)}.${change} /proposal ${proposal.id} to vote.`,
   }
 }
 
 export function resultAnnouncement(units: TokenUnits, proposal: ProposalView, tally: TallyView, outcome: { executed: boolean; problem?: string }): Reply {
   const winner = tally.winner ? proposal.choices[tally.winner - 1] : undefined
   const lines: string[] = []
-  if (!tally.quorumMet) lines.push(`Quorum not met: ${units.format(tally.cast)} of ${units.format(proposal.quorum)} voted, so it does not pass.`)
+  if (!tally.quorumMet) lines.push(`Quorum not met: ${units.display(tally.cast)} of ${units.display(proposal.quorum)} voted, so it does not pass.`)
   else if (!winner) lines.push(`No choice won outright (a tie or no votes), so it does not pass.`)
-  else lines.push(`${winner} wins with ${tokens(units, tally.scores[tally.winner! - 1]!)} of ${units.format(tally.cast)} cast; quorum met.`)
+  else lines.push(`${winner} wins with ${tokens(units, tally.scores[tally.winner! - 1]!)} of ${units.display(tally.cast)} cast; quorum met.`)
   if (proposal.param) {
     if (outcome.executed) lines.push(`${proposal.param.name} is now ${proposal.param.value} (set by proposal ${proposal.id}).`)
     else if (outcome.problem) lines.push(`${proposal.param.name} was not changed: ${outcome.problem}`)
@@ -72,8 +72,8 @@ export function voteReplyText(units: TokenUnits, outcome: VoteOutcome): string {
   }
   const delegated = outcome.delegated
   const power = delegated
-    ? `${units.format(outcome.power)}: ${units.format(outcome.power - delegated.power)} your own and ${units.format(delegated.power)} delegated to you by ${delegated.accounts} account${delegated.accounts === 1 ? '' : 's'}`
-    : units.format(outcome.power) + (outcome.wallets > 1 ? ` from ${outcome.wallets} wallets` : '')
+    ? `${units.display(outcome.power)}: ${units.display(outcome.power - delegated.power)} your own and ${units.display(delegated.power)} delegated to you by ${delegated.accounts} account${delegated.accounts === 1 ? '' : 's'}`
+    : units.display(outcome.power) + (outcome.wallets > 1 ? ` from ${outcome.wallets} wallets` : '')
   const until = `You can change it until ${utcMinute(proposal.endAt)}.`
   if (outcome.previous === null) return `Voted ${outcome.choice} on ${proposal.id} with ${power}. ${until}`
   if (outcome.previous === outcome.choice) return `Your vote on ${proposal.id} stays ${outcome.choice}, with ${power}. ${until}`

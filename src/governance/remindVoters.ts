@@ -82,8 +82,8 @@ export async function remindVoters({ db, units, store, votes, votingPower, deleg
         if (power <= 0n) continue
         const powerText =
           carried > 0n
-            ? `${units.format(power)}: ${units.format(own)} your own and ${units.format(carried)} delegated to you by ${carriers.length} account${carriers.length === 1 ? '' : 's'}`
-            : units.format(power)
+            ? `${units.display(power)}: ${units.display(own)} your own and ${units.display(carried)} delegated to you by ${carriers.length} account${carriers.length === 1 ? '' : 's'}`
+            : units.display(power)
         enqueueNotification(tx, {
           dedupeKey: `${keyPrefix}${accountId}`,
           accountId,

@@ -83,6 +83,10 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
     deps.afterChange?.()
     return c.json({ nodeId, online: false })
   })
+  app.post('/api/v1/agent/nodes/:nodeId/challenges/:id/ready', (c) => {
+    if (!deps.challenges) throw new HttpError(404, 'This coordinator issues no challenges.')
+    return c.json(deps.challenges.ready(c.get('provider'), c.req.param('nodeId'), c.req.param('id')))
+  })
   app.post('/api/v1/agent/nodes/:nodeId/challenges/:id/commit', (c) => {
     if (!deps.challenges) throw new HttpError(404, 'This coordinator issues no challenges.')
     return c.json(deps.challenges.commit(c.get('provider'), c.req.param('nodeId'), c.req.param('id'), c.get('body') as CommitChallengeBody))

@@ -12,6 +12,10 @@ const STATUS_BY_CODE: Record<string, 403 | 404 | 409 | 422 | 429> = { FORBIDDEN:
 /** A check throws when failing; it may return 'degraded' when serving but something needs an operator (reserves below liabilities). */
 export type HealthCheck = { name: string; check: () => Promise<void | 'degraded'> | void | 'degraded' }
 
+/** Revealed challenge rows carry their chains (up to 32 rounds of a 32 KiB row, base64): a larger limit there only. */
+const REVEAL_PATH = /^\/api\/v1\/agent\/nodes\/[^/]+\/challenges\/[^/]+\/reveal$/
+export const REVEAL_BODY_KIB = 4096
+
 export interface HttpAppDeps {
   logger: Logger
   metrics: Metrics
@@ -22,7 +26,10 @@ export interface HttpAppDeps {
 
 export function createHttpApp({ logger, metrics, healthChecks, routes }: HttpAppDeps): Hono {
   const app = new Hono()
-  app.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.json({ error: 'Request body too large; at most 256 KiB.', code: 'TOO_LARGE' }, 413) }))
+  const limit = (kib: number) => bodyLimit({ maxSize: kib * 1024, onError: (c) => c.json({ error: `Request body too large; at most ${kib} KiB.`, code: 'TOO_LARGE' }, 413) })
+  const small = limit(256)
+  const reveal = limit(REVEAL_BODY_KIB)
+  app.use('*', (c, next) => (REVEAL_PATH.test(c.req.path) ? reveal(c, next) : small(c, next)))
 
   app.get('/healthz', async (c) => {
     const checks: Record<string, string> = {}

@@ -15,6 +15,7 @@ import { createLinkChallenge, latestChallengeWithAddress, openLinkChallenge, spe
 import { describeIdentity, linkMessage } from './linkMessage.ts'
 import { decideMerge, expireMergeRequests, openMergeRequest, type MergeDecision } from './MergeRequests.ts'
 import { utcMinute } from '../time/utcMinute.ts'
+import { echoInput } from '../errors/echoInput.ts'
 
 
 export interface WalletLinkingDeps {
@@ -101,7 +102,7 @@ export class WalletLinking {
     const wallet = this.deps.db.select().from(wallets).where(eq(wallets.address, checked)).get()
     if (!wallet || wallet.accountId !== accountId) throw new UserError(`${checked} is not linked to your account; /wallet lists yours.`, 'NOT_YOUR_WALLET')
     const held = this.deps.ledger.balance(escrow(accountId))
-    if (held > 0n) throw new UserError(`You have ${this.deps.units.format(held)} in escrow for running rentals; unlink after they end.`, 'WALLET_IN_USE')
+    if (held > 0n) throw new UserError(`You have ${this.deps.units.display(held)} in escrow for running rentals; unlink after they end.`, 'WALLET_IN_USE')
     const blocker = this.deps.unlinkBlocker?.(accountId, checked)
     if (blocker) throw new UserError(blocker, 'WALLET_IN_USE')
     // While frozen the owner's wallets are what unfreezes it: nobody may remove them.
@@ -244,7 +245,7 @@ export class WalletLinking {
         dedupeKey: `deposit.claimed:${address}:${challenge.tokenHash}`,
         accountId,
         topic: 'payments',
-        reply: { text: `Deposits of ${this.deps.units.format(claimed)} sent from ${address} before you linked it are now in your balance.` },
+        reply: { text: `Deposits of ${this.deps.units.display(claimed)} sent from ${address} before you linked it are now in your balance.` },
         now,
       })
     }
@@ -287,7 +288,7 @@ export class WalletLinking {
 
 export function parseAddress(text: string): Address {
   const trimmed = text.trim()
-  if (!isAddress(trimmed, { strict: false })) throw new UserError(`"${trimmed.slice(0, 50)}" is not a wallet address; expected 0x followed by 40 hex digits.`, 'BAD_ADDRESS')
+  if (!isAddress(trimmed, { strict: false })) throw new UserError(`"${echoInput(trimmed)}" is not a wallet address; expected 0x followed by 40 hex digits.`, 'BAD_ADDRESS')
   return getAddress(trimmed)
 }
 

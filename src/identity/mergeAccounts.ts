@@ -9,12 +9,13 @@ import { accounts, chatIdentities, securityEvents } from '../db/schema/identity.
 import { rentals, slashes, unbondings } from '../db/schema/market.ts'
 import { notificationPreferences, notifications, quietHours } from '../db/schema/outbox.ts'
 import { epochStatements } from '../db/schema/rewards.ts'
+import { sshKeys } from '../db/schema/sshKeys.ts'
 import { mergeRequests, wallets } from '../db/schema/wallets.ts'
 import { ACCOUNT_BALANCE_KINDS } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 
 /** Folds account `from` into `into`: every balance kind, and everything that
- *  belongs to the person (rentals with their escrow, votes, alerts, settings,
+ *  belongs to the person (rentals with their escrow, votes, alerts, SSH keys, settings,
  *  wallets and so provider nodes, earnings, bonds, history). The surviving
  *  account's own settings win on a clash. Call inside one transaction, once
  *  every approval is in; a second call moves nothing (the ledger key is idempotent).
@@ -39,6 +40,9 @@ export function mergeAccounts(db: Db, ledger: Ledger, { from, into, now }: { fro
   db.delete(notificationPreferences).where(eq(notificationPreferences.accountId, from)).run()
   db.run(sql`insert or ignore into quiet_hours (account_id, start_hour, end_hour) select ${into}, start_hour, end_hour from quiet_hours where account_id = ${from}`)
   db.delete(quietHours).where(eq(quietHours.accountId, from)).run()
+  // SSH keys follow the person; a key both accounts hold stays once.
+  db.run(sql`update or ignore ssh_keys set account_id = ${into} where account_id = ${from}`)
+  db.delete(sshKeys).where(eq(sshKeys.accountId, from)).run()
   // Buttons in earlier messages (Freeze my account, alerts) keep working for the person.
   db.update(actions)
     .set({ ownerUserId: String(into) })

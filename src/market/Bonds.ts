@@ -55,7 +55,7 @@ export class Bonds {
       () => {
         const free = ledger.balance(available(accountId))
         if (free < amount) {
-          throw new UserError(`Bonding ${units.format(amount)} needs that much available, but you have ${units.format(free)}; use /deposit to top up.`, 'INSUFFICIENT_BALANCE')
+          throw new UserError(`Bonding ${units.display(amount)} needs that much available, but you have ${units.display(free)}; use /deposit to top up.`, 'INSUFFICIENT_BALANCE')
         }
         const key = `provider.bond:${accountId}:${now}:${this.deps.newId?.() ?? randomBytes(6).toString('hex')}`
         ledger.post({ kind: 'provider.bond', idempotencyKey: key, entries: [{ key: available(accountId), amount: -amount }, { key: bond(accountId), amount }], now })
@@ -76,7 +76,7 @@ export class Bonds {
     return db.transaction(
       (tx) => {
         const bonded = ledger.balance(bond(accountId))
-        if (bonded < amount) throw new UserError(`You have ${units.format(bonded)} bonded, so you can unbond at most that.`, 'OVER_BOND')
+        if (bonded < amount) throw new UserError(`You have ${units.display(bonded)} bonded, so you can unbond at most that.`, 'OVER_BOND')
         const row = tx.insert(unbondings).values({ accountId, amount: amount.toString(), requestedAt: now, releaseAt }).returning({ id: unbondings.id }).get()
         ledger.post({ kind: 'provider.unbond', idempotencyKey: `provider.unbond:${row.id}`, entries: [{ key: bond(accountId), amount: -amount }, { key: unbonding(accountId), amount }], now })
         listing.refreshAccount(accountId)
@@ -117,7 +117,7 @@ export class Bonds {
             dedupeKey: `provider.unbond.release:${row.id}`,
             accountId: row.accountId,
             topic: 'provider',
-            reply: { text: `${units.format(amount)} of your bond finished unbonding and is available again.` },
+            reply: { text: `${units.display(amount)} of your bond finished unbonding and is available again.` },
             now,
           })
         }

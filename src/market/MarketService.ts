@@ -8,6 +8,7 @@ import type { Bonds } from './Bonds.ts'
 import type { Rentals } from './Rentals.ts'
 import type { Slashing } from './Slashing.ts'
 import { AvailabilitySearch, type AvailabilityQuery } from './searchAvailability.ts'
+import { echoInput } from '../errors/echoInput.ts'
 
 /** What commands need from the marketplace, in one object on ctx.market. */
 export class MarketService {
@@ -46,7 +47,7 @@ export class MarketService {
     const model = resolveModelQuery(query, models)
     if (!model) {
       throw new UserError(
-        `Unknown GPU model "${query.slice(0, 40)}"; expected one of ${models.length ? models.join(', ') : 'the models /gpus lists (none are online yet)'}.`,
+        `Unknown GPU model "${echoInput(query)}"; expected one of ${models.length ? models.join(', ') : 'the models /gpus lists (none are online yet)'}.`,
         'UNKNOWN_MODEL',
       )
     }

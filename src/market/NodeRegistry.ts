@@ -13,6 +13,7 @@ import { heartbeatBody, parseAgentBody, registerNodeBody } from '../protocol/age
 import { canonicalGpu } from './gpuCatalogue.ts'
 import type { ProviderListing } from './ProviderListing.ts'
 import { checkRegistrationLimits } from './registrationLimits.ts'
+import { authorizedKeysReader } from '../identity/SshKeys.ts'
 
 export const BUCKET_MS = 5 * 60_000
 const RELIABILITY_WINDOW_MS = 7 * 24 * 3600_000
@@ -107,6 +108,7 @@ export class NodeRegistry {
         .from(rentals)
         .where(and(eq(rentals.nodeId, nodeId), inArray(rentals.status, ['pending', 'provisioning', 'running'])))
         .prepare(),
+      authorizedKeys: authorizedKeysReader(db),
     }
   }
 
@@ -346,6 +348,9 @@ export class NodeRegistry {
       // Not started yet: the clock starts when it runs, so the end is an hour-count from now.
       endsAt: r.endsAt ?? this.deps.clock() + r.hours * 3600_000,
       accessSecret: this.deps.openSecret(r.accessSecretSealed),
+      // Read at every order, so a key the renter removed is gone from the next (re)launch.
+      ...(r.image ? { image: r.image } : {}),
+      sshPublicKeys: this.statements.authorizedKeys(r.accountId),
     })
     const activeIds = new Set(mine.map((r) => r.id))
     return {

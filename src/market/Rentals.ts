@@ -19,9 +19,12 @@ import { ForbiddenNodeError } from './NodeRegistry.ts'
 import type { Slashing } from './Slashing.ts'
 import { settle } from './settlement.ts'
 import { failOverRental } from './failOverRental.ts'
-import { quoteRental, type Quote, type QuoteParameters, type QuotePayload } from './quoteRental.ts'
+import { prepareConfirmStatements } from './confirmStatements.ts'
+import { OfferQuery, quoteRental, type Quote, type QuoteParameters, type QuotePayload } from './quoteRental.ts'
 import { utcMinute } from '../time/utcMinute.ts'
 import { assertNotFrozen } from '../identity/AccountSecurity.ts'
+import { resolveWorkloadImage } from './workloadImages.ts'
+import { connectionView } from './connectionView.ts'
 
 const ACTIVE: RentalStatus[] = ['pending', 'provisioning', 'running']
 
@@ -46,17 +49,24 @@ export type EndStatus = 'completed' | 'stopped' | 'failed' | 'expired'
 /** Rentals from quote to settlement. Every state change is one transaction,
  *  guarded by the state it comes from, so retries and races change nothing twice. */
 export class Rentals {
-  constructor(private readonly deps: RentalsDeps) {}
+  private readonly offers: OfferQuery
+  private readonly statements: ReturnType<typeof prepareConfirmStatements>
+
+  constructor(private readonly deps: RentalsDeps) {
+    this.offers = new OfferQuery(deps.db)
+    this.statements = prepareConfirmStatements(deps.db)
+  }
 
   /** @throws NoCapacityError */
   quote(params: QuoteParameters): Quote {
-    return quoteRental(this.deps, params)
+    return quoteRental({ ...this.deps, offers: this.offers }, params)
   }
 
   /** Escrows the quote's cost and allocates its GPUs in one transaction.
    *  @throws UserError (quote expired), CapacityGoneError, InsufficientBalanceError */
-  confirm({ accountId, quote }: { accountId: number; quote: QuotePayload }): Rental {
+  confirm({ accountId, quote, image }: { accountId: number; quote: QuotePayload; image?: string }): Rental {
     const { db, secrets, clock } = this.deps
+    const workload = resolveWorkloadImage(this.deps.params, image)
     const now = clock()
     // A frozen account's money moves for nothing new: renting a node the thief runs would pay them.
     assertNotFrozen(db, accountId, 'renting')
@@ -64,41 +74,30 @@ export class Rentals {
     const price = BigInt(quote.pricePerGpuHour)
     const total = price * BigInt(quote.gpuCount) * BigInt(quote.hours)
     return db.transaction(
-      (tx) => {
-        const offer = tx
-          .select()
-          .from(nodeGpus)
-          .where(and(eq(nodeGpus.nodeId, quote.nodeId), eq(nodeGpus.model, quote.model)))
-          .get()
+      () => {
+        const offer = this.statements.offerOf(quote.nodeId, quote.model)
         if (!offer || !offer.online || offer.total - offer.allocated < quote.gpuCount || BigInt(offer.pricePerGpuHour) > price) {
           throw new CapacityGoneError()
         }
         const id = this.newRentalId()
         this.escrow({ accountId, amount: total, kind: 'rental.escrow', idempotencyKey: `rental.escrow:${id}`, now })
-        const allocated = tx
-          .update(nodeGpus)
-          .set({ allocated: sql`${nodeGpus.allocated} + ${quote.gpuCount}` })
-          .where(and(eq(nodeGpus.nodeId, quote.nodeId), eq(nodeGpus.model, quote.model), sql`${nodeGpus.total} - ${nodeGpus.allocated} >= ${quote.gpuCount}`))
-          .run()
-        if (allocated.changes !== 1) throw new CapacityGoneError()
-        return tx
-          .insert(rentals)
-          .values({
-            id,
-            accountId,
-            nodeId: quote.nodeId,
-            model: quote.model,
-            gpuCount: quote.gpuCount,
-            hours: quote.hours,
-            pricePerGpuHour: price.toString(),
-            escrowed: total.toString(),
-            status: 'pending',
-            createdAt: now,
-            claimBy: now + this.deps.claimTimeoutMs,
-            accessSecretSealed: secrets.seal(randomBytes(18).toString('base64url')),
-          })
-          .returning()
-          .get()
+        if (!this.statements.allocate(quote.nodeId, quote.model, quote.gpuCount)) throw new CapacityGoneError()
+        return this.statements.insertRental({
+          id,
+          accountId,
+          nodeId: quote.nodeId,
+          model: quote.model,
+          gpuCount: quote.gpuCount,
+          hours: quote.hours,
+          pricePerGpuHour: price.toString(),
+          escrowed: total.toString(),
+          status: 'pending',
+          createdAt: now,
+          claimBy: now + this.deps.claimTimeoutMs,
+          accessSecretSealed: secrets.seal(randomBytes(18).toString('base64url')),
+          imageName: workload.name,
+          image: workload.reference,
+        })
       },
       { behavior: 'immediate' },
     )
@@ -192,7 +191,6 @@ export class Rentals {
         .where(and(eq(rentals.id, id), inArray(rentals.status, relaunched ? ['running'] : ['pending', 'provisioning'])))
         .returning()
         .get()!
-      const details = Object.entries(connection).map(([name, value]) => ({ name, value }))
       enqueueNotification(tx, {
         dedupeKey: relaunched ? `rental.running:${id}:${now}` : `rental.running:${id}`,
         accountId: rental.accountId,
@@ -200,7 +198,7 @@ export class Rentals {
         reply: {
           title: relaunched ? `Rental ${id} restarted: new connection details` : `Rental ${id} is running`,
           text: `${rental.gpuCount}× ${rental.model} on node ${rental.nodeId} until ${utcMinute(started.endsAt!)}.`,
-          fields: details,
+          ...connectionView(connection),
           private: true,
         },
         now,
@@ -319,8 +317,8 @@ export class Rentals {
             reply: {
               title: `Rental ${id} ${status === 'failed' ? 'failed' : 'ended'}`,
               text:
-                `${rental.gpuCount}× ${rental.model}: ${result.minutes} min billed, ${units.format(result.charged)} charged, ${units.format(result.refunded)} refunded.` +
-                (reason ? ` Reason: ${reason}.` : ''),
+                `${rental.gpuCount}× ${rental.model}: ${result.minutes} min billed, ${units.display(result.charged)} charged, ${units.display(result.refunded)} refunded.` +
+                (reason ? ` Reason: ${reason.replace(/\.+$/, '')}.` : ''), // reasons may end with their own period
             },
             now,
           })
@@ -330,7 +328,7 @@ export class Rentals {
             dedupeKey: `rental.earned:${id}`,
             accountId: providerAccount,
             topic: 'payments',
-            reply: { text: `Rental ${id} on node ${rental.nodeId} earned you ${units.format(result.providerEarns)} (after a ${units.format(result.fee)} protocol fee), paid with the next epoch's rewards.` },
+            reply: { text: `Rental ${id} on node ${rental.nodeId} earned you ${units.display(result.providerEarns)} (after a ${units.display(result.fee)} protocol fee), paid with the next epoch's rewards.` },
             now,
           })
         }
@@ -357,7 +355,7 @@ export class Rentals {
       })
     } catch (error) {
       if (!(error instanceof NegativeBalanceError)) throw error
-      throw new InsufficientBalanceError({ needed: amount, available: ledger.balance(available(accountId)), format: (n) => units.format(n) })
+      throw new InsufficientBalanceError({ needed: amount, available: ledger.balance(available(accountId)), format: (n) => units.display(n) })
     }
   }
 
@@ -384,7 +382,7 @@ export class Rentals {
   }
 
   private newRentalId(): string {
-    return uniqueShortId('r', 4, (id) => this.deps.db.select({ id: rentals.id }).from(rentals).where(eq(rentals.id, id)).get() !== undefined)
+    return uniqueShortId('r', 4, this.statements.rentalIdTaken)
   }
 }
 

@@ -52,7 +52,7 @@ export class Slashing {
         topic: 'provider',
         reply: {
           title: 'Your bond was slashed',
-          text: `Node ${nodeId} failed a compute challenge (${reason}): ${units.format(amount)} of your bond went to the rewards pool, and your nodes are unlisted until ${utcMinute(until)}.`,
+          text: `Node ${nodeId} failed a compute challenge (${reason}): ${units.display(amount)} of your bond went to the rewards pool, and your nodes are unlisted until ${utcMinute(until)}.`,
         },
         now,
       })
@@ -83,7 +83,7 @@ export class Slashing {
         dedupeKey: idempotencyKey,
         accountId: owner.accountId,
         topic: 'provider',
-        reply: { title: 'Your bond paid a renter', text: `Rental ${rental.id} on node ${rental.nodeId} failed because ${reason}: ${units.format(amount)} of your bond went to the renter.` },
+        reply: { title: 'Your bond paid a renter', text: `Rental ${rental.id} on node ${rental.nodeId} failed because ${reason}: ${units.display(amount)} of your bond went to the renter.` },
         now,
       })
       return amount

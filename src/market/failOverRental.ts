@@ -52,13 +52,14 @@ const { db, units, clock, secrets } = deps
           accountId: rental.accountId,
           quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString(), expiresAt: now + QUOTE_TTL_MS },
         })
-        db.update(rentalRows).set({ replacesId: rental.id }).where(eq(rentalRows.id, replacement.id)).run()
+        // The same image, even if the catalogue dropped it since: the renter's work expects it.
+        db.update(rentalRows).set({ replacesId: rental.id, imageName: rental.imageName, image: rental.image }).where(eq(rentalRows.id, replacement.id)).run()
       } catch (error) {
         if (!(error instanceof UserError) && !(error as { userMessage?: string }).userMessage) throw error
       }
     }
-    const refund = units.format(BigInt(ended.refunded ?? '0'))
-    const paid = compensation > 0n ? `, and paid ${units.format(compensation)} from the provider's bond for the failure` : ''
+    const refund = units.display(BigInt(ended.refunded ?? '0'))
+    const paid = compensation > 0n ? `, and paid ${units.display(compensation)} from the provider's bond for the failure` : ''
     enqueueNotification(db, {
       dedupeKey: `rental.failed:${rental.id}`,
       accountId: rental.accountId,
@@ -66,7 +67,7 @@ const { db, units, clock, secrets } = deps
       reply: replacement
         ? {
             title: `Rental ${rental.id} moved to ${replacement.id}`,
-            text: `${rental.id} stopped because ${reason}. You were refunded ${refund} for unserved time${paid}, and ${replacement.id} (${remainingHours} h on node ${replacement.nodeId}) is starting; you get its connection details when it runs.`,
+            text: `${rental.id} stopped because ${reason.replace(/\.+$/, '')}. You were refunded ${refund} for unserved time${paid}, and ${replacement.id} (${remainingHours} h on node ${replacement.nodeId}) is starting; you get its connection details when it runs.`,
           }
         : {
             title: `Rental ${rental.id} ended`,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, lte, sql } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
-import { nodeGpus, nodes } from '../db/schema/market.ts'
+import { nodeGpus, nodes, type NodeGpu } from '../db/schema/market.ts'
 import { available } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
@@ -43,11 +43,18 @@ export interface QuoteParameters {
   excludeProviderOf?: string
 }
 
+export interface QuoteDeps {
+  ledger: Ledger
+  units: TokenUnits
+  clock: () => number
+  offers: OfferQuery
+}
+
 /** The cheapest listed node that can host all `gpuCount` GPUs together, ties broken by reliability.
  *  @throws NoCapacityError */
-export function quoteRental(deps: { db: Db; ledger: Ledger; units: TokenUnits; clock: () => number }, params: QuoteParameters): Quote {
-  const offer = findOffer(deps.db, params)
-  const what = `${params.gpuCount}× ${params.model}${params.region ? ` in ${params.region}` : ''}${params.maxPrice !== undefined ? ` at or under ${deps.units.format(params.maxPrice)}/GPU-hour` : ''}`
+export function quoteRental(deps: QuoteDeps, params: QuoteParameters): Quote {
+  const offer = deps.offers.cheapest(params)
+  const what = `${params.gpuCount}× ${params.model}${params.region ? ` in ${params.region}` : ''}${params.maxPrice !== undefined ? ` at or under ${deps.units.display(params.maxPrice)}/GPU-hour` : ''}`
   if (!offer) throw new NoCapacityError(what)
   const price = BigInt(offer.pricePerGpuHour)
   const total = price * BigInt(params.gpuCount) * BigInt(params.hours)
@@ -65,20 +72,49 @@ export function quoteRental(deps: { db: Db; ledger: Ledger; units: TokenUnits; c
   }
 }
 
-function findOffer(db: Db, params: QuoteParameters) {
-  const conditions = [eq(nodeGpus.online, true), eq(nodeGpus.model, params.model), sql`${nodeGpus.total} - ${nodeGpus.allocated} >= ${params.gpuCount}`]
-  if (params.region) conditions.push(eq(nodeGpus.region, params.region))
-  if (params.maxPrice !== undefined) conditions.push(lte(nodeGpus.priceSort, priceSortKey(params.maxPrice)))
-  if (params.excludeProviderOf) {
-    conditions.push(
-      sql`${nodeGpus.nodeId} not in (select ${nodes.id} from ${nodes} where ${nodes.providerId} = (select ${nodes.providerId} from ${nodes} where ${nodes.id} = ${params.excludeProviderOf}))`,
-    )
+type OfferFilters = { model: string; gpuCount: number; region?: string; maxPriceSort?: string; excludeProviderOf?: string }
+
+/** The quote's query, prepared once per filter shape (region, price cap,
+ *  excluded provider): at 100,000 nodes, building and compiling it for every
+ *  quote cost more than running it. It walks node_gpus_quote, whose columns
+ *  are the equalities then the whole ORDER BY, so the first row with enough
+ *  free GPUs is the answer, with no sort (test/market/quotePlan.test.ts). */
+export class OfferQuery {
+  private readonly prepared = new Map<string, ReturnType<OfferQuery['prepare']>>()
+
+  constructor(private readonly db: Db) {}
+
+  /** The cheapest listed offer of `model` with `gpuCount` GPUs free on one node, within the filters. */
+  cheapest(params: QuoteParameters): NodeGpu | undefined {
+    const filters: OfferFilters = {
+      model: params.model,
+      gpuCount: params.gpuCount,
+      region: params.region || undefined,
+      maxPriceSort: params.maxPrice === undefined ? undefined : priceSortKey(params.maxPrice),
+      excludeProviderOf: params.excludeProviderOf || undefined,
+    }
+    const shape = `${filters.region !== undefined}${filters.maxPriceSort !== undefined}${filters.excludeProviderOf !== undefined}`
+    let query = this.prepared.get(shape)
+    if (!query) this.prepared.set(shape, (query = this.prepare(filters)))
+    return query.get(filters)
   }
-  return db
-    .select()
-    .from(nodeGpus)
-    .where(and(...conditions))
-    .orderBy(asc(nodeGpus.priceSort), desc(nodeGpus.reliability), asc(nodeGpus.nodeId))
-    .limit(1)
-    .get()
+
+  /** Only which filters are present shapes the statement; their values are placeholders. */
+  private prepare(filters: OfferFilters) {
+    const conditions = [eq(nodeGpus.online, true), eq(nodeGpus.model, sql.placeholder('model')), sql`${nodeGpus.total} - ${nodeGpus.allocated} >= ${sql.placeholder('gpuCount')}`]
+    if (filters.region !== undefined) conditions.push(eq(nodeGpus.region, sql.placeholder('region')))
+    if (filters.maxPriceSort !== undefined) conditions.push(lte(nodeGpus.priceSort, sql.placeholder('maxPriceSort')))
+    if (filters.excludeProviderOf !== undefined) {
+      conditions.push(
+        sql`${nodeGpus.nodeId} not in (select ${nodes.id} from ${nodes} where ${nodes.providerId} = (select ${nodes.providerId} from ${nodes} where ${nodes.id} = ${sql.placeholder('excludeProviderOf')}))`,
+      )
+    }
+    return this.db
+      .select()
+      .from(nodeGpus)
+      .where(and(...conditions))
+      .orderBy(asc(nodeGpus.priceSort), desc(nodeGpus.reliability), asc(nodeGpus.nodeId))
+      .limit(1)
+      .prepare()
+  }
 }

@@ -102,7 +102,7 @@ export class AvailabilityAlerts {
             topic: 'alerts',
             reply: {
               title: `GPUs available: ${alert.gpuCount}× ${alert.model}`,
-              text: `Node ${offer.nodeId} in ${offer.region} has ${free} free at ${units.format(price)} per GPU-hour (alert ${alert.id}). Rent gives a 1-hour quote; /extend adds time later. This alert rests for an hour.`,
+              text: `Node ${offer.nodeId} in ${offer.region} has ${free} free at ${units.display(price)} per GPU-hour (alert ${alert.id}). Rent gives a 1-hour quote; /extend adds time later. This alert rests for an hour.`,
               buttons: [{ label: 'Rent', action, style: 'primary' }],
             },
             now,

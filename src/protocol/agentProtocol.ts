@@ -149,6 +149,10 @@ export interface AgentRental {
   endsAt: number
   /** Generated per rental; the workload uses it as its access secret. */
   accessSecret: string
+  /** The container image the renter chose from the governed catalogue (launcher {image}); absent from older coordinators. */
+  image?: string
+  /** The renter's SSH public keys as authorized_keys lines (launcher {sshPublicKeys}), read when the rental is handed out. */
+  sshPublicKeys?: string[]
 }
 
 export interface RegisterNodeResponse {
@@ -158,22 +162,28 @@ export interface RegisterNodeResponse {
   challenge?: ChallengeOrder
 }
 
-/** A compute challenge (see challengeMatrices.ts for the math): compute
- *  C_g = A_g · B for g in 0..gpus-1, each on its own GPU, and commit the
- *  Merkle roots of the products before commitBy; the coordinator then names
- *  rows to open, which the agent reveals with their proofs, one GPU per request. */
+/** A compute challenge (see challengeMatrices.ts for the math), in two steps
+ *  so that start-up is never inside the timed window:
+ *  1. the order names B (matrixSeed), n, the rounds and the GPUs, but not A's
+ *     seed: the runner starts, expands B on every GPU and says ready (before readyBy);
+ *  2. the answer to "ready" is the seed and commitBy: the node computes the
+ *     chained products C_g on each GPU and commits their Merkle roots before
+ *     commitBy, which allows only the claimed model's time for the work (with
+ *     the margin) plus a fixed allowance for hashing and the round trip;
+ *  3. the coordinator then names rows to open; the agent reveals each with its
+ *     proof and the row's earlier rounds (its chain), one or more per request. */
 export interface ChallengeOrder {
   id: string
-  /** 32 random bytes, hex (no 0x): expands into A_g. */
-  seed: string
   /** The hour's seed, hex: expands into B (see sharedMatrixSeed). */
   matrixSeed: string
   /** Matrix size n (a power of two). */
   size: number
+  /** Chained products per GPU (1 … MAX_CHALLENGE_ROUNDS). */
+  rounds: number
   /** How many GPUs to run it on: the node's free ones. */
   gpus: number
-  /** Unix ms: a commitment after this fails the node. */
-  commitBy: number
+  /** Unix ms: a node not ready by then fails. */
+  readyBy: number
 }
 
 const hash32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x followed by 64 hex digits')
@@ -183,16 +193,22 @@ export const commitChallengeBody = z.object({
   roots: z.array(hash32).min(1).max(64),
 })
 
+const base64 = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
+/** One product row at the largest size, as int32 in base64. */
+const ROW_BASE64_MAX = 44_000
+
 export const revealChallengeBody = z.object({
   gpu: z.number().int().min(0).max(63),
   rows: z
     .array(
       z.object({
         row: z.number().int().min(0).max(8191),
-        /** The row as int32 little-endian entries, base64. */
-        values: z.string().max(44_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+        /** The committed (last) round's row as int32 little-endian entries, base64. */
+        values: base64(ROW_BASE64_MAX),
         /** Sibling hashes from the leaf up. */
         proof: z.array(hash32).max(13),
+        /** The same row of the earlier rounds C_0 … C_{rounds-2}, oldest first, each like values. */
+        chain: z.array(base64(ROW_BASE64_MAX)).max(31).default([]),
       }),
     )
     .min(1)
@@ -202,9 +218,13 @@ export const revealChallengeBody = z.object({
 export type CommitChallengeBody = z.input<typeof commitChallengeBody>
 export type RevealChallengeBody = z.input<typeof revealChallengeBody>
 
-/** The coordinator's answer to a commitment or a reveal. */
+/** The coordinator's answer to ready, a commitment or a reveal. */
 export interface ChallengeAnswer {
-  status: 'committed' | 'passed' | 'failed'
+  status: 'ready' | 'committed' | 'passed' | 'failed'
+  /** After ready: 32 random bytes, hex (no 0x), that expand into A_g. */
+  seed?: string
+  /** After ready: Unix ms by which the commitment must arrive. */
+  commitBy?: number
   /** After a commitment: the rows to reveal, per GPU. */
   open?: { gpu: number; rows: number[] }[]
   /** Unix ms by which every opened row must be revealed. */
@@ -229,6 +249,7 @@ export const AGENT_ROUTES = {
   finished: (rentalId: string) => `/api/v1/agent/rentals/${rentalId}/finished`,
   attestations: '/api/v1/agent/attestations',
   revokeAttestation: (id: number) => `/api/v1/agent/attestations/${id}/revoke`,
+  readyChallenge: (nodeId: string, challengeId: string) => `/api/v1/agent/nodes/${nodeId}/challenges/${challengeId}/ready`,
   commitChallenge: (nodeId: string, challengeId: string) => `/api/v1/agent/nodes/${nodeId}/challenges/${challengeId}/commit`,
   revealChallenge: (nodeId: string, challengeId: string) => `/api/v1/agent/nodes/${nodeId}/challenges/${challengeId}/reveal`,
   /** The agent is stopping: take the node offline now, not after missed heartbeats. */

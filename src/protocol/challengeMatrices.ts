@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { endianness } from 'node:os'
 
 /** The compute challenge's matrices, shared by the agent's runners and the
  *  coordinator's check, and reimplemented bit for bit by
@@ -13,9 +14,15 @@ import { createHash } from 'node:crypto'
  *  the same for every challenge issued in that hour, so the coordinator
  *  expands it once an hour rather than once per challenge. Knowing B early
  *  buys nothing: the product with a fresh random A still takes the full work.
- *  GPU g computes C_g = A_g · B. Every product entry is at most size·64 in
- *  magnitude (< 2^24 up to size 262144), so float32 arithmetic is exact on any
- *  hardware in any summation order; products are exchanged as int32. */
+ *  GPU g computes `rounds` chained products: C_0 = A_g · B, then
+ *  C_i = L(C_{i-1}) · B, where L maps every entry x to (x & 15) - 8 (its low
+ *  four bits, two's complement, minus 8: back in [-8, 7]). L is not linear, so
+ *  the rounds cannot be folded into one product; row r of C_i depends only on
+ *  row r of C_{i-1}, so one row's chain is cheap to recompute and to check.
+ *  The last product C_{rounds-1} is the one committed. Every product entry is
+ *  at most size·64 in magnitude (< 2^24 up to size 262144), so float32 (or
+ *  int8 × int8 → int32) arithmetic is exact on any hardware in any summation
+ *  order; products are exchanged as int32. */
 export const CHALLENGE_DOMAIN = 'gridshare-challenge-v1'
 /** Sizes are powers of two (a perfect Merkle tree over the rows) in this range. */
 export const MIN_CHALLENGE_SIZE = 2
@@ -79,21 +86,36 @@ export function challengeMatrix(seed: Buffer, matrix: ChallengeMatrix, gpu: numb
   return out
 }
 
-/** C_gpu = A_gpu · B exactly, row-major (the CPU runner: small sizes only). */
-export function challengeProduct({ seed, matrixSeed }: { seed: Buffer; matrixSeed: Buffer }, gpu: number, size: number): Int32Array {
+/** The left matrix of the next round from a product row: entries back in [-8, 7]. */
+export function nextLeftRow(product: ArrayLike<number>): Int8Array {
+  const out = new Int8Array(product.length)
+  for (let k = 0; k < product.length; k++) out[k] = (product[k]! & 15) - 8
+  return out
+}
+
+/** The most rounds a challenge has: each opened row reveals its whole chain. */
+export const MAX_CHALLENGE_ROUNDS = 32
+
+/** C_0 … C_{rounds-1} for GPU `gpu` exactly, each row-major (the CPU runner: small sizes only). */
+export function challengeRounds({ seed, matrixSeed }: { seed: Buffer; matrixSeed: Buffer }, gpu: number, size: number, rounds: number): Int32Array[] {
   const b = challengeMatrix(matrixSeed, 'B', 0, size)
-  const c = new Int32Array(size * size)
-  for (let i = 0; i < size; i++) {
-    const a = matrixRow(seed, 'A', gpu, i, size)
-    const out = c.subarray(i * size, (i + 1) * size)
-    for (let j = 0; j < size; j++) {
-      const aij = a[j]!
-      if (aij === 0) continue
-      const bRow = j * size
-      for (let k = 0; k < size; k++) out[k]! += aij * b[bRow + k]!
+  const products: Int32Array[] = []
+  for (let round = 0; round < rounds; round++) {
+    const previous = products.at(-1)
+    const c = new Int32Array(size * size)
+    for (let i = 0; i < size; i++) {
+      const a = previous ? nextLeftRow(previous.subarray(i * size, (i + 1) * size)) : matrixRow(seed, 'A', gpu, i, size)
+      const out = c.subarray(i * size, (i + 1) * size)
+      for (let j = 0; j < size; j++) {
+        const aij = a[j]!
+        if (aij === 0) continue
+        const bRow = j * size
+        for (let k = 0; k < size; k++) out[k]! += aij * b[bRow + k]!
+      }
     }
+    products.push(c)
   }
-  return c
+  return products
 }
 
 /** A product row as exchanged and hashed: int32 little-endian per entry. */
@@ -104,7 +126,11 @@ export function encodeProductRow(values: Int32Array): Buffer {
 }
 
 export function decodeProductRow(bytes: Buffer): Int32Array {
-  const out = new Int32Array(bytes.length / 4)
+  // A little-endian host reads the bytes as they are (an aligned copy): the coordinator decodes every revealed round.
+  if (LITTLE_ENDIAN_HOST) return new Int32Array(new Uint8Array(bytes).buffer, 0, bytes.length >> 2)
+  const out = new Int32Array(bytes.length >> 2)
   for (let k = 0; k < out.length; k++) out[k] = bytes.readInt32LE(k * 4)
   return out
 }
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE'

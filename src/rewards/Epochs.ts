@@ -10,6 +10,8 @@ import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { BUCKET_MS } from '../market/NodeRegistry.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { cronTimesBetween } from './cronTimes.ts'
+import { epochEmission } from './epochEmission.ts'
+import { describeEpochOutcome, summarizeStatements } from './epochOutcome.ts'
 import { markPayoutsCarried, readEarnings, readNodeInfo, readProviders, readUptime, sqliteOf } from './epochInputs.ts'
 import { payoutTree, proofFromDump, reportHash, type PayoutTreeDump } from './merkle.ts'
 import { computeRewards, type NodeEpochData, type ProviderEpochData, type RewardParams, type RewardResult } from './rewardFormula.ts'
@@ -143,9 +145,10 @@ export class Epochs {
           topic: 'announcements',
           reply: {
             title: `Epoch ${number} closed`,
-            text: `${report.providers.length} providers earned ${units.format(emitted)} of emission and ${units.format(report.providers.reduce((s, p) => s + p.earnings, 0n))} in rentals; ${paid.length} payouts of ${units.format(paying)} are on their way.`,
+            text: `${report.providers.length} provider${report.providers.length === 1 ? '' : 's'} earned ${units.display(emitted)} of emission and ${units.display(report.providers.reduce((s, p) => s + p.earnings, 0n))} in rentals. ${describeEpochOutcome(summarizeStatements(report.providers, report.minPayout), units)}`,
             fields: [
-              { name: 'Merkle root', value: tree.root },
+              // The root of an empty tree proves nothing: shown only when something is paid.
+              ...(paid.length > 0 ? [{ name: 'Merkle root', value: tree.root }] : []),
               { name: 'Statement', value: `${this.deps.publicUrl}/api/v1/epochs/${number}` },
               ...(this.deps.solvency?.atEpochClose(number) ?? []),
             ],
@@ -192,7 +195,7 @@ export class Epochs {
     endsAt: number,
     fixed?: { params: RewardParams; minPayout: bigint; nodes: Omit<NodeEpochData, 'uptime'>[]; carriedIn: Map<number, bigint>; held: Set<number> },
   ): EpochReport {
-    const params = fixed?.params ?? this.rewardParams()
+    const params = fixed?.params ?? this.rewardParams(startsAt, endsAt)
     const uptimeByNode = readUptime(this.deps.db, startsAt, endsAt)
     const nodeInfo = fixed?.nodes ?? readNodeInfo(this.deps.db, uptimeByNode.keys(), endsAt)
     const nodeData: NodeEpochData[] = nodeInfo.map((n) => ({ ...n, uptime: uptimeByNode.get(n.nodeId) ?? [] }))
@@ -241,10 +244,12 @@ export class Epochs {
     return this.deps.db.select().from(payouts).where(and(eq(payouts.kind, 'reward'), eq(payouts.status, 'failed'))).all()
   }
 
-  private rewardParams(): RewardParams {
-    const { params, units } = this.deps
+  /** Today's parameters, with the emission pro-rated to the epoch's length (stored in the report, so recomputing reads it back). */
+  private rewardParams(startsAt: number, endsAt: number): RewardParams {
+    const { params, units, epochCron } = this.deps
+    const fullEmission = units.parse(params.get('epoch_emission'), 'epoch_emission', { allowZero: true })
     return {
-      emission: units.parse(params.get('epoch_emission'), 'epoch_emission', { allowZero: true }),
+      emission: epochEmission({ emission: fullEmission, epochCron, startsAt, endsAt }),
       offpeakMultiplierBps: params.getNumber('offpeak_multiplier_bps'),
       renewableMultiplierBps: params.getNumber('renewable_multiplier_bps'),
       minUptimeBps: params.getNumber('min_uptime_bps'),

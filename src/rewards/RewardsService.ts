@@ -3,6 +3,8 @@ import type { Db } from '../db/openDatabase.ts'
 import { payouts } from '../db/schema/chain.ts'
 import { epochStatements } from '../db/schema/rewards.ts'
 import { epochProof, type Epochs } from './Epochs.ts'
+import { epochOutcome, type EpochOutcome } from './epochOutcome.ts'
+import { sqliteOf } from './epochInputs.ts'
 
 /** What /rewards shows a provider: this epoch's estimate and past statements with proofs. */
 export class RewardsService {
@@ -23,12 +25,18 @@ export class RewardsService {
     }
   }
 
+  /** What a closed epoch paid, carried and held. */
+  outcome(epoch: number): EpochOutcome {
+    return epochOutcome(this.db, epoch)
+  }
+
   statements(accountId: number, limit = 3) {
     const rows = this.db.select().from(epochStatements).where(eq(epochStatements.accountId, accountId)).orderBy(desc(epochStatements.epoch)).limit(limit).all()
     return rows.map((row) => {
       const epoch = this.epochs.get(row.epoch)!
       const payout = this.db.select().from(payouts).where(eq(payouts.id, `e${row.epoch}-${row.providerId}`)).get()
-      return { ...row, root: epoch.merkleRoot, payout, proof: epochProof(epoch, row.address) }
+      const { minPayout } = sqliteOf(this.db).prepare<[number], { minPayout: string }>("select json_extract(report, '$.minPayout') as minPayout from epochs where number = ?").get(row.epoch)!
+      return { ...row, root: epoch.merkleRoot, payout, proof: epochProof(epoch, row.address), minPayout: BigInt(minPayout) }
     })
   }
 }

@@ -6,7 +6,7 @@ import { recoverMessageAddress, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterEach, expect, test } from 'vitest'
 import { AgentClient } from '../../src/agent/AgentClient.ts'
-import { AgentAbortedError, AgentRequestError } from '../../src/agent/AgentErrors.ts'
+import { AgentAbortedError, AgentRequestError, CoordinatorUnreachableError } from '../../src/agent/AgentErrors.ts'
 import { backoffDelay } from '../../src/agent/backoffDelay.ts'
 import { signedPayload } from '../../src/protocol/agentProtocol.ts'
 
@@ -140,6 +140,32 @@ test('keeps trying while the coordinator is down, and gets through once it is ba
   })
   expect(await agentClient.heartbeat('n1', {})).toEqual(heartbeatAnswer)
   expect(delays).toEqual([250, 500, 1000])
+})
+
+test('error: a coordinator that never answers (a wrong --coordinator) fails after the first-contact window with one sentence', async () => {
+  // A port nobody listens on: every try is refused at once.
+  const probe = await recordingServer([])
+  const url = probe.url
+  server!.close()
+  server = undefined
+  let now = 1_000_000
+  const delays: number[] = []
+  const agentClient = new AgentClient({ coordinatorUrl: url, signer: account, clock: () => now, sleep: async (ms) => void (delays.push(ms), (now += ms)), random: () => 0, logger, firstContactMs: 30_000 })
+  const failure = agentClient.heartbeat('n1', {})
+  await expect(failure).rejects.toBeInstanceOf(CoordinatorUnreachableError)
+  await expect(failure).rejects.toThrow(`The coordinator at ${url} did not answer for 30 s (ECONNREFUSED); check --coordinator and that the coordinator is running.`)
+  // It tried for the whole window first: 250 + 500 + … ms, at least 30 s in all.
+  expect(delays.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(30_000)
+  expect(delays.slice(0, 3)).toEqual([250, 500, 1000])
+})
+
+test('once the coordinator has answered, an outage is retried past the first-contact window', async () => {
+  const { url } = await recordingServer([{ status: 200, body: heartbeatAnswer }, { status: 503, body: {} }, { status: 503, body: {} }, { status: 200, body: heartbeatAnswer }])
+  let now = 0
+  const agentClient = new AgentClient({ coordinatorUrl: url, signer: account, clock: () => now, sleep: async (ms) => void (now += ms + 60_000), random: () => 0, logger, firstContactMs: 1_000 })
+  expect(await agentClient.heartbeat('n1', {})).toEqual(heartbeatAnswer)
+  expect(await agentClient.heartbeat('n1', {})).toEqual(heartbeatAnswer)
+  expect(now).toBeGreaterThan(100_000)
 })
 
 test('gives up when the agent is stopping', async () => {

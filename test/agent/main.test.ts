@@ -44,6 +44,13 @@ test.concurrent('a key file without a key exits 2 and never prints its content',
   expect(agent.output()).not.toContain(KEY.slice(2, 20))
 })
 
+test.concurrent('without --private-key-file the key is read from ~/.gridshare-agent/provider.key, outside any checkout', async () => {
+  // HOME is the temporary directory, which has no .gridshare-agent/provider.key.
+  const agent = runAgent(['--coordinator', 'http://127.0.0.1:9', '--gpus', 'H100-80GB:1'])
+  expect(await agent.exit).toBe(2)
+  expect(agent.output().split('\n')[0]).toBe(`No key file at ${join(dir, '.gridshare-agent', 'provider.key')}: write the provider wallet's 0x private key there (chmod 600), or pass --private-key-file.`)
+})
+
 test.concurrent('without nvidia-smi and without --gpus it says to pass --gpus and exits 1', async () => {
   const agent = runAgent(['--coordinator', 'http://127.0.0.1:9', '--private-key-file', join(dir, 'key')])
   expect(await agent.exit).toBe(1)

@@ -67,7 +67,6 @@ test('defaults', () => {
 test.each([
   [[], "--coordinator is required: the coordinator's URL, such as https://gridshare.example.org."],
   [['--coordinator', 'gridshare.example.org', '--private-key-file', 'k'], '--coordinator must be an http or https URL, such as https://gridshare.example.org.'],
-  [['--coordinator', 'http://localhost:8787'], "--private-key-file is required: a file holding the provider wallet's 0x private key."],
   [[...required, '--price', '2,5'], '--price must be a decimal amount of tokens per GPU-hour, such as 2.5.'],
   [[...required, '--region', 'EU West'], '--region must be 2 to 32 lowercase letters, digits or dashes, such as eu-west.'],
   [[...required, '--offpeak', '22'], '--offpeak must be two different UTC hours as start-end, such as 22-6.'],

@@ -9,6 +9,8 @@ const values: TemplateValues = {
   endsAt: '2025-07-01T12:00:00.000Z',
   secret: 'kQ9z-Xw2_p',
   port: '40123',
+  image: 'pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
+  sshPublicKeys: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHCChgozMk+5vq9kT6F/HEBnbAXciSBIBpdPfuLhQbRR alice@laptop',
 }
 const sh = (command: string) => execFileSync('/bin/sh', ['-c', command], { encoding: 'utf8' })
 

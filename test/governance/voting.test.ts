@@ -45,7 +45,7 @@ describe('/propose', () => {
     )
     expect((await admin.run('/propose title:X param:fee'))!.text).toBe('Param "fee" is not a change; expected name=value such as param:protocol_fee_bps=400.')
     expect((await admin.run('/propose title:X param:nope=1'))!.text).toBe(
-      'Param: There is no parameter nope; expected one of protocol_fee_bps, epoch_emission, offpeak_multiplier_bps, renewable_multiplier_bps, renewable_attester, min_uptime_bps, offpeak_start_hour, offpeak_end_hour, min_payout, quorum, proposal_threshold, security_hold_hours, provider_bond_per_gpu, unbond_days, verification_interval_hours, slash_fraud_bps, slash_failure_bps, slash_cooldown_hours, served_multiplier_bps, gpu_throughput, challenge_margin_bps, gpu_weights.',
+      'Param: There is no parameter nope; expected one of protocol_fee_bps, epoch_emission, offpeak_multiplier_bps, renewable_multiplier_bps, renewable_attester, min_uptime_bps, offpeak_start_hour, offpeak_end_hour, min_payout, quorum, proposal_threshold, security_hold_hours, provider_bond_per_gpu, unbond_days, verification_interval_hours, slash_fraud_bps, slash_failure_bps, slash_cooldown_hours, served_multiplier_bps, gpu_throughput, challenge_margin_bps, workload_images, gpu_weights.',
     )
     expect((await admin.run('/propose'))!.text).toBe('Title is missing: expected a title such as "Raise the fee to 4%".\nUsage: /propose <title> [choices] [type] [duration] [delay] [snapshot] [param] [body…]')
     expect((await admin.run(`/propose title:X snapshot:${1000}`))!.text).toBe(

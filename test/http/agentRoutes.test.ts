@@ -211,11 +211,14 @@ describe('compute challenge and deregistration routes', () => {
     const { h, signed, send } = setup({ withChallenges: true })
     const registered = await send(await signed(provider, AGENT_ROUTES.registerNode, simulated))
     const order = registered.body.challenge
-    expect(order).toMatchObject({ size: 64, gpus: 2 })
+    expect(order).toMatchObject({ size: 64, rounds: 2, gpus: 2 })
+    expect(order.seed).toBeUndefined()
     // Not answered yet: the heartbeat hands out the same challenge again.
     const beat = await send(await signed(provider, AGENT_ROUTES.heartbeat(registered.body.nodeId), {}))
     expect(beat.body.challenge).toEqual(order)
-    const p = prover(order)
+    const ready = await send(await signed(provider, AGENT_ROUTES.readyChallenge(registered.body.nodeId, order.id), {}))
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', seed: expect.stringMatching(/^[0-9a-f]{64}$/), commitBy: expect.any(Number) } })
+    const p = prover(order, ready.body)
     const committed = await send(await signed(provider, AGENT_ROUTES.commitChallenge(registered.body.nodeId, order.id), { roots: p.roots }))
     expect(committed).toMatchObject({ status: 200, body: { status: 'committed' } })
     const answers = []
@@ -232,8 +235,10 @@ describe('compute challenge and deregistration routes', () => {
     const registered = await send(await signed(provider, AGENT_ROUTES.registerNode, simulated))
     const { nodeId, challenge } = registered.body
     const forbidden = { status: 403, body: { error: `Node ${nodeId} does not belong to this provider.`, code: 'FORBIDDEN' } }
-    expect(await send(await signed(mallory, AGENT_ROUTES.commitChallenge(nodeId, challenge.id), { roots: prover(challenge).roots }))).toEqual(forbidden)
-    expect(await send(await signed(mallory, AGENT_ROUTES.revealChallenge(nodeId, challenge.id), prover(challenge).reveal(0, [0])))).toEqual(forbidden)
+    expect(await send(await signed(mallory, AGENT_ROUTES.readyChallenge(nodeId, challenge.id), {}))).toEqual(forbidden)
+    const p = prover(challenge, { status: 'ready', seed: '00'.repeat(32) })
+    expect(await send(await signed(mallory, AGENT_ROUTES.commitChallenge(nodeId, challenge.id), { roots: p.roots }))).toEqual(forbidden)
+    expect(await send(await signed(mallory, AGENT_ROUTES.revealChallenge(nodeId, challenge.id), p.reveal(0, [0])))).toEqual(forbidden)
     expect(await send(await signed(mallory, AGENT_ROUTES.deregister(nodeId), {}))).toEqual(forbidden)
     expect(h.db.select().from(nodes).where(eq(nodes.id, nodeId)).get()).toMatchObject({ online: true, verification: 'pending' })
   })
@@ -247,6 +252,23 @@ describe('compute challenge and deregistration routes', () => {
     })
     const beat = await send(await signed(provider, AGENT_ROUTES.heartbeat(body.nodeId), {}))
     expect(beat.body.challenge.id).toBe(body.challenge.id)
+  })
+
+  test('only a reveal may be larger than 256 KiB (its rows carry their chains)', async () => {
+    const { signed, send } = setup({ withChallenges: true })
+    const { body } = await send(await signed(provider, AGENT_ROUTES.registerNode, simulated))
+    const chunk = 'A'.repeat(40_000)
+    const big = { gpu: 0, rows: [{ row: 0, values: chunk, proof: [], chain: Array(9).fill(chunk) }] }
+    expect(JSON.stringify(big).length).toBeGreaterThan(256 * 1024)
+    expect(await send(await signed(provider, AGENT_ROUTES.commitChallenge(body.nodeId, body.challenge.id), big))).toEqual({
+      status: 413,
+      body: { error: 'Request body too large; at most 256 KiB.', code: 'TOO_LARGE' },
+    })
+    // Through the limit to the challenge, which is not yet committed.
+    expect(await send(await signed(provider, AGENT_ROUTES.revealChallenge(body.nodeId, body.challenge.id), big))).toEqual({
+      status: 409,
+      body: { error: `Challenge ${body.challenge.id} is issued; this step needs it committed.`, code: 'CONFLICT' },
+    })
   })
 
   test('deregistering takes the node offline at once; its next heartbeat brings it back', async () => {

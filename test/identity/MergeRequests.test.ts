@@ -47,7 +47,7 @@ describe('attacks: a signature alone never hands one account to another', () => 
     expect(k.ledger.balance(available(victim))).toBe(100n)
     expect(k.ledger.balance(available(attacker))).toBe(0n)
     expect(() => k.payouts.requestWithdrawal({ accountId: attacker, amount: 100n, to: alice!.address })).toThrow(`${alice!.address} is not one of your linked wallets; /wallet lists them.`)
-    expect(() => k.payouts.requestWithdrawal({ accountId: attacker, amount: 100n })).toThrow(`You asked to withdraw ${k.units.format(100n)} but have ${k.units.format(0n)} available.`)
+    expect(() => k.payouts.requestWithdrawal({ accountId: attacker, amount: 100n })).toThrow(`You asked to withdraw < 0.000001 GRID but have 0 GRID available.`)
     // Both accounts must approve; each has its own Approve / Deny, owned by that account.
     expect(k.buttons('link.merge.approve').map((b) => b.owner)).toEqual([String(attacker), String(victim)])
     expect(k.buttons('link.merge.deny').map((b) => b.owner)).toEqual([String(attacker), String(victim)])

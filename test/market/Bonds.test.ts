@@ -65,7 +65,7 @@ describe('bonds', () => {
     expect(h.ledger.balance(available(accountId))).toBe(1n)
     expect(h.ledger.balance(unbonding(accountId))).toBe(0n)
     const note = h.sqlite.prepare("select reply from notifications where dedupe_key like 'provider.unbond.release:%'").get() as { reply: string }
-    expect(JSON.parse(note.reply).text).toBe('0.000000000000000001 GRID of your bond finished unbonding and is available again.')
+    expect(JSON.parse(note.reply).text).toBe('< 0.000001 GRID of your bond finished unbonding and is available again.')
     expect(h.invariants()).toEqual([])
   })
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { NVIDIA_RUNNER_SCRIPT } from '../../src/agent/commandChallengeRunner.ts'
-import { challengeMatrix, challengeProduct, decodeProductRow, encodeProductRow, isChallengeSize, matrixRow, seedBytes, sharedMatrixSeed } from '../../src/protocol/challengeMatrices.ts'
+import { challengeMatrix, challengeRounds, decodeProductRow, encodeProductRow, isChallengeSize, matrixRow, nextLeftRow, seedBytes, sharedMatrixSeed } from '../../src/protocol/challengeMatrices.ts'
 
 const SEED = seedBytes('11'.repeat(32))
 
@@ -42,8 +42,8 @@ describe('challenge matrices', () => {
     const n = 16
     const a = challengeMatrix(SEED, 'A', 2, n)
     const b = challengeMatrix(SEED, 'B', 0, n)
-    expect(challengeProduct({ seed: SEED, matrixSeed: seedBytes('22'.repeat(32)) }, 2, n)).not.toEqual(challengeProduct({ seed: SEED, matrixSeed: SEED }, 2, n))
-    const c = challengeProduct({ seed: SEED, matrixSeed: SEED }, 2, n)
+    expect(challengeRounds({ seed: SEED, matrixSeed: seedBytes('22'.repeat(32)) }, 2, n, 1)).not.toEqual(challengeRounds({ seed: SEED, matrixSeed: SEED }, 2, n, 1))
+    const [c] = challengeRounds({ seed: SEED, matrixSeed: SEED }, 2, n, 1) as [Int32Array]
     for (const [i, k] of [[0, 0], [3, 7], [15, 15]] as const) {
       let sum = 0
       for (let j = 0; j < n; j++) sum += a[i * n + j]! * b[j * n + k]!
@@ -54,6 +54,21 @@ describe('challenge matrices', () => {
     expect(bytes.length).toBe(n * 4)
     expect(bytes.readInt32LE(4)).toBe(row[1])
     expect(decodeProductRow(bytes)).toEqual(new Int32Array(row))
+  })
+
+  test('each later round multiplies the low four bits (minus 8) of the previous product by B', () => {
+    const n = 16
+    const b = challengeMatrix(SEED, 'B', 0, n)
+    const [c0, c1, c2] = challengeRounds({ seed: SEED, matrixSeed: SEED }, 0, n, 3) as [Int32Array, Int32Array, Int32Array]
+    expect([...nextLeftRow(Int32Array.of(-17, -1, 0, 15, 16, 1000))]).toEqual([7, 7, -8, 7, -8, 0])
+    for (const [previous, next] of [[c0, c1], [c1, c2]] as const) {
+      for (const [i, k] of [[0, 0], [5, 9], [15, 15]] as const) {
+        let sum = 0
+        for (let j = 0; j < n; j++) sum += ((previous[i * n + j]! & 15) - 8) * b[j * n + k]!
+        expect(next[i * n + k]).toBe(sum)
+      }
+    }
+    expect(c2).not.toEqual(c1)
   })
 
   test("B's seed is the hour's: the same for every challenge issued in one UTC hour", () => {
@@ -73,9 +88,16 @@ describe('challenge matrices', () => {
     test.skipIf(!(backend === 'numpy' ? hasNumpy : hasTorch))(`the shipped Python runner (${backend}) computes the same products bit for bit`, () => {
       const out = mkdtempSync(join(tmpdir(), 'gs-runner-'))
       try {
-        const run = python([NVIDIA_RUNNER_SCRIPT, '--seed', '11'.repeat(32), '--matrix-seed', '33'.repeat(32), '--size', '64', '--gpus', '0,1', '--out', out, '--backend', backend])
+        const run = spawnSync('python3', [NVIDIA_RUNNER_SCRIPT, '--matrix-seed', '33'.repeat(32), '--size', '64', '--rounds', '3', '--gpus', '0,1', '--out', out, '--backend', backend], {
+          encoding: 'utf8',
+          input: `seed ${'11'.repeat(32)}\nchain 1 5\n`,
+        })
         expect(run.status, run.stderr).toBe(0)
-        for (const gpu of [0, 1]) expect(readFileSync(join(out, `gpu${gpu}.bin`)).equals(encodeProductRow(challengeProduct({ seed: SEED, matrixSeed: seedBytes('33'.repeat(32)) }, gpu, 64)))).toBe(true)
+        expect(run.stdout).toBe('ready\ndone\nchain 1 5\n')
+        const rounds = [0, 1].map((gpu) => challengeRounds({ seed: SEED, matrixSeed: seedBytes('33'.repeat(32)) }, gpu, 64, 3))
+        for (const gpu of [0, 1]) expect(readFileSync(join(out, `gpu${gpu}.bin`)).equals(encodeProductRow(rounds[gpu]![2]!))).toBe(true)
+        // Row 5 of GPU 1's earlier rounds, oldest first.
+        expect(readFileSync(join(out, 'chain-1-5.bin')).equals(Buffer.concat([0, 1].map((round) => encodeProductRow(rounds[1]![round]!.subarray(5 * 64, 6 * 64)))))).toBe(true)
       } finally {
         rmSync(out, { recursive: true, force: true })
       }

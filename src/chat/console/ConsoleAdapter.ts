@@ -45,6 +45,8 @@ export class ConsoleAdapter {
   private async handle(text: string): Promise<string> {
     const { pipeline } = this.deps
     const press = /^\/press\s+(\d+)$/.exec(text)
+    // /press is the console's own command, not the pipeline's: answer its bad forms here.
+    if (!press && /^\/press(\s|$)/i.test(text)) return 'Press a button by its number: /press 1 (buttons are shown as [n]).'
     if (press) {
       const actionId = this.buttons.get(Number(press[1]))
       if (!actionId) return `There is no button ${press[1]}; buttons are shown as [n].`

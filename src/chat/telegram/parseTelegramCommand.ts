@@ -1,3 +1,5 @@
+import { stripInvisible } from '../../errors/echoInput.ts'
+
 export interface TelegramCommand {
   /** Lower-cased command name without the slash or @mention. */
   name: string
@@ -11,7 +13,8 @@ export interface TelegramCommand {
  *  is not a command, and for a command addressed to another bot: in a group
  *  with several bots, "/help@OtherBot" is none of our business. */
 export function parseTelegramCommand(text: string, botUsername: string | undefined): TelegramCommand | undefined {
-  const match = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+([\s\S]*))?$/.exec(text.trim())
+  // "/help\u0000" or "/wallet\u202e" still gets an answer rather than silence.
+  const match = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+([\s\S]*))?$/.exec(stripInvisible(text).trim())
   if (!match) return undefined
   const mention = match[2]
   if (mention !== undefined && mention.toLowerCase() !== botUsername?.toLowerCase()) return undefined

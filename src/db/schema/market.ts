@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** A provider is a wallet that runs node agents; its earnings go to the account owning that wallet. */
@@ -86,7 +87,9 @@ export const nodeGpus = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.nodeId, t.model] }),
-    index('node_gpus_search').on(t.online, t.model, t.priceSort),
+    // The quote's walk: its equalities, then its whole ORDER BY (reliability descending), then the
+    // free-GPU and region filters: the first row that fits is the answer, with no sort and no table read.
+    index('node_gpus_quote').on(t.online, t.model, t.priceSort, sql`${t.reliability} desc`, t.nodeId, t.total, t.allocated, t.region),
     // Covers /gpus: read in (model, reliability) order, grouped without a sort.
     index('node_gpus_availability').on(t.online, t.model, t.reliability, t.priceSort, t.region, t.total, t.allocated, t.memoryMb),
   ],
@@ -151,6 +154,9 @@ export const rentals = sqliteTable(
     failureReason: text('failure_reason'),
     /** The rental this one continues after its node failed. */
     replacesId: text('replaces_id'),
+    /** The workload image from the governed catalogue: its name there, and the reference the agent runs. */
+    imageName: text('image_name'),
+    image: text('image'),
     charged: text('charged'),
     fee: text('fee'),
     refunded: text('refunded'),
@@ -194,9 +200,15 @@ export const nodeChallenges = sqliteTable(
     /** Matrix size per GPU. */
     size: integer('size').notNull(),
     gpus: integer('gpus').notNull(),
-    status: text('status', { enum: ['issued', 'committed', 'passed', 'failed'] }).notNull(),
+    /** Chained products per GPU (see challengeMatrices.ts): sets the work. */
+    rounds: integer('rounds').notNull().default(1),
+    /** issued → ready (the seed is out) → committed → passed | failed. */
+    status: text('status', { enum: ['issued', 'ready', 'committed', 'passed', 'failed'] }).notNull(),
     issuedAt: integer('issued_at').notNull(),
-    /** The commitment must arrive before this (expected time for the claimed model, with the margin). */
+    /** When the agent said its runner was ready and got the seed: the timed window starts here. */
+    readyAt: integer('ready_at'),
+    /** While issued: the runner must be ready before this. Once ready: the commitment
+     *  must arrive before this (the claimed model's time for the work, with the margin). */
     commitBy: integer('commit_by').notNull(),
     /** JSON array of hex Merkle roots, one per GPU. */
     roots: text('roots'),

@@ -1,11 +1,9 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import { uniqueShortId } from '../../app/shortId.ts'
 import type { Db } from '../../db/openDatabase.ts'
 import { nodeChallenges, nodeGpus, nodes, providers, type NodeChallenge } from '../../db/schema/market.ts'
-import { wallets } from '../../db/schema/wallets.ts'
 import { AppError } from '../../errors/AppError.ts'
-import { enqueueNotification } from '../../notify/enqueueNotification.ts'
 import type { ProtocolParameters } from '../../governance/ProtocolParameters.ts'
 import { decodeProductRow, seedBytes, sharedMatrixSeed } from '../../protocol/challengeMatrices.ts'
 import { verifyMerkleProof } from '../../protocol/challengeMerkle.ts'
@@ -21,20 +19,22 @@ import {
 import { ForbiddenNodeError } from '../NodeRegistry.ts'
 import type { ProviderListing } from '../ProviderListing.ts'
 import { prepareRowCheck, type RowCheck } from './checkOpenedRow.ts'
+import { ChallengeVerdicts, WITHDRAWN } from './ChallengeVerdicts.ts'
 import {
   commitDeadline,
   expectedChallengeMs,
-  measuredSpeedBps,
   PRODUCTION_CHALLENGE_SIZE,
-  RETRY_AFTER_FAILURE_MS,
+  productionRounds,
+  READY_WINDOW_MS,
   REVEAL_WINDOW_MS,
   ROWS_OPENED_PER_GPU,
+  SIMULATED_CHALLENGE_ROUNDS,
   SIMULATED_CHALLENGE_SIZE,
   slowestThroughput,
 } from './challengeTiming.ts'
 
+export { WITHDRAWN }
 export const SIMULATED_REFUSED = 'simulated inventories are not accepted on this network'
-export const WITHDRAWN = 'the agent deregistered during the challenge'
 
 export interface ComputeChallengesDeps {
   db: Db
@@ -64,15 +64,19 @@ export class ChallengeStateError extends AppError {
 type OpenRow = [number, number, 0 | 1]
 
 /** The compute challenge, coordinator side: issues challenges to nodes that
- *  are due, takes the commitment (Merkle roots per GPU), names random rows to
- *  open only after it, and judges the revealed rows exactly. Every verdict
- *  updates the node's verification and its listing in one transaction. */
+ *  are due, hands out the seed only when the node's runner is ready (so the
+ *  timed window holds the work, not start-up), takes the commitment (Merkle
+ *  roots per GPU), names random rows to open only after it, and judges the
+ *  revealed rows and their chains exactly. Every verdict updates the node's
+ *  verification and its listing in one transaction (ChallengeVerdicts). */
 export class ComputeChallenges {
   private readonly statements
   /** B·r per (matrix seed, size): B changes hourly, so a handful covers every open challenge. */
   private readonly rowChecks = new Map<string, RowCheck>()
+  private readonly verdicts: ChallengeVerdicts
 
   constructor(private readonly deps: ComputeChallengesDeps) {
+    this.verdicts = new ChallengeVerdicts({ ...deps, unitRandom: () => this.unitRandom() })
     const nodeId = sql.placeholder('nodeId')
     // Asked on every heartbeat: one prepared read.
     this.statements = {
@@ -81,7 +85,7 @@ export class ComputeChallenges {
           nextChallengeAt: nodes.nextChallengeAt,
           // Only the latest challenge can be open (one at a time): one index step, however many the node had.
           // Spelled out: drizzle leaves columns unqualified here, and "id" would bind to the inner table.
-          open: sql<string | null>`(select case when c.status in ('issued', 'committed') then c.id end from node_challenges c where c.node_id = "nodes"."id" order by c.issued_at desc limit 1)`,
+          open: sql<string | null>`(select case when c.status in ('issued', 'ready', 'committed') then c.id end from node_challenges c where c.node_id = "nodes"."id" order by c.issued_at desc limit 1)`,
         })
         .from(nodes)
         .where(eq(nodes.id, nodeId))
@@ -106,7 +110,7 @@ export class ComputeChallenges {
     return this.orderFor(nodeId)
   }
 
-  /** The challenge the agent should run now: an open one not yet committed
+  /** The challenge the agent should run now: an open one not yet ready
    *  (sent again, in case an answer was lost), or a new one when due. */
   orderFor(nodeId: string): ChallengeOrder | undefined {
     const { db, clock } = this.deps
@@ -121,6 +125,20 @@ export class ComputeChallenges {
     return this.issue(nodeId, now)
   }
 
+  /** The node's runner is ready (B expanded, GPUs warm): the seed goes out and
+   *  the timed window starts. Asked again (the answer was lost), the same seed
+   *  and deadline. @throws ForbiddenNodeError, ChallengeNotFoundError, ChallengeStateError */
+  ready(address: Address, nodeId: string, challengeId: string): ChallengeAnswer {
+    const challenge = this.owned(address, nodeId, challengeId)
+    if (challenge.status === 'ready') return { status: 'ready', seed: challenge.seed, commitBy: challenge.commitBy }
+    if (challenge.status !== 'issued') throw new ChallengeStateError(challengeId, challenge.status, 'issued')
+    const now = this.deps.clock()
+    if (now > challenge.commitBy) return this.verdicts.fail(challenge, `the runner was ready ${Math.ceil((now - challenge.commitBy) / 1000)} s after the deadline`)
+    const commitBy = commitDeadline({ readyAt: now, expectedMs: this.expectedWorkMs(challenge), marginBps: this.deps.params.getNumber('challenge_margin_bps'), gpus: challenge.gpus })
+    this.deps.db.update(nodeChallenges).set({ status: 'ready', readyAt: now, commitBy }).where(eq(nodeChallenges.id, challengeId)).run()
+    return { status: 'ready', seed: challenge.seed, commitBy }
+  }
+
   /** Takes the roots; answers with the rows to open, or the failure.
    *  @throws ForbiddenNodeError, ChallengeNotFoundError, ChallengeStateError */
   commit(address: Address, nodeId: string, challengeId: string, input: CommitChallengeBody): ChallengeAnswer {
@@ -128,14 +146,14 @@ export class ComputeChallenges {
     const challenge = this.owned(address, nodeId, challengeId)
     // The same commitment sent again (its answer was lost) gets the same rows, never new ones.
     if (challenge.status === 'committed' && challenge.roots === JSON.stringify(roots.map((r) => r.toLowerCase()))) return this.openAnswer(challenge)
-    if (challenge.status !== 'issued') throw new ChallengeStateError(challengeId, challenge.status, 'issued')
+    if (challenge.status !== 'ready') throw new ChallengeStateError(challengeId, challenge.status, 'ready')
     const now = this.deps.clock()
-    if (now > challenge.commitBy) return this.fail(challenge, `the commitment arrived ${Math.ceil((now - challenge.commitBy) / 1000)} s after the deadline`)
-    if (roots.length !== challenge.gpus) return this.fail(challenge, `${roots.length} GPU commitments for ${challenge.gpus} GPUs: fewer working GPUs than claimed`)
+    if (now > challenge.commitBy) return this.verdicts.fail(challenge, `the commitment arrived ${Math.ceil((now - challenge.commitBy) / 1000)} s after the deadline`)
+    if (roots.length !== challenge.gpus) return this.verdicts.fail(challenge, `${roots.length} GPU commitments for ${challenge.gpus} GPUs: fewer working GPUs than claimed`)
     const first = new Map<string, number>()
     for (const [gpu, root] of roots.entries()) {
       const same = first.get(root.toLowerCase())
-      if (same !== undefined) return this.fail(challenge, `GPUs ${same} and ${gpu} committed the same product: fewer working GPUs than claimed`)
+      if (same !== undefined) return this.verdicts.fail(challenge, `GPUs ${same} and ${gpu} committed the same product: fewer working GPUs than claimed`)
       first.set(root.toLowerCase(), gpu)
     }
     const committed = { status: 'committed' as const, committedAt: now, roots: JSON.stringify(roots.map((r) => r.toLowerCase())), openRows: JSON.stringify(this.pickRows(challenge.gpus, challenge.size)) }
@@ -150,35 +168,40 @@ export class ComputeChallenges {
     return { status: 'committed', open: gpus.map((gpu) => ({ gpu, rows: open.filter(([g]) => g === gpu).map(([, row]) => row) })), revealBy: challenge.committedAt! + REVEAL_WINDOW_MS }
   }
 
-  /** Judges one GPU's opened rows; the challenge passes when every GPU's are in.
+  /** Judges opened rows of one GPU (all of them or some: a long chain may
+   *  take several requests); the challenge passes when every row is in.
    *  @throws ForbiddenNodeError, ChallengeNotFoundError, ChallengeStateError */
   reveal(address: Address, nodeId: string, challengeId: string, input: RevealChallengeBody): ChallengeAnswer {
     const body = parseAgentBody(revealChallengeBody, input)
     const challenge = this.owned(address, nodeId, challengeId)
     if (challenge.status !== 'committed') throw new ChallengeStateError(challengeId, challenge.status, 'committed')
     const now = this.deps.clock()
-    if (now > challenge.committedAt! + REVEAL_WINDOW_MS) return this.fail(challenge, 'the opened rows were revealed after the deadline')
+    if (now > challenge.committedAt! + REVEAL_WINDOW_MS) return this.verdicts.fail(challenge, 'the opened rows were revealed after the deadline')
     const open = JSON.parse(challenge.openRows!) as OpenRow[]
     const roots = JSON.parse(challenge.roots!) as string[]
-    const wanted = open.filter(([gpu, , revealed]) => gpu === body.gpu && revealed === 0)
-    if (wanted.length === 0) throw new ChallengeStateError(challengeId, `already revealed for GPU ${body.gpu}`, 'awaiting that GPU')
+    const gpu = body.gpu
+    for (const { row } of body.rows) {
+      if (!open.some(([g, r, revealed]) => g === gpu && r === row && revealed === 0)) throw new ChallengeStateError(challengeId, `not awaiting row ${row} of GPU ${gpu}`, 'awaiting it')
+    }
     const check = this.rowCheck(sharedMatrixSeed(challenge.issuedAt), challenge.size)
     const seed = seedBytes(challenge.seed)
-    for (const [gpu, row] of wanted) {
-      const given = body.rows.find((r) => r.row === row)
-      if (!given) return this.fail(challenge, `row ${row} of GPU ${gpu} was not revealed`)
-      const rowBytes = Buffer.from(given.values, 'base64')
-      if (rowBytes.length !== challenge.size * 4) return this.fail(challenge, `row ${row} of GPU ${gpu} has ${rowBytes.length} bytes, not ${challenge.size * 4}`)
-      if (!verifyMerkleProof({ root: roots[gpu]!, index: row, size: challenge.size, rowBytes, proof: given.proof }))
-        return this.fail(challenge, `row ${row} of GPU ${gpu} does not match its commitment`)
-      if (!check.isProductRow(seed, gpu, row, decodeProductRow(rowBytes))) return this.fail(challenge, `row ${row} of GPU ${gpu} is not the product of the challenge matrices`)
+    const rowLength = challenge.size * 4
+    for (const given of body.rows) {
+      const where = `row ${given.row} of GPU ${gpu}`
+      const rounds = [...given.chain, given.values].map((text) => Buffer.from(text, 'base64'))
+      if (rounds.length !== challenge.rounds) return this.verdicts.fail(challenge, `${where} came with ${rounds.length} rounds, not ${challenge.rounds}`)
+      const wrongLength = rounds.find((bytes) => bytes.length !== rowLength)
+      if (wrongLength) return this.verdicts.fail(challenge, `${where} has a round of ${wrongLength.length} bytes, not ${rowLength}`)
+      if (!verifyMerkleProof({ root: roots[gpu]!, index: given.row, size: challenge.size, rowBytes: rounds.at(-1)!, proof: given.proof }))
+        return this.verdicts.fail(challenge, `${where} does not match its commitment`)
+      if (!check.isProductChain(seed, gpu, given.row, rounds.map(decodeProductRow))) return this.verdicts.fail(challenge, `${where} is not the product of the challenge matrices`)
     }
-    const updated = open.map(([gpu, row, revealed]): OpenRow => [gpu, row, gpu === body.gpu ? 1 : revealed])
+    const updated = open.map(([g, r, revealed]): OpenRow => [g, r, g === gpu && body.rows.some((given) => given.row === r) ? 1 : revealed])
     if (updated.some(([, , revealed]) => revealed === 0)) {
       this.deps.db.update(nodeChallenges).set({ openRows: JSON.stringify(updated) }).where(eq(nodeChallenges.id, challengeId)).run()
       return { status: 'committed' }
     }
-    return this.pass({ ...challenge, openRows: JSON.stringify(updated) })
+    return this.verdicts.pass({ ...challenge, openRows: JSON.stringify(updated) })
   }
 
   /** The scheduler's sweep: challenges whose commitment or reveal is overdue fail. */
@@ -188,15 +211,15 @@ export class ComputeChallenges {
     const late = db
       .select()
       .from(nodeChallenges)
-      .where(and(eq(nodeChallenges.status, 'issued'), lt(nodeChallenges.commitBy, now)))
+      .where(and(inArray(nodeChallenges.status, ['issued', 'ready']), lt(nodeChallenges.commitBy, now)))
       .all()
     const unrevealed = db
       .select()
       .from(nodeChallenges)
       .where(and(eq(nodeChallenges.status, 'committed'), lt(nodeChallenges.committedAt, now - REVEAL_WINDOW_MS)))
       .all()
-    for (const challenge of late) this.fail(challenge, 'no commitment arrived before the deadline')
-    for (const challenge of unrevealed) this.fail(challenge, 'the opened rows were not revealed in time')
+    for (const challenge of late) this.verdicts.fail(challenge, challenge.status === 'issued' ? 'the runner was not ready before the deadline' : 'no commitment arrived before the deadline')
+    for (const challenge of unrevealed) this.verdicts.fail(challenge, 'the opened rows were not revealed in time')
     return late.length + unrevealed.length
   }
 
@@ -207,7 +230,7 @@ export class ComputeChallenges {
     const open = db
       .select({ id: nodeChallenges.id })
       .from(nodeChallenges)
-      .where(and(eq(nodeChallenges.nodeId, nodeId), inArray(nodeChallenges.status, ['issued', 'committed'])))
+      .where(and(eq(nodeChallenges.nodeId, nodeId), inArray(nodeChallenges.status, ['issued', 'ready', 'committed'])))
       .all()
     if (open.length === 0) return
     const now = clock()
@@ -220,7 +243,7 @@ export class ComputeChallenges {
   }
 
   private issue(nodeId: string, now: number): ChallengeOrder | undefined {
-    const { db, params, randomBytes } = this.deps
+    const { db, randomBytes } = this.deps
     const node = db.select({ simulated: nodes.simulated }).from(nodes).where(eq(nodes.id, nodeId)).get()!
     if (node.simulated && !this.deps.simulatedAllowed) return undefined
     const models = db.select({ model: nodeGpus.model, free: sql<number>`${nodeGpus.total} - ${nodeGpus.allocated}` }).from(nodeGpus).where(eq(nodeGpus.nodeId, nodeId)).all()
@@ -228,102 +251,21 @@ export class ComputeChallenges {
     const gpus = models.reduce((sum, m) => sum + Math.max(0, m.free), 0)
     if (gpus === 0) return undefined
     const size = node.simulated ? SIMULATED_CHALLENGE_SIZE : PRODUCTION_CHALLENGE_SIZE
-    const tflops = slowestThroughput(
-      models.map((m) => m.model),
-      JSON.parse(params.get('gpu_throughput')) as Record<string, number>,
-    )
+    const rounds = node.simulated ? SIMULATED_CHALLENGE_ROUNDS : productionRounds(this.throughputOf(models.map((m) => m.model)))
     const challenge = {
       id: uniqueShortId('c', 6, (id) => db.select({ id: nodeChallenges.id }).from(nodeChallenges).where(eq(nodeChallenges.id, id)).get() !== undefined),
       nodeId,
       seed: Buffer.from(randomBytes(32)).toString('hex'),
       size,
+      rounds,
       gpus,
       status: 'issued' as const,
       issuedAt: now,
-      commitBy: commitDeadline({ issuedAt: now, expectedMs: expectedChallengeMs(size, tflops), marginBps: params.getNumber('challenge_margin_bps') }),
+      // Until the runner is ready, commitBy is the ready deadline (see the schema).
+      commitBy: now + READY_WINDOW_MS,
     }
     db.insert(nodeChallenges).values(challenge).run()
     return toOrder(challenge)
-  }
-
-  private pass(challenge: NodeChallenge): ChallengeAnswer {
-    const { db, params, clock, listing } = this.deps
-    const now = clock()
-    const intervalMs = params.getNumber('verification_interval_hours') * 3600_000
-    const node = db.select().from(nodes).where(eq(nodes.id, challenge.nodeId)).get()!
-    const gpus = db.select({ model: nodeGpus.model, total: nodeGpus.total, allocated: nodeGpus.allocated }).from(nodeGpus).where(eq(nodeGpus.nodeId, challenge.nodeId)).all()
-    const declared = gpus.reduce((sum, g) => sum + g.total, 0)
-    const allocated = gpus.reduce((sum, g) => sum + g.allocated, 0)
-    // GPUs busy with rentals were left out; the last passed challenge still vouches for them while current.
-    const stillCurrent = node.verification === 'verified' && node.verifiedAt !== null && node.verifiedAt > now - intervalMs - 3600_000
-    const carried = stillCurrent ? Math.min(allocated, node.verifiedGpus) : 0
-    const tflops = slowestThroughput(
-      gpus.map((g) => g.model),
-      JSON.parse(params.get('gpu_throughput')) as Record<string, number>,
-    )
-    const speed = measuredSpeedBps(expectedChallengeMs(challenge.size, tflops), challenge.committedAt! - challenge.issuedAt)
-    db.transaction(() => {
-      db.update(nodeChallenges).set({ status: 'passed', judgedAt: now, openRows: challenge.openRows }).where(eq(nodeChallenges.id, challenge.id)).run()
-      db.update(nodes)
-        .set({
-          verification: 'verified',
-          verifiedAt: now,
-          verifiedGpus: Math.min(declared, challenge.gpus + carried),
-          measuredSpeedBps: speed,
-          verificationFailure: null,
-          nextChallengeAt: now + Math.round(intervalMs / 2 + this.unitRandom() * (intervalMs / 2)),
-        })
-        .where(eq(nodes.id, challenge.nodeId))
-        .run()
-      listing.refreshNode(challenge.nodeId)
-    })
-    return { status: 'passed' }
-  }
-
-  private fail(challenge: NodeChallenge, reason: string): ChallengeAnswer {
-    const { db, clock, listing, onFraud } = this.deps
-    const now = clock()
-    db.transaction(() => {
-      const node = db.select({ verification: nodes.verification }).from(nodes).where(eq(nodes.id, challenge.nodeId)).get()!
-      const wasVerified = node.verification === 'verified' || this.lastVerdictPassed(challenge)
-      db.update(nodeChallenges).set({ status: 'failed', judgedAt: now, failureReason: reason }).where(eq(nodeChallenges.id, challenge.id)).run()
-      db.update(nodes)
-        .set({ verification: 'failed', verificationFailure: reason, verifiedGpus: 0, nextChallengeAt: now + RETRY_AFTER_FAILURE_MS })
-        .where(eq(nodes.id, challenge.nodeId))
-        .run()
-      listing.refreshNode(challenge.nodeId)
-      const owner = db
-        .select({ accountId: wallets.accountId })
-        .from(nodes)
-        .innerJoin(providers, eq(providers.id, nodes.providerId))
-        .innerJoin(wallets, eq(wallets.address, providers.address))
-        .where(eq(nodes.id, challenge.nodeId))
-        .get()
-      enqueueNotification(db, {
-        dedupeKey: `node.challenge-failed:${challenge.id}`,
-        accountId: owner?.accountId ?? null,
-        topic: 'provider',
-        reply: { text: `Node ${challenge.nodeId} failed its compute challenge (${reason}); it is not listed until it passes one. The next one comes in ${Math.round(RETRY_AFTER_FAILURE_MS / 60_000)} minutes.` },
-        now,
-      })
-      // A pending node's first failure may be a setup fault; a verified node's is cheating or a broken GPU.
-      if (wasVerified) onFraud?.(challenge.nodeId, reason, challenge.id)
-    })
-    return { status: 'failed', reason: `The challenge failed: ${reason}.` }
-  }
-
-  /** Whether the node's last verdict before this challenge, looking past withdrawals
-   *  and re-registrations, was a pass: a verified node cannot shed its status by
-   *  deregistering mid-challenge (or re-registering) and then fail as a "new" one. */
-  private lastVerdictPassed(challenge: NodeChallenge): boolean {
-    const earlier = this.deps.db
-      .select({ status: nodeChallenges.status, reason: nodeChallenges.failureReason })
-      .from(nodeChallenges)
-      .where(and(eq(nodeChallenges.nodeId, challenge.nodeId), lt(nodeChallenges.issuedAt, challenge.issuedAt), inArray(nodeChallenges.status, ['passed', 'failed'])))
-      .orderBy(desc(nodeChallenges.issuedAt))
-      .limit(50)
-      .all()
-    return earlier.find((c) => !(c.status === 'failed' && c.reason === WITHDRAWN))?.status === 'passed'
   }
 
   /** ROWS_OPENED_PER_GPU distinct random rows of each GPU (all rows when fewer). */
@@ -354,6 +296,17 @@ export class ComputeChallenges {
     return check
   }
 
+  /** The slowest listed model's figure from the governed table. */
+  private throughputOf(models: string[]): number {
+    return slowestThroughput(models, JSON.parse(this.deps.params.get('gpu_throughput')) as Record<string, number>)
+  }
+
+  /** The claimed model's time for the whole challenge on one GPU. */
+  private expectedWorkMs(challenge: NodeChallenge): number {
+    const models = this.deps.db.select({ model: nodeGpus.model }).from(nodeGpus).where(eq(nodeGpus.nodeId, challenge.nodeId)).all()
+    return expectedChallengeMs(challenge.size, this.throughputOf(models.map((m) => m.model))) * challenge.rounds
+  }
+
   private unitRandom(): number {
     const bytes = this.deps.randomBytes(4)
     return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) / 2 ** 32
@@ -374,6 +327,6 @@ export class ComputeChallenges {
   }
 }
 
-function toOrder(challenge: Pick<NodeChallenge, 'id' | 'seed' | 'size' | 'gpus' | 'issuedAt' | 'commitBy'>): ChallengeOrder {
-  return { id: challenge.id, seed: challenge.seed, matrixSeed: sharedMatrixSeed(challenge.issuedAt), size: challenge.size, gpus: challenge.gpus, commitBy: challenge.commitBy }
+function toOrder(challenge: Pick<NodeChallenge, 'id' | 'size' | 'rounds' | 'gpus' | 'issuedAt' | 'commitBy'>): ChallengeOrder {
+  return { id: challenge.id, matrixSeed: sharedMatrixSeed(challenge.issuedAt), size: challenge.size, rounds: challenge.rounds, gpus: challenge.gpus, readyBy: challenge.commitBy }
 }

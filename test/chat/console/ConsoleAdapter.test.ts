@@ -4,7 +4,7 @@ import { testRunEnv } from '../../support/processLeaks.ts'
 
 describe('console adapter through a pipe (a real child process)', () => {
   test('answers each line, then exits 0 at end of input', async () => {
-    const { code, stdout } = await runMain('/help\n/help help\n/hlep\n\n/help "oops\n')
+    const { code, stdout } = await runMain('/help\n/help help\n/hlep\n\n/help "oops\n/press\n/press two\n')
     expect(code).toBe(0)
     const answers = stdout.trim().split('\n\n')
     expect(answers[0]).toMatch(/^Gridshare commands\n\/help — List the commands/)
@@ -13,7 +13,9 @@ describe('console adapter through a pipe (a real child process)', () => {
     )
     expect(answers[2]).toBe('Unknown command /hlep — did you mean /help? Type /help for the list.')
     expect(answers[3]).toBe('A quote is not closed: put a " after the quoted text.')
-    expect(answers).toHaveLength(4)
+    expect(answers[4]).toBe('Press a button by its number: /press 1 (buttons are shown as [n]).')
+    expect(answers[5]).toBe('Press a button by its number: /press 1 (buttons are shown as [n]).')
+    expect(answers).toHaveLength(6)
   })
 
   test('error: invalid configuration exits 2 with one line naming the variable', async () => {

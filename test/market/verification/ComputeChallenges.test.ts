@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest'
 import { nodeChallenges, nodes } from '../../../src/db/schema/market.ts'
 import { notifications } from '../../../src/db/schema/outbox.ts'
 import { bondPerGpu } from '../../../src/market/ProviderListing.ts'
-import { expectedChallengeMs, measuredSpeedBps, SIMULATED_CHALLENGE_SIZE } from '../../../src/market/verification/challengeTiming.ts'
+import { expectedChallengeMs, measuredSpeedBps, productionRounds, SIMULATED_CHALLENGE_ROUNDS, SIMULATED_CHALLENGE_SIZE } from '../../../src/market/verification/challengeTiming.ts'
 import { ComputeChallenges, SIMULATED_REFUSED, WITHDRAWN } from '../../../src/market/verification/ComputeChallenges.ts'
 import { sharedMatrixSeed } from '../../../src/protocol/challengeMatrices.ts'
 import { createMarketHarness } from '../../support/marketHarness.ts'
@@ -34,13 +34,15 @@ function setup({ simulatedAllowed = true, gpus = 2 } = {}) {
   }
   const node = () => h.db.select().from(nodes).where(eq(nodes.id, nodeId)).get()!
   const challengeRow = (id: string) => h.db.select().from(nodeChallenges).where(eq(nodeChallenges.id, id)).get()!
-  return { h, challenges, frauds, address, nodeId, accountId, bondAll, node, challengeRow }
+  /** The node's challenge from its registration (or the one due), with the runner ready. */
+  const start = (order = challenges.afterRegister(nodeId)!) => ({ order, ready: challenges.ready(address, nodeId, order.id) })
+  return { h, challenges, frauds, address, nodeId, accountId, bondAll, node, challengeRow, start }
 }
 
 /** Registers, runs the first challenge honestly and returns the world after it passed. */
 function verified(s: ReturnType<typeof setup>) {
-  const order = s.challenges.afterRegister(s.nodeId)!
-  const p = prover(order)
+  const { order, ready } = s.start()
+  const p = prover(order, ready)
   const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
   expect(p.revealAll(committed, (body) => s.challenges.reveal(s.address, s.nodeId, order.id, body))).toEqual({ status: 'passed' })
   return order
@@ -52,11 +54,18 @@ describe('compute challenges', () => {
     s.bondAll()
     const issuedAt = s.h.clock.now
     const order = s.challenges.afterRegister(s.nodeId)!
-    expect(order).toEqual({ id: expect.stringMatching(/^c[a-z2-9]{6}$/), seed: expect.stringMatching(/^[0-9a-f]{64}$/), matrixSeed: sharedMatrixSeed(issuedAt), size: SIMULATED_CHALLENGE_SIZE, gpus: 2, commitBy: issuedAt + 60_000 + 1 })
+    // No seed yet: the runner starts and expands B before the timed window.
+    expect(order).toEqual({ id: expect.stringMatching(/^c[a-z2-9]{6}$/), matrixSeed: sharedMatrixSeed(issuedAt), size: SIMULATED_CHALLENGE_SIZE, rounds: SIMULATED_CHALLENGE_ROUNDS, gpus: 2, readyBy: issuedAt + 60_000 })
     expect(s.node()).toMatchObject({ verification: 'pending', listed: false })
 
+    s.h.clock.now += 40_000
+    const ready = s.challenges.ready(s.address, s.nodeId, order.id)
+    // The window: the work at the claimed model's speed with the margin (under 1 ms here), plus 2 s and 250 ms per GPU.
+    expect(ready).toEqual({ status: 'ready', seed: expect.stringMatching(/^[0-9a-f]{64}$/), commitBy: issuedAt + 40_000 + 1 + 2_000 + 2 * 250 })
+    // Asked again (the answer was lost): the same seed and deadline.
+    expect(s.challenges.ready(s.address, s.nodeId, order.id)).toEqual(ready)
     s.h.clock.now += 1_500
-    const p = prover(order)
+    const p = prover(order, ready)
     const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
     expect(committed).toEqual({
       status: 'committed',
@@ -75,13 +84,14 @@ describe('compute challenges', () => {
       verification: 'verified',
       verifiedAt: s.h.clock.now,
       verifiedGpus: 2,
-      measuredSpeedBps: measuredSpeedBps(expectedChallengeMs(64, 350), 1_500),
+      // Timed from the seed, not from the order: start-up is not the node's speed.
+      measuredSpeedBps: measuredSpeedBps(expectedChallengeMs(64, 350) * SIMULATED_CHALLENGE_ROUNDS, 1_500),
       verificationFailure: null,
       listed: true,
     })
     expect(node.nextChallengeAt).toBeGreaterThanOrEqual(s.h.clock.now + 3 * HOUR)
     expect(node.nextChallengeAt).toBeLessThanOrEqual(s.h.clock.now + 6 * HOUR)
-    expect(s.challengeRow(order.id)).toMatchObject({ status: 'passed', committedAt: issuedAt + 1_500, failureReason: null })
+    expect(s.challengeRow(order.id)).toMatchObject({ status: 'passed', readyAt: issuedAt + 40_000, committedAt: issuedAt + 41_500, failureReason: null })
     expect(s.h.market.search({})[0]).toMatchObject({ model: 'H100-80GB', freeGpus: 2 })
     expect(s.frauds).toEqual([])
   })
@@ -89,15 +99,16 @@ describe('compute challenges', () => {
   test('measured speed is expected over measured time in basis points', () => {
     expect(expectedChallengeMs(8192, 400)).toBeCloseTo(2.749, 3)
     expect(measuredSpeedBps(expectedChallengeMs(8192, 400), 5.4978)).toBe(5000)
-    // At the production size the GPU's share is sub-millisecond: a 2 s round trip reads as 2 bps.
-    expect(measuredSpeedBps(expectedChallengeMs(4096, 350), 2_000)).toBe(2)
+    // Real GPUs: enough rounds for about 2 s of the claimed model's work, at most 32.
+    expect(productionRounds(5)).toBe(10)
+    expect(productionRounds(400)).toBe(32)
   })
 
   test('error: a node whose committed product is wrong is caught at opening', () => {
     const s = setup()
-    const order = s.challenges.afterRegister(s.nodeId)!
+    const { order, ready } = s.start()
     // A wrong matrix, committed consistently: every proof is valid, the rows are not the product.
-    const p = prover(order, { tamper: (gpu, _row, values) => void (gpu === 1 && (values[0]! += 1)) })
+    const p = prover(order, ready, { tamper: (gpu, _row, values, round) => void (gpu === 1 && round === order.rounds - 1 && (values[0]! += 1)) })
     const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
     expect(s.challenges.reveal(s.address, s.nodeId, order.id, p.reveal(0, committed.open![0]!.rows))).toEqual({ status: 'committed' })
     const row = committed.open![1]!.rows[0]!
@@ -110,22 +121,59 @@ describe('compute challenges', () => {
     expect(s.frauds).toEqual([])
   })
 
+  test('error: a forged earlier round fails even when the committed row is right', () => {
+    const s = setup()
+    const { order, ready } = s.start()
+    const p = prover(order, ready, { tamper: (_gpu, _row, values, round) => void (round === 0 && (values[5]! += 16)) })
+    const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
+    const row = committed.open![0]!.rows[0]!
+    // +16 keeps the next round's left row (low four bits) the same: only the check of round 0 itself can catch it.
+    expect(s.challenges.reveal(s.address, s.nodeId, order.id, p.reveal(0, committed.open![0]!.rows)).reason).toBe(`The challenge failed: row ${row} of GPU 0 is not the product of the challenge matrices.`)
+  })
+
+  test('error: a reveal with a missing round fails; a row that was not opened is refused', () => {
+    const s = setup()
+    const { order, ready } = s.start()
+    const p = prover(order, ready)
+    const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
+    const opened = committed.open![0]!.rows
+    const notOpened = [...Array(order.size).keys()].find((row) => !opened.includes(row))!
+    expect(() => s.challenges.reveal(s.address, s.nodeId, order.id, p.reveal(0, [notOpened]))).toThrowError(userError(`Challenge ${order.id} is not awaiting row ${notOpened} of GPU 0; this step needs it awaiting it.`))
+    const body = p.reveal(0, opened.slice(0, 1))
+    body.rows[0]!.chain = []
+    expect(s.challenges.reveal(s.address, s.nodeId, order.id, body).reason).toBe(`The challenge failed: row ${opened[0]} of GPU 0 came with 1 rounds, not 2.`)
+  })
+
+  test('opened rows may come in several requests', () => {
+    const s = setup()
+    const { order, ready } = s.start()
+    const p = prover(order, ready)
+    const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
+    for (const { gpu, rows } of committed.open!) {
+      for (const [index, row] of rows.entries()) {
+        const last = gpu === 1 && index === rows.length - 1
+        expect(s.challenges.reveal(s.address, s.nodeId, order.id, p.reveal(gpu, [row]))).toEqual({ status: last ? 'passed' : 'committed' })
+      }
+    }
+    expect(s.node().verification).toBe('verified')
+  })
+
   test('error: a revealed row that differs from the committed one fails its proof', () => {
     const s = setup()
-    const order = s.challenges.afterRegister(s.nodeId)!
-    const p = prover(order)
+    const { order, ready } = s.start()
+    const p = prover(order, ready)
     const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
     const body = p.reveal(0, committed.open![0]!.rows)
-    const honest = prover(order, { tamper: (_gpu, _row, values) => void (values[3]! -= 2) })
+    const honest = prover(order, ready, { tamper: (_gpu, _row, values, round) => void (round === order.rounds - 1 && (values[3]! -= 2)) })
     body.rows[2]!.values = honest.rows[0]![body.rows[2]!.row]!.toString('base64')
     expect(s.challenges.reveal(s.address, s.nodeId, order.id, body).reason).toBe(`The challenge failed: row ${body.rows[2]!.row} of GPU 0 does not match its commitment.`)
   })
 
   test('error: a late commitment fails', () => {
     const s = setup()
-    const order = s.challenges.afterRegister(s.nodeId)!
-    s.h.clock.now = order.commitBy + 1
-    expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: prover(order).roots })).toEqual({ status: 'failed', reason: 'The challenge failed: the commitment arrived 1 s after the deadline.' })
+    const { order, ready } = s.start()
+    s.h.clock.now = ready.commitBy! + 1
+    expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: prover(order, ready).roots })).toEqual({ status: 'failed', reason: 'The challenge failed: the commitment arrived 1 s after the deadline.' })
     expect(s.node()).toMatchObject({ verification: 'failed', verificationFailure: 'the commitment arrived 1 s after the deadline' })
     // The provider is told why, in a message.
     expect(s.h.db.select({ accountId: notifications.accountId, reply: notifications.reply }).from(notifications).where(eq(notifications.dedupeKey, `node.challenge-failed:${order.id}`)).get()).toEqual({
@@ -137,17 +185,17 @@ describe('compute challenges', () => {
   describe('error: claiming 4 GPUs but computing on 3', () => {
     test('one root missing', () => {
       const s = setup({ gpus: 4 })
-      const order = s.challenges.afterRegister(s.nodeId)!
+      const { order, ready } = s.start()
       expect(order.gpus).toBe(4)
-      expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: prover(order, { gpus: 3 }).roots }).reason).toBe(
+      expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: prover(order, ready, { gpus: 3 }).roots }).reason).toBe(
         'The challenge failed: 3 GPU commitments for 4 GPUs: fewer working GPUs than claimed.',
       )
     })
 
     test('one root duplicated', () => {
       const s = setup({ gpus: 4 })
-      const order = s.challenges.afterRegister(s.nodeId)!
-      const roots = prover(order, { gpus: 3 }).roots
+      const { order, ready } = s.start()
+      const roots = prover(order, ready, { gpus: 3 }).roots
       expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: [...roots, roots[0]!] }).reason).toBe(
         'The challenge failed: GPUs 0 and 3 committed the same product: fewer working GPUs than claimed.',
       )
@@ -155,8 +203,8 @@ describe('compute challenges', () => {
 
     test('one root garbage', () => {
       const s = setup({ gpus: 4 })
-      const order = s.challenges.afterRegister(s.nodeId)!
-      const p = prover(order)
+      const { order, ready } = s.start()
+      const p = prover(order, ready)
       const roots = [...p.roots.slice(0, 3), `0x${'ee'.repeat(32)}`]
       const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots })
       const answer = p.revealAll(committed, (body) => s.challenges.reveal(s.address, s.nodeId, order.id, body))
@@ -175,19 +223,53 @@ describe('compute challenges', () => {
     expect(second.id).not.toBe(undefined)
     // The same open challenge is handed out again until answered: one per node.
     expect(s.challenges.orderFor(s.nodeId)).toEqual(second)
-    s.h.clock.now = second.commitBy
+    s.h.clock.now = second.readyBy
     expect(s.challenges.expireDue()).toBe(0)
     s.h.clock.now += 1
     expect(s.challenges.expireDue()).toBe(1)
-    expect(s.frauds).toEqual([[s.nodeId, 'no commitment arrived before the deadline', second.id]])
+    expect(s.frauds).toEqual([[s.nodeId, 'the runner was not ready before the deadline', second.id]])
     expect(s.node()).toMatchObject({ verification: 'failed', listed: false })
     expect(s.h.market.search({})).toEqual([])
   })
 
-  test('error: a commitment that is never followed by its rows expires', () => {
+  test('error: a ready node that never commits expires at its commit deadline', () => {
+    const s = setup()
+    const { order, ready } = s.start()
+    expect(s.challenges.orderFor(s.nodeId)).toBeUndefined()
+    s.h.clock.now = ready.commitBy!
+    expect(s.challenges.expireDue()).toBe(0)
+    s.h.clock.now += 1
+    expect(s.challenges.expireDue()).toBe(1)
+    expect(s.challengeRow(order.id)).toMatchObject({ status: 'failed', failureReason: 'no commitment arrived before the deadline' })
+  })
+
+  test('error: a real (not simulated) node gets the production challenge: a CPU-speed commitment is late', () => {
+    const h = createMarketHarness({ simulatedAllowed: false })
+    const challenges = new ComputeChallenges({ db: h.db, params: h.params, listing: h.listing, clock: () => h.clock.now, randomBytes, simulatedAllowed: false })
+    const { address, nodeId } = h.provider(2, { gpus: [{ name: 'H100-80GB', memoryMb: 81920, count: 2 }] }, { trusted: false })
+    const order = challenges.afterRegister(nodeId)!
+    expect(order).toMatchObject({ size: 8192, rounds: 32, gpus: 2, readyBy: h.clock.now + 60_000 })
+    // Start-up is free: ready after 59 s still gets the seed.
+    h.clock.now += 59_000
+    const readyAt = h.clock.now
+    const ready = challenges.ready(address, nodeId, order.id)
+    // Worked by hand: 32 rounds × 2 × 8192³ = 3.518e13 operations at 350 TFLOPS = 100.5 ms; × 3 (margin) = 302 ms; + 2 s + 2 × 0.25 s.
+    expect(ready.commitBy! - readyAt).toBe(2_802)
+    h.clock.now = ready.commitBy! + 1_000
+    expect(challenges.commit(address, nodeId, order.id, { roots: [`0x${'aa'.repeat(32)}`, `0x${'bb'.repeat(32)}`] }).reason).toBe('The challenge failed: the commitment arrived 1 s after the deadline.')
+  })
+
+  test('error: a runner ready after its deadline gets no seed', () => {
     const s = setup()
     const order = s.challenges.afterRegister(s.nodeId)!
-    s.challenges.commit(s.address, s.nodeId, order.id, { roots: prover(order).roots })
+    s.h.clock.now = order.readyBy + 2_000
+    expect(s.challenges.ready(s.address, s.nodeId, order.id)).toEqual({ status: 'failed', reason: 'The challenge failed: the runner was ready 2 s after the deadline.' })
+  })
+
+  test('error: a commitment that is never followed by its rows expires', () => {
+    const s = setup()
+    const { order, ready } = s.start()
+    s.challenges.commit(s.address, s.nodeId, order.id, { roots: prover(order, ready).roots })
     expect(s.challenges.orderFor(s.nodeId)).toBeUndefined()
     s.h.clock.now += 120_001
     expect(s.challenges.expireDue()).toBe(1)
@@ -198,11 +280,17 @@ describe('compute challenges', () => {
     const s = setup()
     const order = s.challenges.afterRegister(s.nodeId)!
     const mallory = privateKeyToAccount(`0x${'b2'.repeat(32)}`).address
-    const roots = prover(order).roots
-    expect(() => s.challenges.commit(mallory, s.nodeId, order.id, { roots })).toThrowError(userError(`Node ${s.nodeId} does not belong to this provider.`))
-    expect(s.challengeRow(order.id).status).toBe('issued')
+    // Another provider can neither get the seed nor commit.
+    expect(() => s.challenges.ready(mallory, s.nodeId, order.id)).toThrowError(userError(`Node ${s.nodeId} does not belong to this provider.`))
+    expect(() => s.challenges.commit(mallory, s.nodeId, order.id, { roots: [`0x${'ee'.repeat(32)}`] })).toThrowError(userError(`Node ${s.nodeId} does not belong to this provider.`))
+    expect(s.challengeRow(order.id)).toMatchObject({ status: 'issued', readyAt: null })
+    // A commitment before the seed is refused: it cannot be the product.
+    expect(() => s.challenges.commit(s.address, s.nodeId, order.id, { roots: [`0x${'ee'.repeat(32)}`, `0x${'dd'.repeat(32)}`] })).toThrowError(userError(`Challenge ${order.id} is issued; this step needs it ready.`))
+    const ready = s.challenges.ready(s.address, s.nodeId, order.id)
+    const roots = prover(order, ready).roots
     expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots }).status).toBe('committed')
-    expect(() => s.challenges.commit(s.address, s.nodeId, order.id, { roots: [...roots].reverse() })).toThrowError(userError(`Challenge ${order.id} is committed; this step needs it issued.`))
+    expect(() => s.challenges.commit(s.address, s.nodeId, order.id, { roots: [...roots].reverse() })).toThrowError(userError(`Challenge ${order.id} is committed; this step needs it ready.`))
+    expect(() => s.challenges.ready(s.address, s.nodeId, order.id)).toThrowError(userError(`Challenge ${order.id} is committed; this step needs it issued.`))
     expect(() => s.challenges.commit(s.address, s.nodeId, 'cnope22', { roots })).toThrowError(userError("Challenge cnope22 is not one of this node's."))
   })
 
@@ -224,9 +312,9 @@ describe('compute challenges', () => {
     const quote = s.h.rentals.quote({ accountId: renter, model: 'H100-80GB', hours: 1, gpuCount: 1 })
     s.h.rentals.confirm({ accountId: renter, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
     s.h.clock.now = s.node().nextChallengeAt!
-    const order = s.challenges.orderFor(s.nodeId)!
+    const { order, ready } = s.start(s.challenges.orderFor(s.nodeId)!)
     expect(order.gpus).toBe(1)
-    const p = prover(order)
+    const p = prover(order, ready)
     const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
     expect(p.revealAll(committed, (body) => s.challenges.reveal(s.address, s.nodeId, order.id, body))).toEqual({ status: 'passed' })
     // The rented GPU is still vouched for by the previous (current) challenge.
@@ -252,20 +340,20 @@ describe('compute challenges', () => {
     const next = s.challenges.afterRegister(s.nodeId)!
     expect(next.id).toEqual(expect.stringMatching(/^c/))
     // Failing it is fraud all the same: deregistering did not shed the verified status.
-    s.h.clock.now = next.commitBy + 1
+    s.h.clock.now = next.readyBy + 1
     s.challenges.expireDue()
-    expect(s.frauds).toEqual([[s.nodeId, 'no commitment arrived before the deadline', next.id]])
+    expect(s.frauds).toEqual([[s.nodeId, 'the runner was not ready before the deadline', next.id]])
   })
 })
 
 test('a commitment sent again (its answer lost) gets the same rows; different roots are refused', () => {
   const s = setup()
-  const order = s.challenges.afterRegister(s.nodeId)!
-  const p = prover(order)
+  const { order, ready } = s.start()
+  const p = prover(order, ready)
   const first = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
   s.h.clock.now += 5
   expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })).toEqual(first)
   s.challenges.reveal(s.address, s.nodeId, order.id, p.reveal(0, first.open![0]!.rows))
   expect(s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })).toEqual({ ...first, open: [first.open![1]] })
-  expect(() => s.challenges.commit(s.address, s.nodeId, order.id, { roots: [...p.roots].reverse() })).toThrowError(userError(`Challenge ${order.id} is committed; this step needs it issued.`))
+  expect(() => s.challenges.commit(s.address, s.nodeId, order.id, { roots: [...p.roots].reverse() })).toThrowError(userError(`Challenge ${order.id} is committed; this step needs it ready.`))
 })

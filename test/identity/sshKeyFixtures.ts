@@ -1,0 +1,25 @@
+/** Real keys made by ssh-keygen (OpenSSH 9), with the fingerprints `ssh-keygen -lf` printed for them. */
+export const SSH_KEYS = {
+  ed25519: { line: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHCChgozMk+5vq9kT6F/HEBnbAXciSBIBpdPfuLhQbRR alice@laptop', fingerprint: 'SHA256:aKxTGcrkeW6V2Qm96NIrs8Z0qtmPVEHgjdTsXiTWIhk' },
+  ecdsa256: { line: 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBNlMZLqrNycC5kCAPrd++r0uUipdsO9uwr4ntgTf/nq5j0vPr0Ni2unWxztrHyMm1hvz28hWLxmyY5rI0EIMPwM= ec256', fingerprint: 'SHA256:Id+cXcwp/UNyZOYeEKtQusMBiICFC8TjBq3mgZZ9aLo' },
+  ecdsa384: { line: 'ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBESm9fmIv+sLdewqNnI/7hZfzf/9ONCWHi3vY0b+amldOPw9ET7WMIhv+qwShzxgrmtXmDKhgbbvuqx/NCK4UbIljBQgBx6hQ2cJmm7sJySy6vUZ3Zr26o0uv0i64OsXbw==', fingerprint: 'SHA256:5hMODPGwGYBM1/Pq4EYXw7ppdCdzfcMeYnHe/43Omtc' },
+  ecdsa521: { line: 'ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAEywnk2zBaro3sm8maX9kRyXmKWPIZBPruse0+5aBK9rrtUcsldseA333XN7wlKjgkapShy39Ex1F4HqWz4Ub4yogCqxouuohuypu5BzWDdr2QV4A4oFe6EgkSKSJ7xSIHsWg61J5Xxnfb1DUW3Wrjl6jmI/zkPgWq4kgtmzyaOAZ1buQ== ec521', fingerprint: 'SHA256:KBvVPelbEPO0G9IMQRstXP7+X7WFXCt4GKRwJ/gmI6s' },
+  rsa2048: { line: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC67rM5o1dw4/qAn37vJBAxrO0/lefctTTXQGL/XI3fHPudeLVTtkDbON4ZffOxau4OOtVhR89LwQbmJoP0OtnVQ6XZpTXJp3ACtSd+PjaAv4qUdj//EYAZiK6YCksDM3AS0jmZxjJJl50iH104Q11HDRqh3OX427tlBI1y0s+/iTo1Vvq6PELzkj44qvjm1+Dbf7qBjUdIloVVi2wq6/Ej+K4ei06Fw1R4ciTwHItoPBdVearDJwMTAyesgw1H3t8j+/VDeIxf/7xt7IXEO7PKTKfLIMjp4dxeiSdosA+1s/tAh1P0Sd3677cGLjaeOenNVFZnNPgG3QVTzW36gQ1p rsa2048', fingerprint: 'SHA256:y5z6/sCNbWLE/C3oCcSP0C1oNDLapoWV35jzd7m/LS8' },
+  rsa1024: { line: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCuYCQl67UQdCt8eMIE18JkwfZ8RxB80me2RUFdABlajtXa/Z/hiVUpqPdmt+gTv8eL1FERqP9P0TU+X6lzFNwMn/qU3y98jWtqDjXRymYNIcJ+q3ztR9hiB7numW7z9kPooSZptQcGDqqidGG5gAHPqU9bp05qXdfQfJcDkzHuew== rsa1024', fingerprint: 'SHA256:QgAz0aobqnsOnzaAKlviyUVeJ05HCvQBU+wxkisayUo' },
+  dsa: { line: 'ssh-dss AAAAB3NzaC1kc3MAAACBAPvUjUpNBQ8kHNcHlWmNM3Mg3bw/hcV4PmU2o/Zx5KpYSRvGEmt9LSa9sa0zn0D+OY7DXzaaYJxTTjRPH7WnNj1NtUL/6Q9gO6v8/423Bvf1FRWoCPcnaQ0/jm4Xc9uBXQ3Fjz2Tf10wR0MB4TtHIi0VW1nRuTzhflpKGzcysvKvAAAAFQDcS80zkUcQZ6vfSopMCRHZdv5dfQAAAIEAkZHy0PfkNNjZcipD/jCTmKieiZK97Pc8JuF8wLp8ybejqKpP59mlJY+GxFQ1t2ExZy8ahMC1iATbXaOfml7Yiv0R4jfKV8tnBRzpvsKqF7/07Jzaf2I1jIB8MVvG++9JDuWDMFy7j4IP29Zoa/eKusAfNinFnZ7ewbtTtroWvx0AAACAW9pYPlOJcz4QVhdorb1WNT3s1MEHkv5dBVcJGC/bdxgIggMs7qGs1QCqC1qNZSBe/Lb9C1dCoZ0wLcXcxOYibn6ssOp2TG+eanYXkIYov5TCvRqsIA3UJCDH5SiYAJFyuz+mRpEjnya01ME4SAkcmz5wDRqHhPDGREN2TMCdWbo= root@vm', fingerprint: 'SHA256:FSgNIgVqyvzlgXlIRhVGfRM8EkMmZgT0BbkkumG49tU' },
+} as const
+
+/** Eleven more ed25519 keys: one past the per-account limit. */
+export const MORE_ED25519_KEYS = [
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSDHI55f3SfnPOBsccGDrUvPHbbFWxZTT+V2tTV2o24 box1',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF0KT6I0FbWYopXffIqJXMMIQhKFA16OXK85BCOplP+X box2',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFSHCbltVRH7jYfooHEzjeGpHkmRDDLY9gfk98dxmvkY box3',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC/uylJKnLSgDnWhkVAFXXXVy4kJO4VtFuS7MHnLMX5M box4',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPl4OSMJrvqA6kCZEocwastoY1AllEPLCbjcLrC4IEG7 box5',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL0TbSFQW3YhqfrxY7+i25Q9AX4MB2xiLAAuMEqattJR box6',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFxO/NyDLo8BQ0zIav2Uv4BLw8eCx1SqxbNtcMzd2UkZ box7',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO06mZjRDPvr0yEXdDJymMJFDp9wcBA7Ji6SM+7/z9fs box8',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPd/wpmSS5lsEd0e5of5bVllKaLrXujnqTJmxdR+AU4+ box9',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGpRPU4xTbJ4jLP820wtuez6r274HYfnI7LHPKrgzczb box10',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINSPC/6I5DOvJO1ICoWNKgtyODJ+3T8pTY3lx5uE388z box11',
+] as const
