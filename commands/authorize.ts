@@ -1,4 +1,5 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
+import { UserError } from '../src/errors/AppError.ts'
 import { utcMinute } from '../src/time/utcMinute.ts'
 
 export default defineCommand({
@@ -9,6 +10,10 @@ export default defineCommand({
   examples: ['/authorize'],
   run(_args, ctx) {
     const governance = ctx.governance
+    // The authorization is signed by a linked wallet: without one the page could only fail.
+    if (governance.snapshotSpace && ctx.linking.listWallets(ctx.accountId).length === 0) {
+      throw new UserError('Link a wallet first: /link, then /authorize; the authorization is signed by a linked wallet that holds your voting power.')
+    }
     const request = governance.authorize(ctx.accountId)
     return {
       title: 'Vote on Snapshot from chat',

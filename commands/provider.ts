@@ -74,7 +74,7 @@ function overview(ctx: CommandContext): Reply {
 function verificationText(n: ProviderNodeSummary): string {
   if (n.verification === 'failed') return `failed: ${n.verificationFailure ?? 'challenge not passed'}`
   if (n.verification === 'pending') return 'pending'
-  const speed = n.measuredSpeedBps === null ? '' : `, ${Math.round(n.measuredSpeedBps / 100)}% of expected speed`
+  const speed = n.simulated ? ', simulated GPUs (CPU challenge)' : n.measuredSpeedBps === null ? '' : `, ${Math.round(n.measuredSpeedBps / 100)}% of expected speed`
   return `verified ${n.verifiedAt === null ? '' : utcMinute(n.verifiedAt)}${speed}`
 }
 

@@ -1,5 +1,6 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
+import { frameMessage } from '../src/identity/handSignedMessage.ts'
 
 export default defineCommand({
   name: 'unfreeze',
@@ -21,9 +22,9 @@ export default defineCommand({
     }
     return {
       title: 'Unfreeze your account',
-      text: `Sign this message with ${challenge.address} (personal_sign), then send /verify <signature>. Valid ${minutes} minutes. Or use the page: ${challenge.url}`,
-      code: challenge.message,
-      buttons: [{ label: 'Sign on the web page', url: challenge.url }],
+      // The message comes last: copied from the BEGIN line to the END line, nothing after it can slip in.
+      text: `Sign the text between the BEGIN and END lines with ${challenge.address} (personal_sign): exactly those lines, without the BEGIN and END lines and with no newline after the last one. Then send /verify <signature>. Valid ${minutes} minutes. Or sign on the page: ${challenge.url}`,
+      code: frameMessage(challenge.message),
     }
   },
 })

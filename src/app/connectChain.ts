@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Address } from 'viem'
 import { createChainClients, type ChainClients } from '../chain/chainClients.ts'
@@ -7,6 +8,9 @@ import { startAnvil } from '../chain/startAnvil.ts'
 import { getTokenInfo } from '../chain/tokenInfo.ts'
 import type { Config } from './config.ts'
 import type { Logger } from './logger.ts'
+
+/** Next to devchain.json in the data directory: the embedded chain's URL while it runs. */
+export const DEV_CHAIN_RPC_FILE = 'devchain-rpc.json'
 
 export interface ConnectedChain extends ChainClients {
   rpcUrl: string
@@ -52,6 +56,9 @@ export async function connectChain(config: Config, logger: Logger): Promise<Conn
     })
     const dev = await ensureDevChain(clients, { recordFile: join(config.DATA_DIR, 'devchain.json') })
     logger.info({ rpcUrl: anvil.rpcUrl, tokenAddress: dev.token, treasury: clients.treasury }, 'dev chain ready')
+    // The port is new at every start: scripts (npm run wallet:deposit) read it here.
+    const rpcFile = join(config.DATA_DIR, DEV_CHAIN_RPC_FILE)
+    writeFileSync(rpcFile, `${JSON.stringify({ rpcUrl: anvil.rpcUrl })}\n`)
     return {
       ...clients,
       rpcUrl: anvil.rpcUrl,
@@ -62,7 +69,10 @@ export async function connectChain(config: Config, logger: Logger): Promise<Conn
       devChain: true,
       confirmations: config.DEPOSIT_CONFIRMATIONS ?? 0,
       scanFrom: dev.deployBlock,
-      stop: () => anvil.stop(),
+      stop: async () => {
+        rmSync(rpcFile, { force: true })
+        await anvil.stop()
+      },
     }
   } catch (error) {
     await anvil.stop()

@@ -24,7 +24,7 @@ import { AgentSessions } from '../http/AgentSessions.ts'
 import { rewardsRoutes } from '../http/rewardsRoutes.ts'
 import { governanceRoutes } from '../http/governanceRoutes.ts'
 import { solvencyRoutes } from '../http/solvencyRoutes.ts'
-import { startDemoProviders } from './startDemoProviders.ts'
+import { startDemoProviders, waitForDemoProviders } from './startDemoProviders.ts'
 import { createDomain } from './createDomain.ts'
 import { autocompleteSources } from './autocompleteSources.ts'
 import { Notifier, type Destination } from '../notify/Notifier.ts'
@@ -154,6 +154,8 @@ export async function createApp(
       return httpPort
     },
     runConsole: () => (consoleAdapter ? consoleAdapter.run() : new Promise<void>(() => {})),
+    /** True once the demo providers are listed (at once when there are none); false after the wait. */
+    demoReady: (timeoutMs?: number) => (demo ? waitForDemoProviders(db, { timeoutMs }) : Promise.resolve(true)),
     async start() {
       server = await listenHttp({ fetch: http.fetch, port: config.HTTP_PORT, host: config.HTTP_HOST, onPort: (port) => (httpPort = port) })
       for (const adapter of adapters) await adapter.start()

@@ -40,6 +40,8 @@ async function main(): Promise<number> {
     return 1
   }
   process.stderr.write(`${app.summary}\nHTTP on port ${app.httpPort}.\n`)
+  // The first line read may be /gpus: the demo GPUs must be listed by then.
+  if (!(await app.demoReady())) process.stderr.write('The demo providers are not listed yet; /gpus shows them once their compute challenge passes.\n')
   if (interactive) process.stdout.write(`Gridshare is ready (logs in ${logFile}). Type /help for the commands, Ctrl-D to quit.\n`)
   await app.runConsole()
   await stop()

@@ -1,3 +1,4 @@
+import { and, eq, inArray } from 'drizzle-orm'
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
 import { Agent } from '../agent/Agent.ts'
@@ -7,6 +8,8 @@ import { parseGpuSpec } from '../agent/parseGpuSpec.ts'
 import { sleep } from '../agent/sleep.ts'
 import { DEFAULT_LAUNCHER_TEMPLATE, WorkloadLauncher } from '../agent/WorkloadLauncher.ts'
 import { devAccounts } from '../chain/devAccounts.ts'
+import type { Db } from '../db/openDatabase.ts'
+import { nodes, providers } from '../db/schema/market.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import { available, bond, system } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
@@ -55,6 +58,31 @@ export function bondDemoProviders({ registry, bonds, ledger, params, units }: De
     const free = ledger.balance(available(accountId))
     if (free > 0n) bonds.bond({ accountId, amount: missing < free ? missing : free })
   }
+}
+
+/** True once every demo node is online and listed, i.e. shown by /gpus. */
+export function demoProvidersListed(db: Db): boolean {
+  const keys = devAccounts(10)
+  const addresses = DEMO_PROVIDERS.map((demo) => privateKeyToAccount(keys[demo.account]!.privateKey).address)
+  const listed = db
+    .select({ id: nodes.id })
+    .from(nodes)
+    .innerJoin(providers, eq(providers.id, nodes.providerId))
+    .where(and(inArray(providers.address, addresses), eq(nodes.listed, true), eq(nodes.online, true)))
+    .all()
+  return listed.length >= DEMO_PROVIDERS.length
+}
+
+/** Resolves true when the demo nodes are listed (registered, bonded, their
+ *  challenge passed), false after `timeoutMs`: the console waits for it before
+ *  reading its first line, so a piped `/gpus` shows them. */
+export async function waitForDemoProviders(db: Db, { timeoutMs = 60_000, pollMs = 250 } = {}): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (!demoProvidersListed(db)) {
+    if (Date.now() > deadline) return false
+    await sleep(pollMs)
+  }
+  return true
 }
 
 export function startDemoProviders({ coordinatorUrl, dataDir, logger, bonding }: { coordinatorUrl: string; dataDir: string; logger: Logger; bonding?: DemoBondDeps }): { stop(): Promise<void> } {

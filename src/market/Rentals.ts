@@ -25,6 +25,8 @@ import { utcMinute } from '../time/utcMinute.ts'
 import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 import { resolveWorkloadImage } from './workloadImages.ts'
 import { connectionView } from './connectionView.ts'
+import { assertWithinSpendLimit } from './SpendLimits.ts'
+import { enableAutoExtend } from './autoExtend.ts'
 
 const ACTIVE: RentalStatus[] = ['pending', 'provisioning', 'running']
 
@@ -62,9 +64,10 @@ export class Rentals {
     return quoteRental({ ...this.deps, offers: this.offers }, params)
   }
 
-  /** Escrows the quote's cost and allocates its GPUs in one transaction.
-   *  @throws UserError (quote expired), CapacityGoneError, InsufficientBalanceError */
-  confirm({ accountId, quote, image }: { accountId: number; quote: QuotePayload; image?: string }): Rental {
+  /** Escrows the quote's cost and allocates its GPUs in one transaction. A failover's replacement
+   *  (`continues`) carries money already committed, so the renter's spend limit does not stop it.
+   *  @throws UserError (quote expired, spend limit), CapacityGoneError, InsufficientBalanceError */
+  confirm({ accountId, quote, image, autoExtendHours, continues }: { accountId: number; quote: QuotePayload; image?: string; autoExtendHours?: number; continues?: boolean }): Rental {
     const { db, secrets, clock } = this.deps
     const workload = resolveWorkloadImage(this.deps.params, image)
     const now = clock()
@@ -80,6 +83,8 @@ export class Rentals {
           throw new CapacityGoneError()
         }
         const id = this.newRentalId()
+        if (!continues) assertWithinSpendLimit(db, this.deps.units, { accountId, amount: total, now })
+        if (autoExtendHours) enableAutoExtend(db, id, autoExtendHours)
         this.escrow({ accountId, amount: total, kind: 'rental.escrow', idempotencyKey: `rental.escrow:${id}`, now })
         if (!this.statements.allocate(quote.nodeId, quote.model, quote.gpuCount)) throw new CapacityGoneError()
         return this.statements.insertRental({
@@ -145,6 +150,7 @@ export class Rentals {
     const now = clock()
     return db.transaction(
       (tx) => {
+        assertWithinSpendLimit(tx, this.deps.units, { accountId, amount: cost, now })
         this.escrow({ accountId, amount: cost, kind: 'rental.extend', idempotencyKey: `rental.extend:${rental.id}:${rental.hours}+${hours}`, now })
         const updated = tx
           .update(rentals)

@@ -13,6 +13,8 @@ export interface ProviderNodeSummary {
   verifiedAt: number | null
   /** Challenge speed against the model's expected throughput, in basis points. */
   measuredSpeedBps: number | null
+  /** A declared (--gpus) inventory: its small CPU challenge says nothing about speed. */
+  simulated: boolean
   verificationFailure: string | null
   reliability: number
   gpus: string
@@ -60,6 +62,7 @@ export function providerSummary(db: Db, accountId: number): ProviderNodeSummary[
       verification: node.verification,
       verifiedAt: node.verifiedAt,
       measuredSpeedBps: node.measuredSpeedBps,
+      simulated: node.simulated,
       verificationFailure: node.verificationFailure,
       reliability: node.reliability,
       gpus: gpus

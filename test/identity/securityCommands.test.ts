@@ -7,6 +7,7 @@ import type { Services } from '../../src/app/Services.ts'
 import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
 import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
+import { messageBetweenFrames } from '../../src/identity/handSignedMessage.ts'
 import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
 import { ProtocolParameters } from '../../src/governance/ProtocolParameters.ts'
 import { deployDevContracts, startTestChain, type TestChain } from '../chain/testChain.ts'
@@ -73,7 +74,7 @@ describe('security commands and buttons', () => {
     )
     const unfreeze = await c.run(owner, `/unfreeze ${alice!.address}`)
     expect(unfreeze.code).toContain('Unfreeze the Gridshare account of Telegram user @owner (id 100).')
-    const done = await c.run(owner, `/verify ${await alice!.signMessage({ message: unfreeze.code! })}`)
+    const done = await c.run(owner, `/verify ${await alice!.signMessage({ message: messageBetweenFrames(unfreeze.code!) })}`)
     expect(done.text).toBe('Your account is unfrozen; withdrawals wait until 2026-12-02 10:00 UTC after this change.')
     expect((await c.run(owner, '/unfreeze')).text).toBe('Your account is not frozen; nothing to unfreeze.')
   })

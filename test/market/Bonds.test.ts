@@ -113,6 +113,10 @@ describe('/provider and /balance', () => {
     h.clock.now += 1000
     const c = h.provider(1, { nodeKey: 'c' }, { trusted: false })
     h.sqlite.prepare("update nodes set verification = 'failed', verification_failure = 'row 17 of GPU 1 was wrong' where id = ?").run(c.nodeId)
+    h.clock.now += 1000
+    // A declared inventory's CPU challenge measures no GPU: no speed is claimed for it.
+    const d = h.provider(1, { nodeKey: 'd', simulated: true }, { trusted: false })
+    h.sqlite.prepare("update nodes set verification = 'verified', verified_at = ?, measured_speed_bps = 3 where id = ?").run(Date.UTC(2026, 10, 26, 12), d.nodeId)
     h.bonds.unbond({ accountId: a.accountId, amount: 10n * TOKEN })
     const reply = await providerCommand.run({} as never, context(h, a.accountId))
     expect(reply).toEqual({
@@ -123,10 +127,11 @@ describe('/provider and /balance', () => {
           [a.nodeId, 'eu-west', 'online', 'verified 2026-11-26 12:00 UTC, 97% of expected speed', 'no', '100%', '2/2 H100-80GB', '0', '0 GRID'],
           [b.nodeId, 'eu-west', 'online', 'pending', 'no', '100%', '2/2 H100-80GB', '0', '0 GRID'],
           [c.nodeId, 'eu-west', 'online', 'failed: row 17 of GPU 1 was wrong', 'no', '100%', '2/2 H100-80GB', '0', '0 GRID'],
+          [d.nodeId, 'eu-west', 'online', 'verified 2026-11-26 12:00 UTC, simulated GPUs (CPU challenge)', 'no', '100%', '2/2 H100-80GB', '0', '0 GRID'],
         ],
       },
       text: [
-        'Bond 90 GRID covers 1 of 6 GPUs (50 GRID each); 210 GRID more lists the rest. 10 GRID unbonding until 2026-12-03 12:00 UTC.',
+        'Bond 90 GRID covers 1 of 8 GPUs (50 GRID each); 310 GRID more lists the rest. 10 GRID unbonding until 2026-12-03 12:00 UTC.',
         'Rental earnings so far: 0 GRID (after the protocol fee). /rewards shows epoch rewards.',
       ].join('\n'),
     })

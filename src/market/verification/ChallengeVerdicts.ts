@@ -6,7 +6,7 @@ import type { ProtocolParameters } from '../../governance/ProtocolParameters.ts'
 import { enqueueNotification } from '../../notify/enqueueNotification.ts'
 import type { ChallengeAnswer } from '../../protocol/agentProtocol.ts'
 import type { ProviderListing } from '../ProviderListing.ts'
-import { expectedChallengeMs, measuredSpeedBps, RETRY_AFTER_FAILURE_MS, slowestThroughput } from './challengeTiming.ts'
+import { expectedChallengeMs, measuredSpeedBps, PARTIAL_RECHECK_MS, RETRY_AFTER_FAILURE_MS, slowestThroughput } from './challengeTiming.ts'
 
 export const WITHDRAWN = 'the agent deregistered during the challenge'
 
@@ -43,6 +43,10 @@ export class ChallengeVerdicts {
       JSON.parse(params.get('gpu_throughput')) as Record<string, number>,
     )
     // The timed window: from the seed going out to the commitment.
+    const verifiedGpus = Math.min(declared, challenge.gpus + carried)
+    // GPUs left unproven (rented while their last proof lapsed) are listed once their
+    // rentals end: prove them again soon rather than hours later.
+    const nextChallengeAt = verifiedGpus < declared ? now + PARTIAL_RECHECK_MS : now + Math.round(intervalMs / 2 + this.deps.unitRandom() * (intervalMs / 2))
     const speed = measuredSpeedBps(expectedChallengeMs(challenge.size, tflops) * challenge.rounds, challenge.committedAt! - (challenge.readyAt ?? challenge.issuedAt))
     db.transaction(() => {
       db.update(nodeChallenges).set({ status: 'passed', judgedAt: now, openRows: challenge.openRows }).where(eq(nodeChallenges.id, challenge.id)).run()
@@ -50,10 +54,10 @@ export class ChallengeVerdicts {
         .set({
           verification: 'verified',
           verifiedAt: now,
-          verifiedGpus: Math.min(declared, challenge.gpus + carried),
+          verifiedGpus,
           measuredSpeedBps: speed,
           verificationFailure: null,
-          nextChallengeAt: now + Math.round(intervalMs / 2 + this.deps.unitRandom() * (intervalMs / 2)),
+          nextChallengeAt,
         })
         .where(eq(nodes.id, challenge.nodeId))
         .run()

@@ -23,6 +23,9 @@ export const COMMIT_ALLOWANCE_PER_GPU_MS = 250
 export const REVEAL_WINDOW_MS = 120_000
 /** Rows opened per GPU: a product with a fraction f of wrong rows passes with (1-f)^8. */
 export const ROWS_OPENED_PER_GPU = 8
+/** A node verified on fewer GPUs than it declares (the others were rented and
+ *  their proof had lapsed) is challenged again this soon, on whatever is free then. */
+export const PARTIAL_RECHECK_MS = 10 * 60_000
 /** A failed node may try again after this (a transient fault should not bar it for hours). */
 export const RETRY_AFTER_FAILURE_MS = 3600_000
 

@@ -326,6 +326,31 @@ describe('compute challenges', () => {
     expect(s.challenges.orderFor(s.nodeId)).toBeUndefined()
   })
 
+  test('GPUs rented while their proof lapsed are proven again within 10 minutes, not hours later', () => {
+    const s = setup()
+    s.bondAll()
+    verified(s)
+    const renter = s.h.renter('alice')
+    const quote = s.h.rentals.quote({ accountId: renter, model: 'H100-80GB', hours: 12, gpuCount: 1 })
+    const rental = s.h.rentals.confirm({ accountId: renter, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
+    // Past the verification's lifetime (6 h + 1 h): the rented GPU's proof has lapsed.
+    s.h.clock.now += 7 * HOUR + 1
+    const { order, ready } = s.start(s.challenges.orderFor(s.nodeId)!)
+    expect(order.gpus).toBe(1)
+    const p = prover(order, ready)
+    expect(p.revealAll(s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots }), (body) => s.challenges.reveal(s.address, s.nodeId, order.id, body))).toEqual({ status: 'passed' })
+    expect(s.node()).toMatchObject({ verifiedGpus: 1, nextChallengeAt: s.h.clock.now + 10 * 60_000 })
+    // The rental ends; ten minutes later both GPUs are challenged and proven.
+    s.h.rentals.stop({ accountId: renter, id: rental.id })
+    s.h.clock.now += 10 * 60_000
+    const both = s.start(s.challenges.orderFor(s.nodeId)!)
+    expect(both.order.gpus).toBe(2)
+    const q = prover(both.order, both.ready)
+    expect(q.revealAll(s.challenges.commit(s.address, s.nodeId, both.order.id, { roots: q.roots }), (body) => s.challenges.reveal(s.address, s.nodeId, both.order.id, body))).toEqual({ status: 'passed' })
+    expect(s.node().verifiedGpus).toBe(2)
+    expect(s.node().nextChallengeAt).toBeGreaterThanOrEqual(s.h.clock.now + 3 * HOUR)
+  })
+
   test('a deregistering agent abandons its challenge: not fraud, but it must verify again', () => {
     const s = setup()
     s.bondAll()
