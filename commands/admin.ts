@@ -23,13 +23,11 @@ export default defineCommand({
       case 'params': {
         const params = ctx.params.list().map((p) => ({ ...p, setBy: p.setByProposal ? `proposal ${p.setByProposal}` : 'default', structured: structuredParameterText(p.value) }))
         // Tables (GPU weights, images) go below the table, wrapped: in a cell they made rows 200 columns wide.
+        const below = params.filter((p) => p.structured !== undefined).map((p) => `${p.name} (${p.setBy}):\n${p.structured!.replace(/^/gm, '  ')}`)
         return {
           title: 'Protocol parameters',
           table: { columns: ['name', 'value', 'set by'], rows: params.map((p) => [p.name, p.structured === undefined ? p.value : 'below', p.setBy]) },
-          code: params
-            .filter((p) => p.structured !== undefined)
-            .map((p) => `${p.name} (${p.setBy}):\n${p.structured!.replace(/^/gm, '  ')}`)
-            .join('\n'),
+          ...(below.length > 0 ? { code: below.join('\n') } : {}),
         }
       }
       case 'announce': {

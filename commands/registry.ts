@@ -12,6 +12,7 @@ import gpus from './gpus.ts'
 import help from './help.ts'
 import job from './job.ts'
 import jobs from './jobs.ts'
+import limits from './limits.ts'
 import link from './link.ts'
 import notify from './notify.ts'
 import proposal from './proposal.ts'
@@ -43,6 +44,7 @@ export const commandRegistry: readonly CommandDefinition[] = [
   extend,
   sshkey,
   balance,
+  limits,
   deposit,
   withdraw,
   link,

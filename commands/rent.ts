@@ -5,9 +5,10 @@ import type { CommandContext } from '../src/command/CommandContext.ts'
 import type { Reply } from '../src/command/reply.ts'
 import type { QuotePayload } from '../src/market/quoteRental.ts'
 import { resolveWorkloadImage } from '../src/market/workloadImages.ts'
+import { AUTO_EXTEND_MAX_HOURS } from '../src/market/autoExtend.ts'
 
-/** What the Confirm button carries: the quote and the catalogue name of the image. */
-type RentPayload = QuotePayload & { image?: string }
+/** What the Confirm button carries: the quote, the catalogue name of the image and the auto-extend cap. */
+type RentPayload = QuotePayload & { image?: string; autoExtendHours?: number }
 
 export default defineCommand({
   name: 'rent',
@@ -19,9 +20,10 @@ export default defineCommand({
     max_price: opt.string({ description: 'Highest price per GPU-hour, e.g. 2.5', expected: 'an amount such as 2.5' }),
     region: opt.string({ description: 'Region, e.g. eu-west', autocomplete: 'regions' }),
     image: opt.string({ description: 'Workload image from the catalogue, e.g. pytorch (the default)', autocomplete: 'workloadImages', expected: 'an image name such as pytorch' }),
+    auto_extend: opt.integer({ description: 'Add 1 h at a time before the end while your balance allows, up to this many hours', min: 1, max: AUTO_EXTEND_MAX_HOURS, expected: `a whole number of hours from 1 to ${AUTO_EXTEND_MAX_HOURS}, e.g. auto_extend:8` }),
   },
   private: true,
-  examples: ['/rent H100-80GB 4', '/rent RTX4090 2 count:2 max_price:0.8', '/rent H100-80GB 4 image:pytorch'],
+  examples: ['/rent H100-80GB 4', '/rent RTX4090 2 count:2 max_price:0.8', '/rent H100-80GB 4 image:pytorch', '/rent H100-80GB 4 auto_extend:8'],
   run(args, ctx) {
     return quoteReply(ctx, {
       model: ctx.market.resolveModel(args.model),
@@ -30,13 +32,15 @@ export default defineCommand({
       maxPrice: args.max_price === undefined ? undefined : ctx.units.parse(args.max_price, 'max_price'),
       region: args.region?.toLowerCase(),
       image: args.image,
+      autoExtendHours: args.auto_extend,
     })
   },
   actions: {
     'rent.confirm': (quote: RentPayload, ctx) => {
-      const rental = ctx.market.rentals.confirm({ accountId: ctx.accountId, quote, image: quote.image })
+      const rental = ctx.market.rentals.confirm({ accountId: ctx.accountId, quote, image: quote.image, autoExtendHours: quote.autoExtendHours })
+      const auto = quote.autoExtendHours ? ` Auto-extend adds 1 h at a time before the end, up to ${quote.autoExtendHours} h, while your balance allows.` : ''
       return {
-        text: `Confirmed: rental ${rental.id} starting (${rental.gpuCount}× ${rental.model} for ${rental.hours} h, ${ctx.units.display(BigInt(rental.escrowed))} in escrow). You get the connection details as soon as it runs; /job ${rental.id} shows its state.`,
+        text: `Confirmed: rental ${rental.id} starting (${rental.gpuCount}× ${rental.model} for ${rental.hours} h, ${ctx.units.display(BigInt(rental.escrowed))} in escrow). You get the connection details as soon as it runs; /job ${rental.id} shows its state.${auto}`,
       }
     },
     'rent.cancel': () => ({ text: 'Cancelled; nothing was charged.' }),
@@ -44,7 +48,10 @@ export default defineCommand({
 })
 
 /** The quote with Confirm / Cancel buttons; also behind an alert's Rent button. */
-export function quoteReply(ctx: CommandContext, { image: imageName, ...wanted }: { model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string; image?: string }): Reply {
+export function quoteReply(
+  ctx: CommandContext,
+  { image: imageName, autoExtendHours, ...wanted }: { model: string; hours: number; gpuCount: number; maxPrice?: bigint; region?: string; image?: string; autoExtendHours?: number },
+): Reply {
   const { units } = ctx
   // Checked before the quote: an unknown name is answered with the names there are.
   const image = resolveWorkloadImage(ctx.params, imageName)
@@ -57,8 +64,12 @@ export function quoteReply(ctx: CommandContext, { image: imageName, ...wanted }:
     hours: quote.hours,
     pricePerGpuHour: quote.pricePerGpuHour.toString(),
     expiresAt: quote.expiresAt,
+    ...(autoExtendHours ? { autoExtendHours } : {}),
   }
   const short = quote.balanceAfter < 0n
+  // Optional: pipelines built without it (some tests) quote as before.
+  const limit = ctx.spendLimits?.status(ctx.accountId)
+  const left = limit?.cap === undefined ? undefined : limit.cap > limit.committed ? limit.cap - limit.committed : 0n
   return {
     title: `Quote: ${quote.gpuCount}× ${quote.model} for ${quote.hours} h`,
     fields: [
@@ -67,6 +78,12 @@ export function quoteReply(ctx: CommandContext, { image: imageName, ...wanted }:
       { name: 'Price', value: `${units.display(quote.pricePerGpuHour)} per GPU-hour` },
       { name: 'Total', value: `${units.display(quote.total)}, held in escrow; unused time is refunded` },
       { name: 'Balance after', value: short ? `${units.display(0n)} — you need ${units.display(-quote.balanceAfter)} more (/deposit)` : units.display(quote.balanceAfter) },
+      ...(left === undefined
+        ? []
+        : [{ name: 'Spend limit', value: `${units.display(left)} of ${units.display(limit!.cap!)} left this month (UTC)${quote.total > left ? '; this quote is over it, so Confirm would be refused' : ''}` }]),
+      ...(autoExtendHours
+        ? [{ name: 'Auto-extend', value: `1 h at a time (${units.display(quote.pricePerGpuHour * BigInt(quote.gpuCount))} each) before the end, up to ${autoExtendHours} h, while your balance allows` }]
+        : []),
     ],
     text: 'This quote is valid for 2 minutes.',
     private: true,

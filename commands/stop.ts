@@ -1,5 +1,6 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
+import { billedMinutes, formatMinutes } from '../src/market/billedMinutes.ts'
 
 export default defineCommand({
   name: 'stop',
@@ -10,6 +11,6 @@ export default defineCommand({
   run({ id }, ctx) {
     const rental = ctx.market.rentals.stop({ accountId: ctx.accountId, id })
     const { units } = ctx
-    return { text: `Stopped ${rental.id}: ${units.display(BigInt(rental.charged!))} charged, ${units.display(BigInt(rental.refunded!))} refunded to your balance.` }
+    return { text: `Stopped ${rental.id} after ${formatMinutes(billedMinutes(rental))} used: ${units.display(BigInt(rental.charged!))} charged, ${units.display(BigInt(rental.refunded!))} refunded to your balance.` }
   },
 })

@@ -11,6 +11,7 @@ import type { RewardsService } from '../rewards/RewardsService.ts'
 import type { Governance } from '../governance/Governance.ts'
 import type { Solvency } from '../solvency/Solvency.ts'
 import type { SshKeys } from '../identity/SshKeys.ts'
+import type { SpendLimits } from '../market/SpendLimits.ts'
 
 export interface ChainSummary {
   chainId: number
@@ -38,4 +39,5 @@ export interface Services {
   governance: Governance
   solvency: Solvency
   sshKeys: SshKeys
+  spendLimits: SpendLimits
 }

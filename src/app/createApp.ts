@@ -24,6 +24,10 @@ import { AgentSessions } from '../http/AgentSessions.ts'
 import { rewardsRoutes } from '../http/rewardsRoutes.ts'
 import { governanceRoutes } from '../http/governanceRoutes.ts'
 import { solvencyRoutes } from '../http/solvencyRoutes.ts'
+import { dashboardRoutes } from '../http/dashboardRoutes.ts'
+import { NetworkOverview } from '../dashboard/NetworkOverview.ts'
+import { AvailabilityCharts } from '../dashboard/AvailabilityCharts.ts'
+import { snapshotMarketHistory } from '../dashboard/snapshotMarketHistory.ts'
 import { startDemoProviders, waitForDemoProviders } from './startDemoProviders.ts'
 import { createDomain } from './createDomain.ts'
 import { autocompleteSources } from './autocompleteSources.ts'
@@ -53,6 +57,8 @@ export interface App {
   start(): Promise<void>
   /** Runs the console chat; resolves when its input ends (never without a console). */
   runConsole(): Promise<void>
+  /** Resolves true once the demo providers are listed (at once when none can be), false after the wait. */
+  demoReady(timeoutMs?: number): Promise<boolean>
   stop(): Promise<void>
 }
 
@@ -106,6 +112,8 @@ export async function createApp(
       })
     : undefined
   if (telegram) adapters.push(telegram)
+  const overview = new NetworkOverview({ sqlite: database.sqlite })
+  const charts = new AvailabilityCharts({ sqlite: database.sqlite, units: services.units, clock, dataVersion: () => overview.version() })
   const http = createHttpApp({
     logger,
     metrics,
@@ -114,7 +122,7 @@ export async function createApp(
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
       { name: 'solvency', check: () => domain.solvency.health() },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, challenges: domain.challenges, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), solvencyRoutes({ solvency: domain.solvency }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, challenges: domain.challenges, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), solvencyRoutes({ solvency: domain.solvency }), dashboardRoutes({ overview, charts, units: services.units }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })
@@ -154,8 +162,8 @@ export async function createApp(
       return httpPort
     },
     runConsole: () => (consoleAdapter ? consoleAdapter.run() : new Promise<void>(() => {})),
-    /** True once the demo providers are listed (at once when there are none); false after the wait. */
-    demoReady: (timeoutMs?: number) => (demo ? waitForDemoProviders(db, { timeoutMs }) : Promise.resolve(true)),
+    // With SIMULATED_PROVIDERS=deny the demo nodes can never be listed: nothing to wait for.
+    demoReady: (timeoutMs?: number) => (demo && config.SIMULATED_PROVIDERS === 'allow' ? waitForDemoProviders(db, { timeoutMs }) : Promise.resolve(true)),
     async start() {
       server = await listenHttp({ fetch: http.fetch, port: config.HTTP_PORT, host: config.HTTP_HOST, onPort: (port) => (httpPort = port) })
       for (const adapter of adapters) await adapter.start()
@@ -174,7 +182,23 @@ export async function createApp(
       scheduler.add('providers.listing', '*/30 * * * * *', () => domain.listing.refreshDue())
       scheduler.add('bonds.release', '0 * * * * *', () => domain.bonds.releaseDue())
       scheduler.add('rentals.expire', '*/15 * * * * *', () => rentals.expireDue())
+      scheduler.add('rentals.remind', '*/15 * * * * *', () => domain.rentalReminders.sweep())
       scheduler.add('challenges.expire', '*/15 * * * * *', () => domain.challenges.expireDue())
+      // The hour's row is rewritten every 5 minutes (so `/` is at most that old); the epoch's payouts are summed and the default chart drawn for the next viewer.
+      const marketHistory = () => {
+        snapshotMarketHistory({ sqlite: database.sqlite, clock })
+        overview.refreshEpoch()
+        return charts.warm()
+      }
+      scheduler.add('market.history', '30 */5 * * * *', marketHistory)
+      void scheduler.runOnce('market.history', marketHistory)
+      // A fresh start shows its demo providers on `/` as soon as they are listed, not 5 minutes later.
+      if (demo) {
+        waitForDemoProviders(db)
+          .then((listed) => (listed ? scheduler.runOnce('market.history', marketHistory) : undefined))
+          // Stopping before they are listed closes the database under the wait: nothing to snapshot then.
+          .catch(() => {})
+      }
       // Reserves are read first, so each close's solvency snapshot has them at one block.
       const closeEpochs = async () => {
         await domain.solvency.prepareEpochClose()

@@ -28,6 +28,8 @@ import { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
 import { Governance } from '../governance/Governance.ts'
 import { Solvency } from '../solvency/Solvency.ts'
 import { SshKeys } from '../identity/SshKeys.ts'
+import { SpendLimits } from '../market/SpendLimits.ts'
+import { RentalReminders } from '../market/rentalReminders.ts'
 
 export const CLAIM_TIMEOUT_MS = 3 * 60_000
 
@@ -101,6 +103,7 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
   const bonds = new Bonds({ db, ledger, units, params, clock, listing })
   const rentals = new Rentals({ db, ledger, units, params, secrets, clock, logger, claimTimeoutMs: CLAIM_TIMEOUT_MS, onCapacity, slashing })
   const market = new MarketService(db, sqlite, registry, rentals, bonds, slashing)
+  const rentalReminders = new RentalReminders({ db, units, rentals, clock, logger })
   const solvency = new Solvency({ db, publicClient: chain.publicClient, token: chain.token, treasury: chain.treasury, units, clock, randomBytes, logger, publicUrl: config.PUBLIC_URL, adminIds: config.ADMIN_IDS })
   const epochs = new Epochs({ db, ledger, units, params, clock, logger, epochCron: config.EPOCH_CRON, publicUrl: config.PUBLIC_URL, solvency })
   const rewards = new RewardsService(db, epochs)
@@ -131,9 +134,10 @@ export function createDomain({ config, db, sqlite, chain, logger, clock }: { con
     governance,
     solvency,
     sshKeys: new SshKeys({ db, clock }),
+    spendLimits: new SpendLimits({ db, units, clock }),
     chain: { chainId: chain.chainId, token: chain.token, treasury: chain.treasury, confirmations: chain.confirmations, devChain: chain.devChain },
   }
-  return { services, solvency, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, market, listing, bonds, slashing, challenges }
+  return { services, solvency, attestations, governance, epochs, alerts, ledger, units, params, secrets, linking, payouts, deposits, registry, rentals, rentalReminders, market, listing, bonds, slashing, challenges }
 }
 
 export type Domain = ReturnType<typeof createDomain>

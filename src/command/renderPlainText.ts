@@ -6,7 +6,8 @@ export function renderPlainText(reply: Reply, buttonNumbers: number[] = []): str
   if (reply.title) lines.push(reply.title)
   // A table's caption reads best under it; other text leads.
   if (reply.text && !reply.table) lines.push(reply.text)
-  for (const field of reply.fields ?? []) lines.push(`${field.name}: ${field.value}`)
+  // A value of several lines (a tally, a proof) starts under its name, indented.
+  for (const field of reply.fields ?? []) lines.push(field.value.includes('\n') ? `${field.name}:\n${field.value.replace(/^/gm, '  ')}` : `${field.name}: ${field.value}`)
   if (reply.table) lines.push(formatTable(reply.table.columns, reply.table.rows))
   if (reply.text && reply.table) lines.push(reply.text)
   if (reply.code) lines.push(reply.code)

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { protocolParameters } from '../db/schema/parameters.ts'
 import { UserError } from '../errors/AppError.ts'
@@ -15,10 +15,15 @@ export interface ParameterValue {
 /** The one place running services read governed parameters from, so a passed
  *  proposal changes the fee, emission and multipliers everywhere at once. */
 export class ProtocolParameters {
-  constructor(private readonly db: Db) {}
+  // Compiled once: hot paths read parameters per operation (every rental confirm reads the image catalogue).
+  private readonly readValue
+
+  constructor(private readonly db: Db) {
+    this.readValue = db.select({ value: protocolParameters.value }).from(protocolParameters).where(eq(protocolParameters.name, sql.placeholder('name'))).prepare()
+  }
 
   get(name: ParameterName): string {
-    const row = this.db.select({ value: protocolParameters.value }).from(protocolParameters).where(eq(protocolParameters.name, name)).get()
+    const row = this.readValue.get({ name })
     return row?.value ?? PARAMETERS[name].default
   }
 

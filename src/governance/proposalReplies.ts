@@ -36,6 +36,13 @@ export function tallyLines(units: TokenUnits, proposal: ProposalView, tally: Tal
   return lines.join('\n')
 }
 
+/** The window as the card's Voting field says it, after the voting type. */
+export function windowPhrase(proposal: ProposalView, now: number): string {
+  if (now < proposal.startAt) return `opens ${utcMinute(proposal.startAt)}, closes ${utcMinute(proposal.endAt)}`
+  if (now < proposal.endAt) return `open until ${utcMinute(proposal.endAt)}`
+  return `closed ${utcMinute(proposal.endAt)}`
+}
+
 export function windowText(proposal: ProposalView, now: number): string {
   if (now < proposal.startAt) return `Voting opens ${utcMinute(proposal.startAt)} and closes ${utcMinute(proposal.endAt)}.`
   if (now < proposal.endAt) return `Voting is open until ${utcMinute(proposal.endAt)}.`
@@ -86,7 +93,7 @@ export const SNAPSHOT_DELEGATION = "/delegate counts on native proposals only; t
  *  on /proposal and on a group's live message, so a refresh changes only the numbers. */
 export function proposalCard(units: TokenUnits, proposal: ProposalView, tally: TallyView, now: number, snapshotSpace: string | undefined): Reply {
   const fields = [
-    { name: 'Voting', value: `${proposal.type}; ${windowText(proposal, now)}` },
+    { name: 'Voting', value: `${proposal.type} vote, ${windowPhrase(proposal, now)}` },
     { name: 'Power', value: proposal.source === 'native' ? `${units.symbol} held at block ${proposal.snapshotBlock}` : `Snapshot space ${snapshotSpace ?? ''}, block ${proposal.snapshotBlock}` },
   ]
   if (proposal.source === 'snapshot') fields.push({ name: 'Delegation', value: SNAPSHOT_DELEGATION })

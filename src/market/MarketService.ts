@@ -9,6 +9,7 @@ import type { Rentals } from './Rentals.ts'
 import type { Slashing } from './Slashing.ts'
 import { AvailabilitySearch, type AvailabilityQuery } from './searchAvailability.ts'
 import { echoInput } from '../errors/echoInput.ts'
+import { autoExtendOf, stopAutoExtend, type AutoExtendSetting } from './autoExtend.ts'
 
 /** What commands need from the marketplace, in one object on ctx.market. */
 export class MarketService {
@@ -39,6 +40,16 @@ export class MarketService {
 
   providerNodes(accountId: number) {
     return providerSummary(this.db, accountId)
+  }
+
+  /** A rental's auto-extend (cap and hours added), if it has one. @throws RentalNotFoundError for another account's rental */
+  autoExtendOf(accountId: number, rentalId: string): AutoExtendSetting | undefined {
+    return autoExtendOf(this.db, this.rentals.get(accountId, rentalId).id)
+  }
+
+  /** @returns whether auto-extend was on. @throws RentalNotFoundError for another account's rental */
+  stopAutoExtend(accountId: number, rentalId: string): boolean {
+    return stopAutoExtend(this.db, this.rentals.get(accountId, rentalId).id)
   }
 
   /** "h100" → "H100-80GB". @throws UserError naming the known models */

@@ -13,7 +13,7 @@ import type { Slashing } from './Slashing.ts'
 export interface FailOverTarget {
   end(id: string, status: 'failed', options: { servedUntil: number; reason?: string; silent?: boolean }): Rental | undefined
   quote(params: QuoteParameters): Quote
-  confirm(params: { accountId: number; quote: QuotePayload }): Rental
+  confirm(params: { accountId: number; quote: QuotePayload; continues?: boolean }): Rental
 }
 
 export interface FailOverDeps {
@@ -51,6 +51,7 @@ const { db, units, clock, secrets } = deps
         replacement = rentals.confirm({
           accountId: rental.accountId,
           quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString(), expiresAt: now + QUOTE_TTL_MS },
+          continues: true,
         })
         // The same image, even if the catalogue dropped it since: the renter's work expects it.
         db.update(rentalRows).set({ replacesId: rental.id, imageName: rental.imageName, image: rental.image }).where(eq(rentalRows.id, replacement.id)).run()

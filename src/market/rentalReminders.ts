@@ -8,8 +8,7 @@ import { AppError } from '../errors/AppError.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { utcMinute } from '../time/utcMinute.ts'
-import { autoExtendOf, autoExtendOnce } from './autoExtend.ts'
-import type { Rentals } from './Rentals.ts'
+import { autoExtendOf, autoExtendOnce, type RentalExtender } from './autoExtend.ts'
 
 /** How long before a rental's end the reminder (or an auto-extension) comes. */
 export const REMINDER_LEAD_MS = 15 * 60_000
@@ -25,7 +24,7 @@ const BUTTON_GRACE_MS = 24 * 3600_000
 export interface RentalRemindersDeps {
   db: Db
   units: TokenUnits
-  rentals: Pick<Rentals, 'extend'>
+  rentals: RentalExtender
   clock: () => number
   logger: Logger
 }
@@ -65,7 +64,7 @@ export class RentalReminders {
     let note: string | undefined
     if (setting && setting.extendedHours < setting.capHours) {
       try {
-        return autoExtendOnce(this.deps, { rental, setting, now }) ? 'autoExtended' : undefined
+        return autoExtendOnce(this.deps, { rental, now }) ? 'autoExtended' : undefined
       } catch (error) {
         if (!(error instanceof AppError) || !error.userMessage) throw error
         note = `Auto-extend could not add an hour, so it ends then unless you extend: ${error.userMessage}`

@@ -60,7 +60,9 @@ export class AvailabilityAlerts {
   evaluateNode(nodeId: string): number {
     const { db, units, clock } = this.deps
     const now = clock()
-    const offers = db.select().from(nodeGpus).where(and(eq(nodeGpus.nodeId, nodeId), eq(nodeGpus.online, true))).all()
+    // Read by the node's key, unlisted rows dropped here: with `online = ?` in the WHERE, SQLite
+    // walked every listed row by an online-first index (350 ms at 100,000 nodes; test/market/quotePlan.test.ts).
+    const offers = db.select().from(nodeGpus).where(eq(nodeGpus.nodeId, nodeId)).all().filter((offer) => offer.online)
     let fired = 0
     for (const offer of offers) {
       const free = offer.total - offer.allocated

@@ -75,10 +75,12 @@ describe('amounts read as people read them; the exact value stays available', ()
     h.rentals.reportRunning(h100.address, id, { ssh: 'ssh -p 2222 root@node' })
     h.clock.now += 60_000 // one minute of 2.5 GRID an hour: 0.041666… GRID
 
-    expect(await run(`/stop ${id}`)).toBe(`Stopped ${id}: ≈ 0.041667 GRID charged, ≈ 2.458333 GRID refunded to your balance.`)
+    expect(await run(`/stop ${id}`)).toBe(`Stopped ${id} after 1 min used: ≈ 0.041667 GRID charged, ≈ 2.458333 GRID refunded to your balance.`)
     expect(await run('/balance')).toBe('Your balance\nAvailable: ≈ 44.958333 GRID\nIn escrow: 0 GRID')
     expect(await run('/balance exact')).toBe('Your balance (exact)\nAvailable: 44.958333333333333335 GRID\nIn escrow: 0 GRID')
-    expect(await run(`/job ${id}`)).toContain('\nSettled: 0.041666666666666666 GRID charged, 2.458333333333333334 GRID refunded')
+    // The time used, not the hour paid for.
+    expect(await run(`/job ${id}`)).toContain('\nPrice: 2.5 GRID per GPU-hour\nStarted: ')
+    expect(await run(`/job ${id}`)).toContain('\nUsed: 1 min of the 1 h paid (billed per started minute)\nSettled: 0.041666666666666666 GRID charged, 2.458333333333333334 GRID refunded')
     // Showing never changes what is stored.
     expect(h.ledger.balancesOf(accountId)).toEqual({ available: 44_958_333_333_333_333_335n, escrow: 0n })
   })
@@ -107,7 +109,7 @@ describe('options that answer well', () => {
     h.renter('alice', 45)
     const before = state()
     expect(await run('/rent H100 1 price:2')).toBe(
-      'price is not an option of /rent; did you mean max_price? Its options are model, hours, count, max_price, region, image.',
+      'price is not an option of /rent; did you mean max_price? Its options are model, hours, count, max_price, region, image, auto_extend.',
     )
     expect(await run('/gpus cuont:2')).toBe(
       'cuont is not an option of /gpus; did you mean count? Its options are model, count, min_vram, max_price, region, min_reliability.',
@@ -159,7 +161,7 @@ describe('options that answer well', () => {
     const { run } = setup()
     const y = 'y'.repeat(10_000)
     expect(await run(`/rent H100 ${y}`)).toBe(
-      `Hours should be a whole number from 1 to 720, not "${'y'.repeat(59)}…".\nUsage: /rent <model> <hours> [count] [max_price] [region] [image]`,
+      `Hours should be a whole number from 1 to 720, not "${'y'.repeat(59)}…".\nUsage: /rent <model> <hours> [count] [max_price] [region] [image] [auto_extend]`,
     )
     expect(await run(`/rent ${y} 1`)).toBe(`Unknown GPU model "${'y'.repeat(59)}…"; expected one of H100-80GB, RTX4090-24GB.`)
     expect(await run(`/gpus max_price:${y}`)).toBe(`The max_price "${'y'.repeat(59)}…" is not a number; expected a positive amount of GRID such as 12.5.`)
@@ -183,16 +185,21 @@ describe('options that answer well', () => {
     expect(await run('/help rent')).toBe(
       [
         '/rent — Rent GPUs: get a quote, then confirm',
-        'Usage: /rent <model> <hours> [count] [max_price] [region] [image]',
-        'Options: model: GPU model, e.g. H100-80GB',
-        'hours: Hours to rent; a whole number from 1 to 720',
-        'count (optional): GPUs on one machine; a whole number from 1 to 16',
-        'max_price (optional): Highest price per GPU-hour, e.g. 2.5',
-        'region (optional): Region, e.g. eu-west',
-        'image (optional): Workload image from the catalogue, e.g. pytorch (the default)',
-        'Examples: /rent H100-80GB 4',
-        '/rent RTX4090 2 count:2 max_price:0.8',
-        '/rent H100-80GB 4 image:pytorch',
+        'Usage: /rent <model> <hours> [count] [max_price] [region] [image] [auto_extend]',
+        // Values of several lines start under their names, indented.
+        'Options:',
+        '  model: GPU model, e.g. H100-80GB',
+        '  hours: Hours to rent; a whole number from 1 to 720',
+        '  count (optional): GPUs on one machine; a whole number from 1 to 16',
+        '  max_price (optional): Highest price per GPU-hour, e.g. 2.5',
+        '  region (optional): Region, e.g. eu-west',
+        '  image (optional): Workload image from the catalogue, e.g. pytorch (the default)',
+        '  auto_extend (optional): Add 1 h at a time before the end while your balance allows, up to this many hours; a whole number of hours from 1 to 168, e.g. auto_extend:8',
+        'Examples:',
+        '  /rent H100-80GB 4',
+        '  /rent RTX4090 2 count:2 max_price:0.8',
+        '  /rent H100-80GB 4 image:pytorch',
+        '  /rent H100-80GB 4 auto_extend:8',
       ].join('\n'),
     )
   })

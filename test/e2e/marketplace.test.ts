@@ -106,7 +106,7 @@ test('a renter links, deposits, rents on a real agent, stops early and is settle
   const charged = (parseUnits('2.5', 18) * 2n * 1n) / 60n
   // Shown to 6 decimals; the exact charge (0.083333333333333333 GRID) is checked in the ledger below.
   expect(charged).toBe(83_333_333_333_333_333n)
-  expect(stopped.text).toBe(`Stopped ${rentalId}: ≈ 0.083333 GRID charged, ≈ 4.916667 GRID refunded to your balance.`)
+  expect(stopped.text).toBe(`Stopped ${rentalId} after 1 min used: ≈ 0.083333 GRID charged, ≈ 4.916667 GRID refunded to your balance.`)
   const ended = await api.nextMessage(alice.id, 15_000)
   expect(ended.text).toContain(`Rental ${rentalId} ended`)
   // The agent stops the workload once the coordinator says so.

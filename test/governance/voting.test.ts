@@ -86,7 +86,7 @@ describe('voting', () => {
     )
     const after = await alice.run('/proposal p1')
     expect(after!.fields).toEqual([
-      { name: 'Voting', value: 'single-choice; Voting is open until 2026-11-29 12:00 UTC.' },
+      { name: 'Voting', value: 'single-choice vote, open until 2026-11-29 12:00 UTC' },
       { name: 'Power', value: 'GRID held at block 100' },
       { name: 'Change if For wins', value: 'protocol_fee_bps = 400' },
       { name: 'Tally', value: '1. For: 2,000 GRID (100.0%) ← leading\n2. Against: 0 GRID (0.0%)\n3. Abstain: 0 GRID (0.0%)\nQuorum: 2,000 GRID of 1,000 GRID (met); 2 wallets voted.' },

@@ -51,7 +51,7 @@ function readmeSigner(): { command: string; key: string } {
   const line = readFileSync('README.md', 'utf8')
     .split('\n')
     .find((l) => l.includes('wallet:sign'))!
-  const command = /`(npm run --silent wallet:sign -- (0x[0-9a-fA-F]+) < message\.txt)`/.exec(line)!
+  const command = /(npm run --silent wallet:sign -- (\S+) < message\.txt)/.exec(line)!
   return { command: command[1]!, key: command[2]! }
 }
 

@@ -9,6 +9,7 @@ import { available, system } from '../../src/ledger/balanceKeys.ts'
 import { Ledger } from '../../src/ledger/Ledger.ts'
 import { TokenUnits } from '../../src/ledger/TokenUnits.ts'
 import { Rentals } from '../../src/market/Rentals.ts'
+import { AvailabilityAlerts } from '../../src/notify/AvailabilityAlerts.ts'
 import type { QuoteParameters } from '../../src/market/quoteRental.ts'
 
 // Issue #15: a quote is "the cheapest listed node with enough free GPUs, then
@@ -32,14 +33,14 @@ function network(nodes: number) {
   const ledger = new Ledger(db)
   const params = new ProtocolParameters(db)
   const rentals = new Rentals({ db, ledger, units: new TokenUnits('GRID', 18), params, secrets: new SecretBox(randomBytes(32)), clock: () => 0, logger: pino({ level: 'silent' }), claimTimeoutMs: 180_000 })
+  /** The offer queries one quote compiled (none when its shape was compiled before). */
   const quoteSql = (params: Omit<QuoteParameters, 'accountId' | 'hours'>) => {
     const before = compiled.length
     rentals.quote({ accountId: 1, hours: 1, ...params })
-    const sql = compiled.slice(before).filter((s) => /from "node_gpus".*order by/is.test(s))
-    return sql
+    return compiled.slice(before).filter((source) => /from "node_gpus".*order by/is.test(source))
   }
   const plan = (source: string) => (prepare(`explain query plan ${source}`).all(...Array.from(source.matchAll(/\?/g), () => null)) as { detail: string }[]).map((row) => row.detail)
-  return { sqlite, ledger, rentals, quoteSql, plan }
+  return { db, sqlite, ledger, rentals, compiled, quoteSql, plan }
 }
 
 // Every filter shape the quote has (region, price cap, excluded provider).
@@ -125,5 +126,20 @@ describe('the quote still picks by the rule', () => {
     expect(ledger.balancesOf(1)).toEqual({ available: 7n * TOKEN, escrow: 3n * TOKEN })
     expect(sqlite.prepare(`select allocated from node_gpus where node_id = 'n1'`).get()).toEqual({ allocated: 5 })
     expect(rentals.quote({ accountId: 1, hours: 1, model: 'A100-80GB', gpuCount: 5 }).nodeId).toBe('n81')
+  })
+})
+
+describe('other reads of one node\'s offers keep the node_id key', () => {
+  test('capacity alerts: evaluating a node searches its rows by key, not every listed row', () => {
+    const { db, sqlite, compiled, plan } = network(200)
+    const alerts = new AvailabilityAlerts({ db, units: new TokenUnits('GRID', 18), clock: () => 0 })
+    alerts.create({ accountId: 7, model: 'H100-80GB', gpuCount: 1 })
+    // An unlisted node's capacity fires nothing; a listed one's fires the alert (which then cools down).
+    sqlite.exec(`update node_gpus set online = 0 where node_id = 'n10'`)
+    const before = compiled.length
+    expect(alerts.evaluateNode('n10')).toBe(0)
+    expect(alerts.evaluateNode('n5')).toBe(1)
+    const [read] = compiled.slice(before).filter((source) => /from "node_gpus"/i.test(source))
+    expect(plan(read!)).toEqual(['SEARCH node_gpus USING INDEX sqlite_autoindex_node_gpus_1 (node_id=?)'])
   })
 })

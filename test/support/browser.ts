@@ -1,11 +1,21 @@
+import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { isHex, type Hex } from 'viem'
 import type { PrivateKeyAccount } from 'viem/accounts'
 
-/** Debian's Chromium, headless, with the flags this machine needs (no network beyond loopback). */
+/** Where a system Chromium usually is; CHROMIUM_PATH names another. */
+const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium']
+
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const found = env.CHROMIUM_PATH ?? CHROMIUM_PATHS.find((path) => existsSync(path))
+  if (!found) throw new Error(`The browser tests need Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH; looked in ${CHROMIUM_PATHS.join(', ')}.`)
+  return found
+}
+
+/** A system Chromium, headless, with the flags this machine needs (no network beyond loopback). */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   })

@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline'
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import type { ChatPlace, ChatUser } from '../../command/CommandContext.ts'
 import type { CommandPipeline } from '../../command/CommandPipeline.ts'
@@ -13,6 +13,8 @@ const CONSOLE_CHAT: ChatPlace = { id: 'console', kind: 'private' }
 export class ConsoleAdapter {
   private readonly buttons = new Map<number, string>()
   private nextButton = 1
+  /** The interactive prompt while it waits for a line: a notification then prints above it. */
+  private waiting: Interface | undefined
 
   constructor(
     private readonly deps: { pipeline: CommandPipeline; input: Readable; output: Writable; interactive: boolean },
@@ -25,12 +27,18 @@ export class ConsoleAdapter {
     if (interactive) {
       lines.setPrompt('> ')
       lines.prompt()
+      this.waiting = lines
     }
     for await (const line of lines) {
+      this.waiting = undefined
       const text = line.trim()
       if (text) this.print(await this.handle(text))
-      if (interactive) lines.prompt()
+      if (interactive) {
+        lines.prompt()
+        this.waiting = lines
+      }
     }
+    this.waiting = undefined
   }
 
   /** Notifications for the console user (and announcements) are printed. */
@@ -68,6 +76,17 @@ export class ConsoleAdapter {
   }
 
   private print(text: string): void {
-    this.deps.output.write(text + '\n\n')
+    const { output } = this.deps
+    const prompt = this.waiting
+    if (!prompt) {
+      output.write(text + '\n\n')
+      return
+    }
+    // A notification while the prompt waits: clear the prompt's line, print, then
+    // redraw the prompt with what was typed so far, instead of printing over it.
+    clearLine(output, 0)
+    cursorTo(output, 0)
+    output.write(text + '\n\n')
+    prompt.prompt(true)
   }
 }

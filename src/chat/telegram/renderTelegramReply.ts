@@ -22,8 +22,10 @@ export function renderTelegramReply(reply: Reply): TelegramMessageParts {
   const text = linesOf(reply.text)
   if (text.length) blocks.push({ kind: 'lines', lines: text })
   const fields = (reply.fields ?? []).flatMap(({ name, value }) => {
-    const [first = '', ...rest] = value.split('\n')
-    return [[{ text: name, bold: true }, { text: `: ${first}` }], ...rest.map((line) => [{ text: line }])]
+    const lines = value.split('\n')
+    // A value of several lines (a tally, a proof) starts under its name, not on the name's line.
+    if (lines.length > 1) return [[{ text: name, bold: true }, { text: ':' }], ...lines.map((line) => [{ text: line }])]
+    return [[{ text: name, bold: true }, { text: `: ${value}` }]]
   })
   const links = inText.map(({ label, url }) => [{ text: `${label}: ${url}` }])
   if (fields.length || links.length) blocks.push({ kind: 'lines', lines: [...fields, ...links] })

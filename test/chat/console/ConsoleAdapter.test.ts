@@ -9,14 +9,15 @@ describe('console adapter through a pipe (a real child process)', () => {
     const answers = stdout.trim().split('\n\n')
     expect(answers[0]).toMatch(/^Gridshare commands\n\/help — List the commands/)
     expect(answers[1]).toBe(
-      '/help — List the commands, or show how to use one\nUsage: /help [command]\nOptions: command (optional): A command name, e.g. rent\nExamples: /help\n/help rent',
+      '/help — List the commands, or show how to use one\nUsage: /help [command]\nOptions: command (optional): A command name, e.g. rent\nExamples:\n  /help\n  /help rent',
     )
     expect(answers[2]).toBe('Unknown command /hlep — did you mean /help? Type /help for the list.')
     expect(answers[3]).toBe('A quote is not closed: put a " after the quoted text.')
     expect(answers[4]).toBe('Press a button by its number: /press 1 (buttons are shown as [n]).')
     expect(answers[5]).toBe('Press a button by its number: /press 1 (buttons are shown as [n]).')
     expect(answers).toHaveLength(6)
-  })
+    // The console waits for the demo providers to be listed before its first line.
+  }, 90_000)
 
   test('error: invalid configuration exits 2 with one line naming the variable', async () => {
     const bad = await runMain('', { HTTP_PORT: 'abc' })

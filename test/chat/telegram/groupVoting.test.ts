@@ -76,8 +76,9 @@ test('three members press the same buttons in one group: each vote is the presse
   expect(await messages.refresh()).toBe(1)
   const closed = api.messageNow(posted)!
   expect(closed.reply_markup).toBeUndefined()
-  expect(closed.text).toContain('Voting closed 2026-11-29 12:00 UTC.')
-  expect(closed.text).toContain('Result: 1. For: 2,000 GRID (100.0%) ← leading')
+  expect(closed.text).toContain('Voting: single-choice vote, closed 2026-11-29 12:00 UTC\n')
+  // The tally starts under its header, not on its line.
+  expect(closed.text).toContain('Result:\n1. For: 2,000 GRID (100.0%) ← leading')
   expect(closed.text).not.toContain('Anyone may press')
   expect(api.callsOf('editMessageText', group.id)).toHaveLength(3)
 })

@@ -1,0 +1,88 @@
+import { UserError } from '../errors/AppError.ts'
+import type { Sqlite } from '../db/openDatabase.ts'
+import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import type { Runtime } from 'vega'
+import { availabilitySpec, chartShapeOf, chartValues, compileChart, readAvailabilityPoints, renderChartSvg, svgToPng, type AvailabilityChartParameters } from './availabilityChart.ts'
+
+export const DEFAULT_CHART_DAYS = 7
+const MAX_DAYS = 90
+/** Distinct (model, days, format) answers kept; past it the cache starts over. */
+const CACHE_ENTRIES = 256
+const COMPILED_ENTRIES = 64
+
+export interface AvailabilityChartsDeps {
+  sqlite: Sqlite
+  units: TokenUnits
+  clock: () => number
+  /** When the latest market snapshot was taken: a chart is redrawn only when it changes. */
+  dataVersion: () => number | null
+}
+
+export type ChartFormat = 'png' | 'svg'
+
+/** Parses the chart's query string as a person would type it.
+ *  @throws UserError naming the parameter and the expected form */
+export function parseChartQuery(query: { model?: string; days?: string }): AvailabilityChartParameters {
+  let days = DEFAULT_CHART_DAYS
+  if (query.days !== undefined) {
+    if (!/^\d{1,2}$/.test(query.days) || Number(query.days) < 1 || Number(query.days) > MAX_DAYS) {
+      throw new UserError(`days must be a whole number from 1 to ${MAX_DAYS}, such as days=7.`, 'BAD_CHART_QUERY')
+    }
+    days = Number(query.days)
+  }
+  const model = query.model === undefined || query.model === '' ? undefined : query.model
+  if (model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(model)) {
+    throw new UserError('model must be a GPU model name such as model=H100-80GB.', 'BAD_CHART_QUERY')
+  }
+  return { model, days }
+}
+
+/** The network chart, drawn from market_history and cached until the next
+ *  snapshot: one rendering per query per snapshot, however many viewers. */
+export class AvailabilityCharts {
+  private readonly cache = new Map<string, Promise<Buffer | string>>()
+  private cachedVersion: number | null = null
+  /** Compiled charts by shape (days × empty × point marks); bounded like the drawings. */
+  private readonly compiled = new Map<string, Runtime>()
+
+  constructor(private readonly deps: AvailabilityChartsDeps) {}
+
+  /** @throws UserError when the model has no history in the window */
+  async render(params: AvailabilityChartParameters, format: ChartFormat): Promise<Buffer | string> {
+    const version = this.deps.dataVersion()
+    if (version !== this.cachedVersion || this.cache.size >= CACHE_ENTRIES) {
+      this.cache.clear()
+      this.cachedVersion = version
+    }
+    const key = `${params.model ?? ''}|${params.days}|${format}`
+    let rendered = this.cache.get(key)
+    if (!rendered) {
+      rendered = this.draw(params, format)
+      this.cache.set(key, rendered)
+      // A failed drawing (an unknown model) is not kept: the model may appear with the next snapshot.
+      rendered.catch(() => this.cache.get(key) === rendered && this.cache.delete(key))
+    }
+    return rendered
+  }
+
+  /** Draws the default chart ahead of the first viewer (after each snapshot). */
+  async warm(): Promise<void> {
+    await this.render({ days: DEFAULT_CHART_DAYS }, 'png')
+  }
+
+  private async draw(params: AvailabilityChartParameters, format: ChartFormat): Promise<Buffer | string> {
+    const points = readAvailabilityPoints(this.deps.sqlite, params, this.deps.clock())
+    if (params.model !== undefined && points.length === 0) {
+      throw new UserError(`No GPU model ${params.model} was listed in the last ${params.days} day${params.days === 1 ? '' : 's'}; expected a model shown on the network page, such as model=H100-80GB.`, 'UNKNOWN_MODEL')
+    }
+    const shape = chartShapeOf(points, params.days, this.deps.units.symbol)
+    const shapeKey = JSON.stringify(shape)
+    let runtime = this.compiled.get(shapeKey)
+    if (!runtime) {
+      if (this.compiled.size >= COMPILED_ENTRIES) this.compiled.clear()
+      this.compiled.set(shapeKey, (runtime = compileChart(availabilitySpec(shape))))
+    }
+    const svg = await renderChartSvg(runtime, chartValues(points, this.deps.units.decimals))
+    return format === 'svg' ? svg : await svgToPng(svg)
+  }
+}

@@ -1,0 +1,102 @@
+import { fileURLToPath } from 'node:url'
+import { renderAsync } from '@resvg/resvg-js'
+import { formatUnits } from 'viem'
+import * as vega from 'vega'
+import { compile, type TopLevelSpec } from 'vega-lite'
+import type { Sqlite } from '../db/openDatabase.ts'
+import { ALL_REGIONS } from '../db/schema/marketHistory.ts'
+
+/** Shipped with the repo: a Debian server (or CI) may have no fonts at all, and resvg draws no text without one. */
+export const CHART_FONT_FILE = fileURLToPath(new URL('../../assets/fonts/DejaVuSans.ttf', import.meta.url))
+const FONT = 'DejaVu Sans'
+const HOUR = 3600_000
+/** Points per model line at most: a week hourly; longer windows take every n-th hour (drawing cost grows with points). */
+const MAX_POINTS_PER_LINE = 168
+
+export interface AvailabilityChartParameters {
+  /** One model, or every model with history. */
+  model?: string
+  days: number
+}
+
+export interface AvailabilityPoint {
+  hour: number
+  model: string
+  freeGpus: number
+  medianPrice: bigint
+}
+
+/** The all-regions rows of the window, oldest first; past a week, every n-th UTC hour. */
+export function readAvailabilityPoints(sqlite: Sqlite, { model, days }: AvailabilityChartParameters, now: number): AvailabilityPoint[] {
+  const since = Math.floor(now / HOUR) * HOUR - days * 24 * HOUR
+  const every = Math.ceil((days * 24) / MAX_POINTS_PER_LINE)
+  const rows = sqlite
+    .prepare<unknown[], { hour: number; model: string; freeGpus: number; medianPrice: string }>(
+      `select hour, model, free_gpus as freeGpus, median_price as medianPrice from market_history
+       where hour > ? and region = ? and (hour / ${HOUR}) % ? = 0 ${model === undefined ? '' : 'and model = ?'} order by hour, model`,
+    )
+    .all(since, ALL_REGIONS, every, ...(model === undefined ? [] : [model]))
+  return rows.map((r) => ({ ...r, medianPrice: BigInt(r.medianPrice) }))
+}
+
+/** What a chart looks like apart from its data: one compiled chart per shape is reused. */
+export interface ChartShape {
+  days: number
+  /** No history yet: the title says so. */
+  empty: boolean
+  /** Marks on each point, for short series. */
+  pointMarks: boolean
+  symbol: string
+}
+
+export type ChartValue = { time: number; model: string; free: number; price: number }
+
+export const chartShapeOf = (points: AvailabilityPoint[], days: number, symbol: string): ChartShape => ({ days, empty: points.length === 0, pointMarks: points.length < 60, symbol })
+
+/** Plot positions only: the chart needs numbers, the exact amounts stay bigint in the tables. */
+export const chartValues = (points: AvailabilityPoint[], decimals: number): ChartValue[] =>
+  points.map((p) => ({ time: p.hour, model: p.model, free: p.freeGpus, price: Number(formatUnits(p.medianPrice, decimals)) }))
+
+/** Free GPUs above, median price below, one line per model, sharing the time
+ *  axis. Its data is the named set `points`, filled per drawing. */
+export function availabilitySpec({ days, empty, pointMarks, symbol }: ChartShape): TopLevelSpec {
+  const x = { field: 'time', type: 'temporal', title: null, axis: { format: days > 2 ? '%b %d' : '%H:%M', tickCount: 8, labelOverlap: false } } as const // a fixed tick count: overlap removal costs more than the rest of the drawing
+  const color = { field: 'model', type: 'nominal', title: 'GPU model' } as const
+  const line = (field: string, title: string) => ({
+    width: 640,
+    height: 170,
+    mark: { type: 'line', point: pointMarks, interpolate: 'step-after' },
+    encoding: { x, y: { field, type: 'quantitative', title }, color },
+  })
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: empty ? 'No market history yet: the first hourly snapshot comes a few minutes after start' : `GPUs free and median price, last ${days} day${days === 1 ? '' : 's'} (UTC)`,
+    data: { name: 'points' },
+    vconcat: [line('free', 'Free GPUs'), line('price', `Median ${symbol} per GPU-hour`)],
+    background: 'white',
+    config: { font: FONT, view: { stroke: '#d0d7de' }, axis: { labelColor: '#1b1f24', titleColor: '#1b1f24' }, title: { color: '#1b1f24', fontSize: 15 }, legend: { labelColor: '#1b1f24', titleColor: '#1b1f24' } },
+  } as TopLevelSpec
+}
+
+/** Vega-Lite → a Vega runtime (compiled and parsed once per shape). */
+export function compileChart(spec: TopLevelSpec): vega.Runtime {
+  return vega.parse(compile(spec).spec)
+}
+
+/** Draws a compiled chart with its points as SVG, headless (no canvas: the 'none' renderer). */
+export async function renderChartSvg(runtime: vega.Runtime, values: ChartValue[]): Promise<string> {
+  const view = new vega.View(runtime, { renderer: 'none' })
+  try {
+    view.data('points', values)
+    return await view.toSVG()
+  } finally {
+    view.finalize()
+  }
+}
+
+/** SVG → PNG with the shipped font only (no system font scan per image), on
+ *  libuv's thread pool so the event loop keeps serving while it draws. */
+export async function svgToPng(svg: string): Promise<Buffer> {
+  const image = await renderAsync(svg, { font: { loadSystemFonts: false, fontFiles: [CHART_FONT_FILE], defaultFontFamily: FONT, sansSerifFamily: FONT }, background: 'white' })
+  return image.asPng()
+}
