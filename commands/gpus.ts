@@ -39,6 +39,13 @@ export default defineCommand({
         ]),
       },
       text: 'Rent with /rent <model> <hours> [count].',
+      image: availabilityChart(ctx.publicUrl, groups.length === 1 ? groups[0]!.model : undefined),
     }
   },
 })
+
+/** The network's free GPUs and prices over the last week; one model's when the answer is about one. */
+function availabilityChart(publicUrl: string, model: string | undefined) {
+  const query = new URLSearchParams({ ...(model ? { model } : {}), days: '7' })
+  return { url: `${publicUrl}/charts/availability.png?${query}`, alt: `Free GPUs and prices over 7 days${model ? ` for ${model}` : ''}` }
+}

@@ -15,6 +15,7 @@ import jobs from './jobs.ts'
 import limits from './limits.ts'
 import link from './link.ts'
 import notify from './notify.ts'
+import offers from './offers.ts'
 import proposal from './proposal.ts'
 import proposals from './proposals.ts'
 import propose from './propose.ts'
@@ -37,6 +38,7 @@ import withdraw from './withdraw.ts'
 export const commandRegistry: readonly CommandDefinition[] = [
   help,
   gpus,
+  offers,
   rent,
   jobs,
   job,

@@ -26,6 +26,8 @@ export interface AgentDeps {
   newNodeKey: () => string
   /** Computes compute challenges; default: the CPU runner for a declared inventory, none otherwise. */
   challengeRunner?: ChallengeRunner
+  /** Free disk in MB, sent at registration and in each heartbeat (see freeDiskMb.ts); none when absent. */
+  readFreeDiskMb?: () => number | undefined
 }
 
 export interface AgentSettings {
@@ -144,7 +146,7 @@ export class Agent {
   private async register(): Promise<{ heartbeatIntervalMs: number }> {
     const { client, inventory, logger } = this.deps
     const { pricePerGpuHour, region, energy } = this.settings
-    const answer = await client.registerNode({ nodeKey: this.state.nodeKey, gpus: gpuReports(inventory), pricePerGpuHour, region, energy, simulated: inventory.simulated }, this.signal)
+    const answer = await client.registerNode({ nodeKey: this.state.nodeKey, gpus: gpuReports(inventory), pricePerGpuHour, region, energy, simulated: inventory.simulated, freeDiskMb: this.deps.readFreeDiskMb?.() }, this.signal)
     this.nodeId = answer.nodeId
     this.state.nodeId = answer.nodeId
     this.persist()
@@ -159,7 +161,7 @@ export class Agent {
     const { client, inventory, logger } = this.deps
     try {
       const utilization = await inventory.readUtilization()
-      return await client.heartbeat(this.nodeId, { utilization, running: [...this.tracked.keys()] }, this.signal)
+      return await client.heartbeat(this.nodeId, { utilization, running: [...this.tracked.keys()], freeDiskMb: this.deps.readFreeDiskMb?.() }, this.signal)
     } catch (error) {
       if (error instanceof AgentAbortedError) throw error
       if (error instanceof AgentRequestError && (error.status === 404 || error.status === 403)) {

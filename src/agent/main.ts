@@ -17,6 +17,7 @@ import { readableDestination } from './readableLog.ts'
 import { readPrivateKeyFile } from './readPrivateKeyFile.ts'
 import { sleep } from './sleep.ts'
 import { DEFAULT_LAUNCHER_TEMPLATE, WorkloadLauncher } from './WorkloadLauncher.ts'
+import { freeDiskMb } from './freeDiskMb.ts'
 
 /** How long a first start retries an unreachable coordinator before saying so
  *  (a coordinator restarting takes seconds; a wrong URL never answers). Once
@@ -73,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
       logger,
       newNodeKey: () => `${hostname().replace(/[^\w.-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`,
       ...(challengeRunner ? { challengeRunner } : {}),
+      // The state directory holds the workload logs: the disk the agent's own writes fill.
+      readFreeDiskMb: () => freeDiskMb(dirname(stateFile)),
     },
     {
       ...(options.nodeKey ? { nodeKey: options.nodeKey } : {}),

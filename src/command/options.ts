@@ -7,6 +7,9 @@ interface OptionBase {
   autocomplete?: string
   /** How the expected value looks, for error messages, e.g. 'a GPU model such as H100-80GB'. */
   expected?: string
+  /** Another option that, typed by name, stands in for this one: plain words then skip this
+   *  one (`/rent node:n3k9q 4` fills hours, not model). */
+  replacedBy?: string
 }
 
 export interface StringOption extends OptionBase {

@@ -55,7 +55,11 @@ export function parseArguments(command: CommandInfo, text: string, { symbol }: P
       positional.push(token)
     }
   }
-  const open = names.filter((name) => !(name in values))
+  const replaced = (name: string) => {
+    const by = command.options[name]!.replacedBy
+    return by !== undefined && by in values
+  }
+  const open = names.filter((name) => !(name in values) && !replaced(name))
   for (const [index, name] of open.entries()) {
     if (positional.length === 0) break
     const option = command.options[name]!

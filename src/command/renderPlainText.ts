@@ -11,6 +11,7 @@ export function renderPlainText(reply: Reply, buttonNumbers: number[] = []): str
   if (reply.table) lines.push(formatTable(reply.table.columns, reply.table.rows))
   if (reply.text && reply.table) lines.push(reply.text)
   if (reply.code) lines.push(reply.code)
+  if (reply.image) lines.push(`Chart: ${reply.image.url}`)
   const buttons = (reply.buttons ?? []).map((button, i) =>
     isActionButton(button) ? `[${buttonNumbers[i] ?? i + 1}] ${button.label}` : `${button.label}: ${button.url}`,
   )

@@ -7,6 +7,10 @@ export interface Reply {
   /** Shown verbatim in a monospace block (a message to sign, a proof). */
   code?: string
   buttons?: Button[]
+  /** One picture (a chart): an embed image on Discord, a photo on Telegram, the URL on the console. */
+  image?: ReplyImage
+  /** Sets the colour of a Discord embed; error replies are 'error' whatever this says. */
+  tone?: ReplyTone
   /** Private data: ephemeral on Discord, private chat only on Telegram. */
   private?: boolean
   /** An error answer: shown only to the user where the platform can (Discord ephemeral), in place elsewhere. */
@@ -15,6 +19,15 @@ export interface Reply {
    *  vote buttons): adapters report where they posted it. */
   live?: { proposalId: string }
 }
+
+export interface ReplyImage {
+  /** Absolute http(s) URL of a PNG, usually under PUBLIC_URL/charts/. */
+  url: string
+  /** What the picture shows, for a caption or a screen reader. */
+  alt: string
+}
+
+export type ReplyTone = 'success' | 'error' | 'info'
 
 export type Button = ActionButton | LinkButton
 export interface ActionButton {

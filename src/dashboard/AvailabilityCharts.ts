@@ -1,8 +1,7 @@
 import { UserError } from '../errors/AppError.ts'
 import type { Sqlite } from '../db/openDatabase.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
-import type { Runtime } from 'vega'
-import { availabilitySpec, chartShapeOf, chartValues, compileChart, readAvailabilityPoints, renderChartSvg, svgToPng, type AvailabilityChartParameters } from './availabilityChart.ts'
+import { availabilitySpec, chartShapeOf, chartValues, readAvailabilityPoints, ReusableChart, svgToPng, type AvailabilityChartParameters } from './availabilityChart.ts'
 
 export const DEFAULT_CHART_DAYS = 7
 const MAX_DAYS = 90
@@ -43,7 +42,7 @@ export class AvailabilityCharts {
   private readonly cache = new Map<string, Promise<Buffer | string>>()
   private cachedVersion: number | null = null
   /** Compiled charts by shape (days × empty × point marks); bounded like the drawings. */
-  private readonly compiled = new Map<string, Runtime>()
+  private readonly compiled = new Map<string, ReusableChart>()
 
   constructor(private readonly deps: AvailabilityChartsDeps) {}
 
@@ -77,12 +76,12 @@ export class AvailabilityCharts {
     }
     const shape = chartShapeOf(points, params.days, this.deps.units.symbol)
     const shapeKey = JSON.stringify(shape)
-    let runtime = this.compiled.get(shapeKey)
-    if (!runtime) {
+    let chart = this.compiled.get(shapeKey)
+    if (!chart) {
       if (this.compiled.size >= COMPILED_ENTRIES) this.compiled.clear()
-      this.compiled.set(shapeKey, (runtime = compileChart(availabilitySpec(shape))))
+      this.compiled.set(shapeKey, (chart = new ReusableChart(availabilitySpec(shape))))
     }
-    const svg = await renderChartSvg(runtime, chartValues(points, this.deps.units.decimals))
+    const svg = await chart.svg(chartValues(points, this.deps.units.decimals))
     return format === 'svg' ? svg : await svgToPng(svg)
   }
 }

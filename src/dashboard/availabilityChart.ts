@@ -66,7 +66,8 @@ export function availabilitySpec({ days, empty, pointMarks, symbol }: ChartShape
     width: 640,
     height: 170,
     mark: { type: 'line', point: pointMarks, interpolate: 'step-after' },
-    encoding: { x, y: { field, type: 'quantitative', title }, color },
+    // An empty chart still gets a readable axis (Vega would label a zero-width domain 0.000000).
+    encoding: { x, y: { field, type: 'quantitative', title, ...(empty ? { scale: { domain: [0, 1] } } : {}) }, color },
   })
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -78,19 +79,24 @@ export function availabilitySpec({ days, empty, pointMarks, symbol }: ChartShape
   } as TopLevelSpec
 }
 
-/** Vega-Lite → a Vega runtime (compiled and parsed once per shape). */
-export function compileChart(spec: TopLevelSpec): vega.Runtime {
-  return vega.parse(compile(spec).spec)
-}
+/** A compiled chart kept with one headless View (the 'none' renderer: no
+ *  canvas): a drawing only swaps its data, since building the dataflow costs
+ *  more than running it. Drawings on one chart take turns. */
+export class ReusableChart {
+  private readonly view: vega.View
+  private turn: Promise<unknown> = Promise.resolve()
 
-/** Draws a compiled chart with its points as SVG, headless (no canvas: the 'none' renderer). */
-export async function renderChartSvg(runtime: vega.Runtime, values: ChartValue[]): Promise<string> {
-  const view = new vega.View(runtime, { renderer: 'none' })
-  try {
-    view.data('points', values)
-    return await view.toSVG()
-  } finally {
-    view.finalize()
+  constructor(spec: TopLevelSpec) {
+    this.view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
+  }
+
+  svg(values: ChartValue[]): Promise<string> {
+    const drawing = this.turn.then(() => {
+      this.view.data('points', values)
+      return this.view.toSVG()
+    })
+    this.turn = drawing.catch(() => undefined)
+    return drawing
   }
 }
 

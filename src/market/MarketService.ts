@@ -8,12 +8,14 @@ import type { Bonds } from './Bonds.ts'
 import type { Rentals } from './Rentals.ts'
 import type { Slashing } from './Slashing.ts'
 import { AvailabilitySearch, type AvailabilityQuery } from './searchAvailability.ts'
+import { NodeOffers, type OfferSort } from './NodeOffers.ts'
 import { echoInput } from '../errors/echoInput.ts'
 import { autoExtendOf, stopAutoExtend, type AutoExtendSetting } from './autoExtend.ts'
 
 /** What commands need from the marketplace, in one object on ctx.market. */
 export class MarketService {
   private readonly availability: AvailabilitySearch
+  private readonly nodeOffers: NodeOffers
 
   constructor(
     private readonly db: Db,
@@ -24,10 +26,16 @@ export class MarketService {
     readonly slashing: Slashing,
   ) {
     this.availability = new AvailabilitySearch(sqlite)
+    this.nodeOffers = new NodeOffers(sqlite, this.availability)
   }
 
   search(query: AvailabilityQuery) {
     return this.availability.search(query)
+  }
+
+  /** Single listed node offers for /offers, best first, and how many more matched. */
+  offers(query: AvailabilityQuery, sort: OfferSort, limit: number) {
+    return this.nodeOffers.list(query, sort, limit)
   }
 
   catalogue() {

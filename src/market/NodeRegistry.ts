@@ -63,7 +63,8 @@ export class NodeRegistry {
         .prepare(),
       touch: db
         .update(nodes)
-        .set({ lastHeartbeatAt: sql`${sql.placeholder('now')}`, online: true, utilization: sql`${sql.placeholder('utilization')}` })
+        // An agent that sends no free disk (older ones) keeps the last value.
+        .set({ lastHeartbeatAt: sql`${sql.placeholder('now')}`, online: true, utilization: sql`${sql.placeholder('utilization')}`, freeDiskMb: sql`coalesce(${sql.placeholder('freeDiskMb')}, free_disk_mb)` })
         .where(eq(nodes.id, nodeId))
         .prepare(),
       // Uptime counts only proven GPUs: min(declared, verified) while the node is
@@ -143,6 +144,8 @@ export class NodeRegistry {
         online: true,
         lastHeartbeatAt: now,
         driverVersion: body.gpus[0]?.driverVersion ?? null,
+        cudaVersion: body.gpus[0]?.cudaVersion ?? null,
+        freeDiskMb: body.freeDiskMb ?? null,
         simulated: body.simulated,
       }
       const id = existing?.id ?? uniqueShortId('n', 5, (candidate) => tx.select({ id: nodes.id }).from(nodes).where(eq(nodes.id, candidate)).get() !== undefined)
@@ -195,7 +198,7 @@ export class NodeRegistry {
     const node = this.statements.owner.get({ nodeId })
     if (!node || node.address !== address) throw new ForbiddenNodeError(nodeId)
     const cameBack = db.transaction((tx) => {
-      this.statements.touch.run({ nodeId, now, utilization: JSON.stringify(body.utilization) })
+      this.statements.touch.run({ nodeId, now, utilization: JSON.stringify(body.utilization), freeDiskMb: body.freeDiskMb ?? null })
       if (!node.online) {
         this.deps.listing.refreshNode(nodeId)
         enqueueNotification(tx, {

@@ -21,6 +21,7 @@ import { settle } from './settlement.ts'
 import { failOverRental } from './failOverRental.ts'
 import { prepareConfirmStatements } from './confirmStatements.ts'
 import { OfferQuery, quoteRental, type Quote, type QuoteParameters, type QuotePayload } from './quoteRental.ts'
+import { quoteNode, type NodeQuoteParameters } from './quoteNode.ts'
 import { utcMinute } from '../time/utcMinute.ts'
 import { assertNotFrozen } from '../identity/AccountSecurity.ts'
 import { resolveWorkloadImage } from './workloadImages.ts'
@@ -59,9 +60,9 @@ export class Rentals {
     this.statements = prepareConfirmStatements(deps.db)
   }
 
-  /** @throws NoCapacityError */
-  quote(params: QuoteParameters): Quote {
-    return quoteRental({ ...this.deps, offers: this.offers }, params)
+  /** The cheapest fit, or the node the renter chose (quoteNode.ts). @throws NoCapacityError, NodeNotListedError, UserError */
+  quote(params: QuoteParameters | NodeQuoteParameters): Quote {
+    return 'nodeId' in params ? quoteNode(this.deps, params) : quoteRental({ ...this.deps, offers: this.offers }, params)
   }
 
   /** Escrows the quote's cost and allocates its GPUs in one transaction. A failover's replacement

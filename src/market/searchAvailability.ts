@@ -22,6 +22,20 @@ export interface AvailabilityGroup {
   memoryMb: number
 }
 
+/** One listed node's free GPUs of one model, as /offers shows it. */
+export interface NodeOffer {
+  nodeId: string
+  model: string
+  free: number
+  region: string
+  memoryMb: number
+  pricePerGpuHour: bigint
+  reliability: number
+}
+
+/** What /offers ranks by: the price as a double and its exact key for ties. */
+export type RankedOffer = Pick<Offer, 'nodeId' | 'price' | 'priceSort' | 'reliability'>
+
 /** One searchable (listed, online) node_gpus row, as /gpus needs it. */
 interface Offer {
   nodeId: string
@@ -110,6 +124,48 @@ export class AvailabilitySearch {
       if (group) groups.push(group)
     }
     return groups.sort((a, b) => (a.minPrice < b.minPrice ? -1 : a.minPrice > b.minPrice ? 1 : a.model.localeCompare(b.model)))
+  }
+
+  /** The best `limit` single offers (one node's free GPUs of one model) under
+   *  the filters, ranked by `before`, and how many matched: /offers. One pass
+   *  over the copy keeping only the best few, so 100,000 nodes cost no sort. */
+  topOffers(query: AvailabilityQuery, limit: number, before: (a: RankedOffer, b: RankedOffer) => number): { offers: NodeOffer[]; matched: number } {
+    this.refresh()
+    const region = query.region === undefined ? -1 : (this.regionIds.get(query.region) ?? -2)
+    const count = query.count ?? 1
+    const minMemory = query.minVramGb ? Math.round(query.minVramGb * 1024) - 512 : -Infinity
+    const minReliability = query.minReliability ?? -Infinity
+    const maxPriceSort = query.maxPricePerGpuHour === undefined ? null : priceSortKey(query.maxPricePerGpuHour)
+    const maxPrice = maxPriceSort === null ? Infinity : Number(maxPriceSort)
+    const models = query.model === undefined ? [...this.offers.keys()].sort() : this.offers.has(query.model) ? [query.model] : []
+    const best: { offer: Offer; model: string }[] = []
+    let matched = 0
+    for (const model of models) {
+      for (const offer of this.offers.get(model)!.list) {
+        // The same tests as group(), so /offers and /gpus agree on what is available.
+        if (offer.free < count || offer.memoryMb < minMemory || offer.reliability < minReliability || (region !== -1 && offer.region !== region)) continue
+        if (offer.price > maxPrice || (offer.price === maxPrice && offer.priceSort > maxPriceSort!)) continue
+        matched++
+        if (best.length === limit && before(offer, best[limit - 1]!.offer) >= 0) continue
+        let at = best.length === limit ? limit - 1 : best.length
+        // Models are visited in name order, so a tie stays behind the one already kept.
+        while (at > 0 && before(offer, best[at - 1]!.offer) < 0) {
+          best[at] = best[at - 1]!
+          at--
+        }
+        best[at] = { offer, model }
+      }
+    }
+    const offers = best.map(({ offer, model }) => ({
+      nodeId: offer.nodeId,
+      model,
+      free: offer.free,
+      region: this.regionNames[offer.region]!,
+      memoryMb: offer.memoryMb,
+      pricePerGpuHour: BigInt(offer.priceSort),
+      reliability: offer.reliability,
+    }))
+    return { offers, matched }
   }
 
   /** Distinct models and regions on offer (listed capacity only), for autocomplete. */

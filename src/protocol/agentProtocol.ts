@@ -63,6 +63,9 @@ export const gpuReport = z.object({
   cudaVersion: z.string().max(50).optional(),
 })
 
+/** Up to a petabyte: a bound, so a lying agent cannot store an absurd number. */
+const freeDiskMb = z.number().int('expected whole megabytes').min(0, 'expected 0 or more megabytes').max(1_000_000_000, 'expected at most 1000000000 megabytes (a petabyte)')
+
 export const registerNodeBody = z.object({
   /** Stable id the agent chooses for this machine (kept in its state file). */
   nodeKey: z.string().regex(/^[\w.-]{1,64}$/, 'expected 1-64 letters, digits, dots, dashes or underscores'),
@@ -83,6 +86,8 @@ export const registerNodeBody = z.object({
     .default({ renewable: false }),
   /** True when the inventory was declared (--gpus), not read from the driver. */
   simulated: z.boolean().default(false),
+  /** Free disk where the agent keeps its state and workload logs, in MB; older agents send none. */
+  freeDiskMb: freeDiskMb.optional(),
 })
 
 export const heartbeatBody = z.object({
@@ -90,6 +95,8 @@ export const heartbeatBody = z.object({
   utilization: z.array(z.number().min(0).max(100)).max(64).default([]),
   /** Rentals the agent is running now (so the coordinator can spot drift). */
   running: z.array(z.string().max(32)).max(64).default([]),
+  /** As at registration; absent keeps the last value. */
+  freeDiskMb: freeDiskMb.optional(),
 })
 
 export const runningBody = z.object({

@@ -11,7 +11,7 @@ import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
 import { available, system } from '../../src/ledger/balanceKeys.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
 import { createMoneyHarness } from '../support/moneyHarness.ts'
-import { deployDevContracts, startTestChain, type TestChain } from './testChain.ts'
+import { deployDevContracts, devWallet, startTestChain, type TestChain } from './testChain.ts'
 
 // PayoutSender's branches that only a misbehaving network reaches (issue 17):
 // fees rising while a payout is stuck, a node whose pending nonce lags our own
@@ -67,13 +67,15 @@ function clientWith(overrides: Partial<ChainPublicClient>): ChainPublicClient {
 describe('a stuck payout when the network fee rises', () => {
   test('the replacement pays the current fee when it is above 112.5 % of the old one, and the raised tip otherwise; it pays once', async () => {
     let now = Date.now()
+    const { logger, lines } = capturedLogger()
     const h = createMoneyHarness(chain, dev, { clock: () => now })
+    const sender = new PayoutSender({ ...h.payoutDeps, logger })
     const accountId = await fundedFrank(h, parseUnits('10', 18))
     const fromBlock = (await head()) + 1n
     const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
     await chain.testClient.setAutomine(false)
     try {
-      expect(await h.payouts.process()).toEqual({ sent: 1, confirmed: 0, failed: 0 })
+      expect(await sender.process()).toEqual({ sent: 1, confirmed: 0, failed: 0 })
       const sent = h.payouts.get(payout.id)!
       const before = parseTransaction(sent.rawTx as Hex)
       // The network gets busy: the next block's base fee climbs to everything the payout offers,
@@ -94,8 +96,12 @@ describe('a stuck payout when the network fee rises', () => {
       expect(fees.maxPriorityFeePerGas < raisedTip).toBe(true)
 
       now += 5 * 60_000 + 1
-      expect(await h.payouts.process()).toEqual({ sent: 0, confirmed: 0, failed: 0 })
+      expect(await sender.process()).toEqual({ sent: 0, confirmed: 0, failed: 0 })
       const replaced = h.payouts.get(payout.id)!
+      // The operator's trace of the replacement: which payouts, which nonce, old and new hash.
+      expect(lines).toEqual([
+        expect.objectContaining({ level: 40, msg: 'payout transaction was stuck; replaced with higher fees', payouts: [payout.id], nonce: before.nonce, replaced: sent.txHash, txHash: replaced.txHash }),
+      ])
       const after = parseTransaction(replaced.rawTx as Hex)
       expect(after.maxFeePerGas).toBe(fees.maxFeePerGas)
       expect(after.maxPriorityFeePerGas).toBe(raisedTip)
@@ -183,6 +189,18 @@ describe('nonces', () => {
     expect(checkLedger(h.sqlite)).toEqual([])
   })
 
+  test('a treasury that never sent a transaction signs its first payout with nonce 0', async () => {
+    const h = createMoneyHarness(chain, dev)
+    // Dev account 9 has tokens and ether but no transaction yet on this chain.
+    const fresh = devWallet(chain, 9)
+    expect(await chain.publicClient.getTransactionCount({ address: fresh.account.address, blockTag: 'pending' })).toBe(0)
+    const sender = new PayoutSender({ ...h.payoutDeps, walletClient: fresh as unknown as PayoutSenderDeps['walletClient'] })
+    const accountId = await fundedFrank(h, parseUnits('10', 18))
+    const payout = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
+    expect(await sender.process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
+    expect(h.payouts.get(payout.id)).toMatchObject({ status: 'confirmed', nonce: 0 })
+  })
+
   test("the chain's pending nonce wins when it is ahead of our records (the treasury sent something else)", async () => {
     const h = createMoneyHarness(chain, dev)
     const accountId = await fundedFrank(h, parseUnits('10', 18))
@@ -236,6 +254,7 @@ describe("the node's answers to a broadcast", () => {
     expect(await sender.process()).toEqual({ sent: 1, confirmed: 1, failed: 0 })
     expect(calls).toHaveLength(1)
     expect(lines.map((l) => ({ level: l.level, msg: l.msg }))).toEqual([{ level: 40, msg: 'payout nonce already used; its outcome is read from the chain next run' }])
+    expect((lines[0] as unknown as { err: { message: string } }).err.message).toContain('nonce too low')
     expect(h.payouts.get(payout.id)).toMatchObject({ status: 'confirmed' })
     expect(await transfersTo(frank.address, fromBlock)).toHaveLength(1)
     expect(checkLedger(h.sqlite)).toEqual([])

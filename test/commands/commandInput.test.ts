@@ -109,7 +109,7 @@ describe('options that answer well', () => {
     h.renter('alice', 45)
     const before = state()
     expect(await run('/rent H100 1 price:2')).toBe(
-      'price is not an option of /rent; did you mean max_price? Its options are model, hours, count, max_price, region, image, auto_extend.',
+      'price is not an option of /rent; did you mean max_price? Its options are model, hours, count, max_price, region, image, auto_extend, node.',
     )
     expect(await run('/gpus cuont:2')).toBe(
       'cuont is not an option of /gpus; did you mean count? Its options are model, count, min_vram, max_price, region, min_reliability.',
@@ -161,7 +161,7 @@ describe('options that answer well', () => {
     const { run } = setup()
     const y = 'y'.repeat(10_000)
     expect(await run(`/rent H100 ${y}`)).toBe(
-      `Hours should be a whole number from 1 to 720, not "${'y'.repeat(59)}…".\nUsage: /rent <model> <hours> [count] [max_price] [region] [image] [auto_extend]`,
+      `Hours should be a whole number from 1 to 720, not "${'y'.repeat(59)}…".\nUsage: /rent [model] <hours> [count] [max_price] [region] [image] [auto_extend] [node]`,
     )
     expect(await run(`/rent ${y} 1`)).toBe(`Unknown GPU model "${'y'.repeat(59)}…"; expected one of H100-80GB, RTX4090-24GB.`)
     expect(await run(`/gpus max_price:${y}`)).toBe(`The max_price "${'y'.repeat(59)}…" is not a number; expected a positive amount of GRID such as 12.5.`)
@@ -185,18 +185,20 @@ describe('options that answer well', () => {
     expect(await run('/help rent')).toBe(
       [
         '/rent — Rent GPUs: get a quote, then confirm',
-        'Usage: /rent <model> <hours> [count] [max_price] [region] [image] [auto_extend]',
+        'Usage: /rent [model] <hours> [count] [max_price] [region] [image] [auto_extend] [node]',
         // Values of several lines start under their names, indented.
         'Options:',
-        '  model: GPU model, e.g. H100-80GB',
+        '  model (optional): GPU model, e.g. H100-80GB (with node:, only if that node has several)',
         '  hours: Hours to rent; a whole number from 1 to 720',
         '  count (optional): GPUs on one machine; a whole number from 1 to 16',
         '  max_price (optional): Highest price per GPU-hour, e.g. 2.5',
         '  region (optional): Region, e.g. eu-west',
         '  image (optional): Workload image from the catalogue, e.g. pytorch (the default)',
         '  auto_extend (optional): Add 1 h at a time before the end while your balance allows, up to this many hours; a whole number of hours from 1 to 168, e.g. auto_extend:8',
+        '  node (optional): A node id from /offers, e.g. n3k9q: rent on that node only',
         'Examples:',
         '  /rent H100-80GB 4',
+        '  /rent node:n3k9q 4 2',
         '  /rent RTX4090 2 count:2 max_price:0.8',
         '  /rent H100-80GB 4 image:pytorch',
         '  /rent H100-80GB 4 auto_extend:8',

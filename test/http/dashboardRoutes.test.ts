@@ -134,6 +134,14 @@ describe('GET /charts/availability.png', () => {
     expect(await res.json()).toEqual({ error, code: query.startsWith('model=MI') ? 'UNKNOWN_MODEL' : 'BAD_CHART_QUERY' })
   })
 
+  test('drawings of one chart shape at once each get their own data', async () => {
+    const h = withMarket()
+    // Same shape (7 days, short series): one shared view, so the two drawings must take turns.
+    const [h100, rtx] = await Promise.all([h.charts.render({ model: 'H100-80GB', days: 7 }, 'svg'), h.charts.render({ model: 'RTX4090-24GB', days: 7 }, 'svg')])
+    expect([h100.includes('H100-80GB'), h100.includes('RTX4090-24GB')]).toEqual([true, false])
+    expect([rtx.includes('H100-80GB'), rtx.includes('RTX4090-24GB')]).toEqual([false, true])
+  })
+
   test('other chart names are not found', async () => {
     const h = withMarket()
     expect((await h.get('/charts/other.png')).status).toBe(404)

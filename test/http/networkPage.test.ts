@@ -60,6 +60,28 @@ test('/ in Chromium: headings, the tables, the chart loaded under the CSP, no sc
     expect(await chart.getAttribute('alt')).toMatch(/^Line charts of free GPUs and of the median price per GPU-hour .+; now: H100-80GB 6 free at a median 2 GRID; RTX4090-24GB 2 free at a median 0.25 GRID\.$/)
     // The page's style applied (its hash is in the CSP): dark text on white.
     expect(await page.evaluate(() => [getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor])).toEqual(['rgb(27, 31, 36)', 'rgb(255, 255, 255)'])
+    // WCAG AA: every text's colour against the background it sits on is at least 4.5:1.
+    const contrasts = await page.evaluate(() => {
+      const rgb = (css: string) => css.match(/[\d.]+/g)!.map(Number)
+      const luminance = (css: string) => {
+        const [r, g, b] = rgb(css).map((v) => v / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+      }
+      const background = (el: Element | null): string => {
+        for (; el; el = el.parentElement) {
+          const bg = getComputedStyle(el).backgroundColor
+          if (rgb(bg)[3] !== 0) return bg
+        }
+        return 'rgb(255, 255, 255)'
+      }
+      const texts = [...document.body.querySelectorAll('*')].filter((el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim()))
+      return texts.map((el) => {
+        const [a, b] = [luminance(getComputedStyle(el).color), luminance(background(el))]
+        return Math.round(((Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)) * 10) / 10
+      })
+    })
+    expect(contrasts.length).toBeGreaterThan(30)
+    expect(Math.min(...contrasts)).toBeGreaterThanOrEqual(4.5)
     expect(await page.evaluate(() => document.scripts.length)).toBe(0)
     expect(violations).toEqual([])
     expect(await colours(await page.screenshot({ fullPage: true }))).toBeGreaterThan(20)

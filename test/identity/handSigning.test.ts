@@ -13,6 +13,7 @@ import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts
 import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
 import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import { renderPlainText } from '../../src/command/renderPlainText.ts'
+import { renderTelegramReply } from '../../src/chat/telegram/renderTelegramReply.ts'
 import { ProtocolParameters } from '../../src/governance/ProtocolParameters.ts'
 import { BEGIN_MESSAGE, END_MESSAGE, messageBetweenFrames } from '../../src/identity/handSignedMessage.ts'
 import { deployDevContracts, startTestChain, type TestChain } from '../chain/testChain.ts'
@@ -64,6 +65,10 @@ describe('signing by hand', () => {
     expect(reply.buttons).toBeUndefined()
     expect(renderPlainText(reply).endsWith(`\n${message}\n${END_MESSAGE}`)).toBe(true)
     expect(messageBetweenFrames(renderPlainText(reply))).toBe(message)
+    // On Telegram too the message block is the last thing, with no keyboard under it.
+    const telegram = renderTelegramReply(reply)
+    expect(telegram.parts.at(-1)!.endsWith(`${END_MESSAGE}</pre>`)).toBe(true)
+    expect(telegram.keyboard).toBeUndefined()
   })
 
   test("the README's one-line signer works as written on a copy of the whole /link reply, and /verify links the wallet", async () => {
