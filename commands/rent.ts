@@ -41,7 +41,7 @@ const rent = defineCommand({
       image: args.image,
       autoExtendHours: args.auto_extend,
     }
-    if (args.node !== undefined) return quoteReply(ctx, { ...common, nodeId: args.node, ...(args.model ? { model: ctx.market.resolveModel(args.model) } : {}) })
+    if (args.node !== undefined) return quoteReply(ctx, { ...common, nodeId: args.node.toLowerCase(), ...(args.model ? { model: ctx.market.resolveModel(args.model) } : {}) })
     if (args.model === undefined) throw usageError(rent, 'model is missing: expected a GPU model such as H100-80GB, or node:<id> from /offers')
     return quoteReply(ctx, { ...common, model: ctx.market.resolveModel(args.model) })
   },

@@ -16,8 +16,8 @@ const STYLES = `
   img { max-width: 100%; height: auto; border: 1px solid #d0d7de; }
   dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; } dt { font-weight: 600; } dd { margin: 0; overflow-wrap: anywhere; }
   code, .mono { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
-  .bar { background: #e5e7eb; height: 1.1rem; max-width: 30rem; border: 1px solid #4b5563; }
-  .bar span { display: block; height: 100%; background: #1f6f43; }
+  .totals { display: flex; gap: 2rem; flex-wrap: wrap; padding: 0; list-style: none; } .totals strong { font-size: 1.4rem; display: block; }
+  progress { width: 30rem; max-width: 100%; height: 1.2rem; }
   .body { border-left: 3px solid #d0d7de; padding-left: 1rem; overflow-wrap: anywhere; }
   form { margin: .5rem 0; } input { font: inherit; width: 30rem; max-width: 100%; padding: .2rem .4rem; color: #1b1f24; background: #fff; border: 1px solid #4b5563; }
   button { font: inherit; padding: .2rem .8rem; color: #fff; background: #0645ad; border: 0; }

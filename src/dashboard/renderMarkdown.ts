@@ -8,13 +8,18 @@ const markdown = new Marked({
   async: false,
   gfm: true,
   renderer: {
-    html({ text }: Tokens.HTML | Tokens.Tag): string {
-      return escapeHtml(text)
+    html(token: Tokens.HTML | Tokens.Tag): string {
+      return 'block' in token && token.block ? `<p>${escapeHtml(token.text)}</p>\n` : escapeHtml(token.text)
     },
     link({ href, title, tokens }: Tokens.Link): string {
       const text = this.parser.parseInline(tokens)
       if (!/^https?:\/\/[^\s"'<>]+$/i.test(href)) return text
       return `<a href="${escapeHtml(href)}" rel="nofollow noopener noreferrer"${title ? ` title="${escapeHtml(title)}"` : ''}>${text}</a>`
+    },
+    // The page has its own h1 and h2: the body's headings sit below them.
+    heading({ tokens, depth }: Tokens.Heading): string {
+      const level = Math.min(6, depth + 2)
+      return `<h${level}>${this.parser.parseInline(tokens)}</h${level}>\n`
     },
     image({ text }: Tokens.Image): string {
       return escapeHtml(text)

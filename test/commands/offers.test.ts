@@ -102,6 +102,30 @@ describe('/offers', () => {
     expect((await reply(`/offers ${args}`)).table!.rows).toEqual(expected.map((k) => rows[k]))
   })
 
+  test('sort:speed follows a later challenge pass (speed and verified_at set together, as a verdict does)', async () => {
+    const { h, reply, ids } = setup()
+    const order = async () => (await reply('/offers sort:speed')).table!.rows.map((r) => r[0])
+    expect(await order()).toEqual([ids.b, ids.a, ids.c, ids.sim])
+    h.clock.now += 3600_000
+    h.sqlite.prepare('update nodes set measured_speed_bps = 11_000, verified_at = ? where id = ?').run(h.clock.now, ids.c)
+    expect(await order()).toEqual([ids.c, ids.b, ids.a, ids.sim])
+    expect((await reply('/offers sort:speed')).table!.rows[0]!.slice(5, 7)).toEqual(['2026-11-26 13:01', '110%'])
+  })
+
+  test.each([{}, { model: 'H100-80GB' }, { count: 2 }, { region: 'eu-west' }, { minReliability: 0.95 }, { maxPricePerGpuHour: 2n * 10n ** 18n }, { minVramGb: 40 }])(
+    'agrees with /gpus on what is available: %o',
+    (query) => {
+      const { h } = setup()
+      const { offers, more } = h.market.offers(query, 'price', 100)
+      expect(more).toBe(0)
+      const byModel = new Map<string, typeof offers>()
+      for (const offer of offers) byModel.set(offer.model, [...(byModel.get(offer.model) ?? []), offer])
+      expect(h.market.search(query).map((g) => [g.model, g.freeGpus, g.nodes, g.minPrice, g.maxPrice])).toEqual(
+        [...byModel].map(([model, list]) => [model, list.reduce((sum, o) => sum + o.free, 0), list.length, list[0]!.pricePerGpuHour, list[list.length - 1]!.pricePerGpuHour]),
+      )
+    },
+  )
+
   test('past 15 rows: the cheapest 15, and how many more to narrow down', async () => {
     const { h, reply, ids } = setup()
     for (let i = 0; i < 14; i++) h.provider(10 + i, { gpus: [{ ...H100, count: 1 }], pricePerGpuHour: `1.${(10 + i).toString().padStart(2, '0')}` })

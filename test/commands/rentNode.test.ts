@@ -82,6 +82,7 @@ describe('/rent node:<id>', () => {
     const { say, pricey } = setup()
     expect((await say(`/rent node:${pricey.nodeId} 4`)).title).toBe('Quote: 1× H100-80GB for 4 h')
     expect((await say(`/rent 4 node:${pricey.nodeId} count:2`)).title).toBe('Quote: 2× H100-80GB for 4 h')
+    expect((await say(`/rent node:${pricey.nodeId.toUpperCase()} 4`)).fields![0]).toEqual({ name: 'Node', value: `${pricey.nodeId} (eu-west, 100% reliable)` })
   })
 
   test('a node with two models needs model:, then quotes that one', async () => {

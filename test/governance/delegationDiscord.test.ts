@@ -7,6 +7,7 @@ import { createDiscordAdapter } from '../../src/chat/discord/createDiscordAdapte
 import type { ChatAdapter } from '../../src/chat/ChatAdapter.ts'
 import { delegations } from '../../src/db/schema/governance.ts'
 import { chatIdentities } from '../../src/db/schema/identity.ts'
+import { shownText } from '../chat/discord/discordPayloads.ts'
 import { LocalDiscordServer, type InteractionRecord } from '../chat/discord/LocalDiscordServer.ts'
 import { createGovernanceHarness, type GovernanceHarness } from './governanceHarness.ts'
 
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 async function answer(interaction: InteractionRecord): Promise<string> {
   await server.waitFor(() => server.messages.get(interaction.originalId!)?.edits, 5000)
-  return server.messages.get(interaction.originalId!)!.content
+  return shownText(server.messages.get(interaction.originalId!)!)
 }
 
 test('on Discord: /delegate takes the member picked in the option (<@id>) and /delegates shows the delegate by name', async () => {

@@ -16,11 +16,11 @@ export async function answerInteraction(
   reply: Reply,
   { first, ephemeral }: { first: FirstMessage; ephemeral: boolean },
 ): Promise<void> {
-  const { contents, components } = renderDiscordMessages(reply)
+  const messages = renderDiscordMessages(reply)
   const flags = ephemeral ? MessageFlags.Ephemeral : undefined
-  for (const [i, content] of contents.entries()) {
-    const last = i === contents.length - 1
-    const message = { content, components: last ? components : [], allowedMentions: NO_PINGS }
+  for (const [i, { embeds, components }] of messages.entries()) {
+    // content '' clears the text of a message being replaced (a deferred "thinking…", an old answer).
+    const message = { content: '', embeds, components, allowedMentions: NO_PINGS }
     if (i > 0 || first === 'followUp') await interaction.followUp({ ...message, flags })
     else if (first === 'reply') await interaction.reply({ ...message, flags })
     else if (first === 'edit') await interaction.editReply(message)

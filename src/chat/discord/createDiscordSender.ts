@@ -43,14 +43,9 @@ export function createDiscordSender(deps: {
   }
 
   async function post(channelId: string, reply: Reply): Promise<string | undefined> {
-    const { contents, components } = renderDiscordMessages(reply)
     let last: string | undefined
-    for (const [i, content] of contents.entries()) {
-      const body: RESTPostAPIChannelMessageJSONBody = {
-        content,
-        components: i === contents.length - 1 ? components : [],
-        allowed_mentions: { parse: [] },
-      }
+    for (const { embeds, components } of renderDiscordMessages(reply)) {
+      const body: RESTPostAPIChannelMessageJSONBody = { embeds, components, allowed_mentions: { parse: [] } }
       last = ((await rest.post(Routes.channelMessages(channelId), { body })) as { id: string }).id
     }
     return last
@@ -85,10 +80,11 @@ export function createDiscordSender(deps: {
 
     async editMessage(channelId, messageId, reply) {
       // Live replies are sized to fit one message: the first part and the buttons.
-      const { contents, components } = renderDiscordMessages(reply)
+      const messages = renderDiscordMessages(reply)
+      const body = { content: '', embeds: messages[0]!.embeds, components: messages.at(-1)!.components, allowed_mentions: { parse: [] } }
       await gate.run(async () => {
         try {
-          await rest.patch(Routes.channelMessage(channelId, messageId), { body: { content: contents[0], components, allowed_mentions: { parse: [] } } })
+          await rest.patch(Routes.channelMessage(channelId, messageId), { body })
         } catch (error) {
           throw deliveryErrorOf(error)
         }

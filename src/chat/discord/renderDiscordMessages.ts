@@ -4,18 +4,18 @@ import {
   type APIActionRowComponent,
   type APIButtonComponent,
   type APIComponentInMessageActionRow,
+  type APIEmbed,
 } from 'discord.js'
-import { formatTable } from '../../command/renderPlainText.ts'
 import { isActionButton, type Button, type Reply } from '../../command/reply.ts'
-import { discordCodeBlock, escapeDiscordText } from './escapeDiscordText.ts'
-import { splitDiscordContent } from './splitDiscordContent.ts'
+import { packEmbeds } from './discordEmbedLimits.ts'
+import { discordEmbedsOf, TONE_COLOURS } from './discordEmbedsOf.ts'
 
 export type DiscordActionRow = APIActionRowComponent<APIComponentInMessageActionRow>
 
-/** A reply as Discord messages: the content split to fit, and the buttons
- *  that go under the last message (so they sit below everything they refer to). */
-export interface DiscordMessages {
-  contents: string[]
+/** One Discord message of a reply: its embeds, and buttons on the last message
+ *  only (so they sit below everything they refer to). */
+export interface DiscordMessage {
+  embeds: APIEmbed[]
   components: DiscordActionRow[]
 }
 
@@ -32,20 +32,14 @@ const STYLES: Record<NonNullable<Extract<Button, { action: string }>['style']>, 
   danger: ButtonStyle.Danger,
 }
 
-export function renderDiscordMessages(reply: Reply): DiscordMessages {
-  const head = [reply.title && `**${escapeDiscordText(reply.title)}**`, reply.text && escapeDiscordText(reply.text)]
-    .filter(Boolean)
-    .join('\n')
-  const blocks = [
-    head,
-    ...(reply.fields ?? []).map((f) => `**${escapeDiscordText(f.name)}**\n${escapeDiscordText(f.value)}`),
-    reply.table && discordCodeBlock(formatTable(reply.table.columns, reply.table.rows)),
-    reply.code !== undefined && discordCodeBlock(reply.code),
-  ].filter((b): b is string => typeof b === 'string' && b !== '')
-  const content = blocks.join('\n\n')
+/** A reply as Discord messages of embeds, split to fit Discord's limits. */
+export function renderDiscordMessages(reply: Reply): DiscordMessage[] {
   const components = buttonRows(reply.buttons ?? [])
-  // Discord refuses a message with neither content nor components.
-  return { contents: content === '' && components.length === 0 ? ['Done.'] : splitDiscordContent(content), components }
+  const groups = packEmbeds(discordEmbedsOf(reply))
+  // Discord refuses a message with neither embeds, content nor components.
+  if (groups.length === 0 && components.length === 0) groups.push([{ color: TONE_COLOURS.info, description: 'Done.' }])
+  if (groups.length === 0) groups.push([])
+  return groups.map((embeds, i) => ({ embeds, components: i === groups.length - 1 ? components : [] }))
 }
 
 /** Discord allows 5 buttons per row and 5 rows; more than 25 buttons cannot be shown. */

@@ -541,6 +541,7 @@ export class LocalDiscordServer {
       id: this.snowflake(),
       channel_id: channelId,
       content: data.content ?? '',
+      embeds: data.embeds ?? [],
       components: data.components ?? [],
       flags: data.flags ?? 0,
       interactionId,
@@ -554,6 +555,7 @@ export class LocalDiscordServer {
     const message = this.messages.get(id)!
     if ('content' in data) message.content = data.content ?? ''
     if ('components' in data) message.components = data.components ?? []
+    if ('embeds' in data) message.embeds = data.embeds ?? []
     message.flags &= ~128 // no longer "thinking…"
     message.edits++
     return message
@@ -585,6 +587,8 @@ function messageProblem(data: any, edit: boolean): string | undefined {
   if (typeof content !== 'string' || content.length > MAX_CONTENT) return `content: must be ${MAX_CONTENT} or fewer in length`
   const rows = data.components ?? []
   if (!edit && content === '' && rows.length === 0 && !(data.embeds ?? []).length) return 'Cannot send an empty message'
+  const embedProblem = embedsProblem(data.embeds ?? [])
+  if (embedProblem) return embedProblem
   if (rows.length > 5) return 'components: at most 5 action rows'
   for (const row of rows) {
     if (row.type !== 1 || !Array.isArray(row.components) || row.components.length === 0 || row.components.length > 5) {
@@ -598,6 +602,33 @@ function messageProblem(data: any, edit: boolean): string | undefined {
       }
     }
   }
+  return undefined
+}
+
+/** Discord's embed limits (resources/message#embed-object-embed-limits); an
+ *  image is fetched by Discord's servers, so it must be an http(s) or attachment:// URL. */
+function embedsProblem(embeds: any[]): string | undefined {
+  if (!Array.isArray(embeds)) return 'embeds: must be an array'
+  if (embeds.length > 10) return 'embeds: Must be 10 or fewer in length.'
+  let total = 0
+  for (const [i, embed] of embeds.entries()) {
+    const at = `embeds.${i}`
+    if (embed.title !== undefined && (typeof embed.title !== 'string' || embed.title.length > 256)) return `${at}.title: Must be 256 or fewer in length.`
+    if (embed.description !== undefined && (typeof embed.description !== 'string' || embed.description.length > 4096))
+      return `${at}.description: Must be 4096 or fewer in length.`
+    if (embed.color !== undefined && (!Number.isInteger(embed.color) || embed.color < 0 || embed.color > 0xffffff)) return `${at}.color: Int value should be between 0 and 16777215.`
+    const fields = embed.fields ?? []
+    if (fields.length > 25) return `${at}.fields: Must be 25 or fewer in length.`
+    for (const [j, field] of fields.entries()) {
+      if (typeof field.name !== 'string' || field.name.length < 1 || field.name.length > 256) return `${at}.fields.${j}.name: Must be between 1 and 256 in length.`
+      if (typeof field.value !== 'string' || field.value.length < 1 || field.value.length > 1024) return `${at}.fields.${j}.value: Must be between 1 and 1024 in length.`
+      total += field.name.length + field.value.length
+    }
+    if (embed.image !== undefined && !/^(https?:\/\/|attachment:\/\/)\S+$/.test(embed.image?.url ?? '')) return `${at}.image.url: Scheme must be one of ('http', 'https', 'attachment').`
+    total += (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text?.length ?? 0) + (embed.author?.name?.length ?? 0)
+    if (!embed.title && !embed.description && !fields.length && !embed.image) return `${at}: Embed is empty.`
+  }
+  if (total > 6000) return 'embeds: Embed size exceeds maximum size of 6000'
   return undefined
 }
 

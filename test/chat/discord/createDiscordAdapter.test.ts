@@ -5,12 +5,13 @@ import type { ChatAdapter } from '../../../src/chat/ChatAdapter.ts'
 import { isDmUnreachable } from '../../../src/identity/dmReachability.ts'
 import { DeliveryError } from '../../../src/notify/DeliveryError.ts'
 import { createTestPipeline } from '../../support/createTestPipeline.ts'
-import type { StoredMessage } from './discordPayloads.ts'
+import { shownText, type StoredMessage } from './discordPayloads.ts'
 import { LocalDiscordServer, type InteractionRecord } from './LocalDiscordServer.ts'
 import { createTestCommands } from './testCommands.ts'
 
 const TOKEN = 'MTIzNDU2Nzg5.test-bot-token.local'
 const EPHEMERAL = 64
+const INFO_BLUE = 0x5865f2
 const MODELS = ['H100-80GB', 'H200-141GB', 'A100-40GB', 'A100-80GB', 'L40S', 'RTX-4090', ...Array.from({ length: 30 }, (_, i) => `GPU-${i}`)]
 
 let server: LocalDiscordServer
@@ -159,7 +160,7 @@ describe('slash commands', () => {
     await interaction.acked
     expect(seen.at(-1)).toStrictEqual({ note: undefined, text: 'hello', count: 3, ratio: 0.25, flag: true, size: 'large', model: 'H100-80GB' })
     expect(interaction.ack).toMatchObject({ type: 4 })
-    expect(answerOf(interaction)[0]!.content).toBe(
+    expect(shownText(answerOf(interaction)[0]!)).toBe(
       'got note=undefined:undefined text=string:hello count=number:3 ratio=number:0.25 flag=boolean:true size=string:large model=string:H100-80GB',
     )
     expect(answerOf(interaction)[0]!.flags).toBe(0)
@@ -183,7 +184,7 @@ describe('slash commands', () => {
     const interaction = server.slash({ user: server.user('saver'), name: 'secret' })
     await interaction.acked
     expect(interaction.ack).toMatchObject({ type: 4, data: { flags: EPHEMERAL, allowed_mentions: { parse: [] } } })
-    expect(answerOf(interaction).map((m) => m.content)).toEqual(['**Balance**\nYou hold 42.5 GRID'])
+    expect(answerOf(interaction).map(shownText)).toEqual(['**Balance**\nYou hold 42.5 GRID'])
   })
 
   test('slow commands are deferred (ephemerally when private) and their original edited, all within the deadline', async () => {
@@ -199,8 +200,8 @@ describe('slash commands', () => {
     }
     expect(open.ack?.data).toEqual({ flags: 0 })
     expect(secret.ack?.data).toEqual({ flags: EPHEMERAL })
-    expect(answerOf(open).map((m) => [m.content, m.flags])).toEqual([['Finished the slow work.', 0]])
-    expect(answerOf(secret).map((m) => [m.content, m.flags])).toEqual([['Your private slow answer.', EPHEMERAL]])
+    expect(answerOf(open).map((m) => [shownText(m), m.flags])).toEqual([['Finished the slow work.', 0]])
+    expect(answerOf(secret).map((m) => [shownText(m), m.flags])).toEqual([['Your private slow answer.', EPHEMERAL]])
     const edits = server.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/messages/@original'))
     expect(edits.slice(-2).map((r) => r.status)).toEqual([200, 200])
   })
@@ -228,8 +229,8 @@ describe('slash commands', () => {
     const dm = server.slash({ user, name: 'where', where: 'dm' })
     const guild = server.slash({ user, name: 'where', where: 'guild' })
     await Promise.all([dm.acked, guild.acked])
-    expect(answerOf(dm)[0]!.content).toBe(`private chat ${server.dmChannelOf(user.id)}, user carol (${user.id})`)
-    expect(answerOf(guild)[0]!.content).toBe(`group chat ${server.guild.channelId}, user carol (${user.id})`)
+    expect(shownText(answerOf(dm)[0]!)).toBe(`private chat ${server.dmChannelOf(user.id)}, user carol (${user.id})`)
+    expect(shownText(answerOf(guild)[0]!)).toBe(`group chat ${server.guild.channelId}, user carol (${user.id})`)
   })
 
   test('user text cannot ping anyone or break out of its formatting', async () => {
@@ -237,29 +238,34 @@ describe('slash commands', () => {
     const interaction = server.slash({ user: server.user('prankster'), name: 'echo', options: [{ name: 'text', type: 3, value: text }] })
     await interaction.acked
     expect(interaction.ack?.data.allowed_mentions).toEqual({ parse: [] })
-    expect(answerOf(interaction)[0]!.content).toBe(
+    expect(shownText(answerOf(interaction)[0]!)).toBe(
       '@\u200beveryone \\<@123456789012345678\\> \\*\\*bold\\*\\* \\`\\`\\`js\ncode\\`\\`\\` # not a heading https://x.test/a_b_c',
     )
   })
 
-  test('a long reply is split into messages of at most 2,000 characters, code blocks closed in each', async () => {
+  test('a long reply is split into embeds of at most 4,096 characters and messages of at most 6,000, code blocks closed in each', async () => {
     const interaction = server.slash({ user: server.user('reader'), name: 'long' })
-    await server.waitFor(() => interaction.followUpIds.length >= 1 && answerOf(interaction).length === 1 + interaction.followUpIds.length)
+    await server.waitFor(() => interaction.followUpIds.length >= 2 && answerOf(interaction).length === 1 + interaction.followUpIds.length)
     await new Promise((resolve) => setTimeout(resolve, 50))
     const parts = answerOf(interaction)
-    expect(parts.length).toBeGreaterThanOrEqual(2)
+    expect(parts).toHaveLength(3)
     for (const part of parts) {
-      expect(part.content.length).toBeLessThanOrEqual(2000)
-      expect(part.content.split('```').length % 2).toBe(1)
+      expect(part.content).toBe('')
+      expect(part.embeds.reduce((n, e) => n + (e.title?.length ?? 0) + (e.description?.length ?? 0), 0)).toBeLessThanOrEqual(6000)
+      for (const embed of part.embeds) {
+        expect(embed.description!.length).toBeLessThanOrEqual(4096)
+        expect(embed.description!.split('```').length % 2).toBe(1)
+      }
     }
-    expect(parts.map((p) => p.content).join('\n')).toContain('line 59: ')
-    expect(parts.at(-1)!.content).toContain('H100-39  39')
+    expect(parts[0]!.embeds[0]!.title).toBe('Capacity')
+    expect(parts.map(shownText).join('\n')).toContain('H100-39  39')
+    expect(shownText(parts.at(-1)!)).toContain('line 199: ')
   })
 
   test('a failing handler answers with a reference, never the error', async () => {
     const interaction = server.slash({ user: server.user('unlucky'), name: 'boom' })
     await interaction.acked
-    const content = answerOf(interaction)[0]!.content
+    const content = shownText(answerOf(interaction)[0]!)
     expect(content).toMatch(/^Something went wrong \(ref [0-9a-f]{6}\)\. Please try again; if it keeps happening, quote the ref to an admin\.$/)
     expect(content).not.toContain('secret.db')
   })
@@ -269,7 +275,7 @@ describe('slash commands', () => {
     const interaction = server.slash({ user: server.user('refused'), name: 'secret' })
     await interaction.acked
     expect(interaction.ack?.data.flags).toBe(EPHEMERAL)
-    expect(answerOf(interaction)[0]!.content).toMatch(/^Something went wrong \(ref [0-9a-f]{6}\)\. Please try again\.$/)
+    expect(shownText(answerOf(interaction)[0]!)).toMatch(/^Something went wrong \(ref [0-9a-f]{6}\)\. Please try again\.$/)
   })
 })
 
@@ -301,7 +307,8 @@ describe('buttons', () => {
     const press = server.press({ user: alice, message, customId: confirm! })
     await press.acked
     expect(press.ack?.type).toBe(7)
-    expect(server.messages.get(message.id)).toMatchObject({ content: 'Confirmed q1: rental r7k3p starts now.', components: [], edits: 1 })
+    expect(server.messages.get(message.id)).toMatchObject({ content: '', components: [], edits: 1 })
+    expect(shownText(server.messages.get(message.id)!)).toBe('Confirmed q1: rental r7k3p starts now.')
 
     const again = server.press({ user: alice, message, customId: buttonIds(message)[0] ?? confirm! })
     await again.acked
@@ -336,7 +343,8 @@ describe('buttons', () => {
     const press = server.press({ user: dave, message, customId: buttonIds(message)[1]! })
     await press.acked
     expect(press.ack?.type).toBe(7)
-    expect(server.messages.get(message.id)).toMatchObject({ content: 'Cancelled.', components: [] })
+    expect(server.messages.get(message.id)).toMatchObject({ components: [] })
+    expect(shownText(server.messages.get(message.id)!)).toBe('Cancelled.')
   })
 })
 
@@ -349,8 +357,8 @@ describe('notifications', () => {
     expect(opened).toHaveLength(1)
     const posts = server.requests.filter((r) => r.path === `/channels/${server.dmChannelOf(erin.id)}/messages`)
     expect(posts.map((r) => r.body)).toEqual([
-      { content: '**Job r7k3p started**\nssh gpu@10.0.0.7 -p 2222 @\u200beveryone', components: [], allowed_mentions: { parse: [] } },
-      { content: 'Job r7k3p ended', components: [], allowed_mentions: { parse: [] } },
+      { embeds: [{ color: INFO_BLUE, title: 'Job r7k3p started', description: 'ssh gpu@10.0.0.7 -p 2222 @\u200beveryone' }], components: [], allowed_mentions: { parse: [] } },
+      { embeds: [{ color: INFO_BLUE, description: 'Job r7k3p ended' }], components: [], allowed_mentions: { parse: [] } },
     ])
   })
 
@@ -367,7 +375,7 @@ describe('notifications', () => {
 
     const next = server.slash({ user: frank, name: 'where' })
     await server.waitFor(() => next.followUpIds.length === 1)
-    expect(answerOf(next).map((m) => [m.content, m.flags])).toEqual([
+    expect(answerOf(next).map((m) => [shownText(m), m.flags])).toEqual([
       [`group chat ${server.guild.channelId}, user frank (${frank.id})`, 0],
       [DM_CLOSED_NOTICE, EPHEMERAL],
     ])
@@ -382,10 +390,10 @@ describe('notifications', () => {
     const channel = `/channels/${server.guild.channelId}/messages`
     server.rateLimitNext({ method: 'POST', path: new RegExp(`^${channel}$`) }, { retryAfter: 0.3 })
     await adapter.sendToChannel(server.guild.channelId, { title: 'Proposal p12 passed', text: 'Off-peak bonus is now 15%.' })
-    const posts = server.requests.filter((r) => r.path === channel && r.body?.content?.startsWith('**Proposal p12'))
+    const posts = server.requests.filter((r) => r.path === channel && r.body?.embeds?.[0]?.title === 'Proposal p12 passed')
     expect(posts.map((r) => r.status)).toEqual([429, 200])
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(300)
-    expect(server.messagesIn(server.guild.channelId).filter((m) => m.content.startsWith('**Proposal p12'))).toHaveLength(1)
+    expect(server.messagesIn(server.guild.channelId).filter((m) => shownText(m).startsWith('**Proposal p12'))).toHaveLength(1)
   })
 
   test('a global 429 holds every request until it passes', async () => {

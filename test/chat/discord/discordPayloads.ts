@@ -9,12 +9,35 @@ export interface StoredMessage {
   id: string
   channel_id: string
   content: string
+  /** As sent (API embed objects). */
+  embeds: StoredEmbed[]
   components: unknown[]
   flags: number
   /** Set for messages created through an interaction (original or follow-up). */
   interactionId?: string
   deleted?: boolean
   edits: number
+}
+
+export interface StoredEmbed {
+  title?: string
+  description?: string
+  color?: number
+  fields?: { name: string; value: string; inline?: boolean }[]
+  image?: { url: string }
+}
+
+/** What a person sees of a message, as text: its content, then each embed's
+ *  title (in bold), description and fields ("**name**" over the value), then
+ *  an image as "[image <url>]". Lets tests read embeds as they read content. */
+export function shownText(message: { content: string; embeds: StoredEmbed[] }): string {
+  const blocks = [message.content]
+  for (const embed of message.embeds) {
+    blocks.push([embed.title && `**${embed.title}**`, embed.description].filter(Boolean).join('\n'))
+    for (const field of embed.fields ?? []) blocks.push(`**${field.name}**\n${field.value}`)
+    if (embed.image) blocks.push(`[image ${embed.image.url}]`)
+  }
+  return blocks.filter((b) => b !== '' && b !== undefined).join('\n\n')
 }
 
 const DISCORD_EPOCH = 1420070400000n
@@ -79,7 +102,7 @@ export function messageJson(message: StoredMessage, bot: FakeUser, applicationId
     mentions: [],
     mention_roles: [],
     attachments: [],
-    embeds: [],
+    embeds: message.embeds,
     pinned: false,
     components: message.components,
     flags: message.flags,

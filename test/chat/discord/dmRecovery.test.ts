@@ -10,7 +10,7 @@ import { isDmUnreachable } from '../../../src/identity/dmReachability.ts'
 import { enqueueNotification } from '../../../src/notify/enqueueNotification.ts'
 import { Notifier } from '../../../src/notify/Notifier.ts'
 import { createTestPipeline } from '../../support/createTestPipeline.ts'
-import type { FakeUser } from './discordPayloads.ts'
+import { shownText, type FakeUser } from './discordPayloads.ts'
 import { LocalDiscordServer } from './LocalDiscordServer.ts'
 import { createTestCommands } from './testCommands.ts'
 
@@ -54,7 +54,7 @@ async function notify(user: FakeUser, text: string): Promise<{ delivered: string
   enqueueNotification(harness.db, { dedupeKey, accountId: accountOf(user), topic: 'jobs', reply: { text }, now: clock() })
   await notifier.run()
   const id = harness.db.select({ id: notifications.id }).from(notifications).where(eq(notifications.dedupeKey, dedupeKey)).get()!.id
-  const delivered = server.requests.filter((r) => r.path === `/channels/${server.dmChannelOf(user.id)}/messages` && r.status === 200 && r.body.content === text).map((r) => r.body.content as string)
+  const delivered = server.requests.filter((r) => r.path === `/channels/${server.dmChannelOf(user.id)}/messages` && r.status === 200 && r.body.embeds?.[0]?.description === text).map((r) => r.body.embeds[0].description as string)
   const status = harness.db.select({ status: deliveries.status }).from(deliveries).where(eq(deliveries.notificationId, id)).get()?.status
   return { delivered, status }
 }
@@ -63,7 +63,7 @@ async function command(user: FakeUser) {
   const interaction = server.slash({ user, name: 'secret' })
   await interaction.acked
   await new Promise((resolve) => setTimeout(resolve, 150))
-  return [interaction.originalId, ...interaction.followUpIds].map((id) => server.messages.get(id!)!).map((m) => [m.content, m.flags])
+  return [interaction.originalId, ...interaction.followUpIds].map((id) => server.messages.get(id!)!).map((m) => [shownText(m), m.flags])
 }
 
 describe('a Discord user whose DMs were closed', () => {

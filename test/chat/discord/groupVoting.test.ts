@@ -6,7 +6,7 @@ import { wallets } from '../../../src/db/schema/wallets.ts'
 import { ProposalMessages, REFRESH_INTERVAL_MS, type MessageEditor } from '../../../src/governance/proposalMessages.ts'
 import { ChatIdentities } from '../../../src/identity/ChatIdentities.ts'
 import { addressOf, createGovernanceHarness, TOKEN, type GovernanceHarness } from '../../governance/governanceHarness.ts'
-import type { FakeUser, StoredMessage } from './discordPayloads.ts'
+import { shownText, type FakeUser, type StoredMessage } from './discordPayloads.ts'
 import { LocalDiscordServer, type InteractionRecord } from './LocalDiscordServer.ts'
 
 const TOKEN_STRING = 'MTIzNDU2Nzg5.test-bot-token.local'
@@ -73,7 +73,7 @@ async function postProposal(server: LocalDiscordServer, user: FakeUser): Promise
 async function privateAnswer(server: LocalDiscordServer, press: InteractionRecord): Promise<string> {
   await press.acked
   expect(press.ack).toMatchObject({ type: 4, data: { flags: EPHEMERAL } })
-  return server.messages.get(press.originalId!)!.content
+  return shownText(server.messages.get(press.originalId!)!)
 }
 
 test('three members press the same buttons in one channel: each vote is the presser’s, answered ephemerally, the tally refreshed, the buttons removed at close with the result', async () => {
@@ -83,7 +83,7 @@ test('three members press the same buttons in one channel: each vote is the pres
   const cat = member('cat', 300)
   const posted = await postProposal(server, ann.user)
   expect(posted.flags & EPHEMERAL).toBe(0)
-  expect(posted.content).toContain('Anyone may press: each press votes with your own linked wallets, answered only to you.')
+  expect(shownText(posted)).toContain('Anyone may press: each press votes with your own linked wallets, answered only to you.')
   const before = structuredClone(server.messages.get(posted.id)!)
 
   const answers = [
@@ -106,7 +106,7 @@ test('three members press the same buttons in one channel: each vote is the pres
 
   expect(await messages.refresh()).toBe(1)
   const refreshed = server.messages.get(posted.id)!
-  expect(refreshed.content).toContain('**Tally**\n1\\. For: 1,300 GRID (65.0%) ← leading\n2\\. Against: 700 GRID (35.0%)\n3\\. Abstain: 0 GRID (0.0%)\nQuorum: 2,000 GRID of 1,000 GRID (met); 3 wallets voted.')
+  expect(shownText(refreshed)).toContain('**Tally**\n1\\. For: 1,300 GRID (65.0%) ← leading\n2\\. Against: 700 GRID (35.0%)\n3\\. Abstain: 0 GRID (0.0%)\nQuorum: 2,000 GRID of 1,000 GRID (met); 3 wallets voted.')
   expect(refreshed.components).toEqual(before.components)
   h.clock.now += REFRESH_INTERVAL_MS
   expect(await messages.refresh()).toBe(0) // nothing changed: no edit
@@ -116,8 +116,8 @@ test('three members press the same buttons in one channel: each vote is the pres
   expect(await messages.refresh()).toBe(1)
   const closed = server.messages.get(posted.id)!
   expect(closed.components).toEqual([])
-  expect(closed.content).toContain('**Result**\n1\\. For: 1,300 GRID (65.0%) ← leading')
-  expect(closed.content).not.toContain('Anyone may press')
+  expect(shownText(closed)).toContain('**Result**\n1\\. For: 1,300 GRID (65.0%) ← leading')
+  expect(shownText(closed)).not.toContain('Anyone may press')
   // A stale client's press after close is refused privately.
   expect(await privateAnswer(server, server.press({ user: ben.user, message: before, customId: buttonOf(before, 'For') }))).toMatch(/^Voting on p1 closed /)
 })

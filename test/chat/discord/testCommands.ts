@@ -87,7 +87,7 @@ export function createTestCommands(seen: Record<string, unknown>[]) {
       options: {},
       run: () => ({
         title: 'Capacity',
-        text: Array.from({ length: 60 }, (_, i) => `line ${i}: ${'x'.repeat(40)}`).join('\n'),
+        text: Array.from({ length: 200 }, (_, i) => `line ${i}: ${'x'.repeat(40)}`).join('\n'),
         table: { columns: ['model', 'free'], rows: Array.from({ length: 40 }, (_, i) => [`H100-${i}`, String(i)]) },
       }),
     }),

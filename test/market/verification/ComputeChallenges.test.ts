@@ -371,6 +371,56 @@ describe('compute challenges', () => {
   })
 })
 
+test('deadlines are inclusive: ready at readyBy, commit at commitBy and reveal at the reveal deadline all count', () => {
+  const s = setup()
+  const order = s.challenges.afterRegister(s.nodeId)!
+  s.h.clock.now = order.readyBy
+  // Still handed out at its deadline (a lost answer), and still accepted.
+  expect(s.challenges.orderFor(s.nodeId)).toEqual(order)
+  const ready = s.challenges.ready(s.address, s.nodeId, order.id)
+  expect(ready.status).toBe('ready')
+  s.h.clock.now = ready.commitBy!
+  const p = prover(order, ready)
+  const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
+  expect(committed.status).toBe('committed')
+  // Nothing expires at exactly the reveal deadline; one millisecond later it would.
+  s.h.clock.now = committed.revealBy!
+  expect(s.challenges.expireDue()).toBe(0)
+  expect(p.revealAll(committed, (body) => s.challenges.reveal(s.address, s.nodeId, order.id, body))).toEqual({ status: 'passed' })
+  // Opened rows are distinct and in ascending order per GPU.
+  for (const { rows } of committed.open!) expect(rows).toEqual([...new Set(rows)].sort((a, b) => a - b))
+})
+
+test('a node is not challenged again before it is due; a withdrawal voids a ready challenge too', () => {
+  const s = setup()
+  verified(s)
+  expect(s.challenges.orderFor(s.nodeId)).toBeUndefined()
+  s.h.clock.now = s.node().nextChallengeAt! - 1
+  expect(s.challenges.orderFor(s.nodeId)).toBeUndefined()
+  s.h.clock.now += 1
+  const { order } = s.start(s.challenges.orderFor(s.nodeId)!)
+  expect(s.challengeRow(order.id).status).toBe('ready')
+  s.challenges.withdraw(s.nodeId)
+  expect(s.challengeRow(order.id)).toMatchObject({ status: 'failed', failureReason: WITHDRAWN })
+})
+
+test('error: a reveal after its deadline fails; a round of the wrong length fails', () => {
+  const s = setup()
+  const { order, ready } = s.start()
+  const p = prover(order, ready)
+  const committed = s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots })
+  const body = p.reveal(0, committed.open![0]!.rows.slice(0, 1))
+  body.rows[0]!.chain = [Buffer.alloc(12).toString('base64')]
+  expect(s.challenges.reveal(s.address, s.nodeId, order.id, body).reason).toBe(`The challenge failed: row ${body.rows[0]!.row} of GPU 0 has a round of 12 bytes, not 256.`)
+
+  const t = setup()
+  const second = t.start()
+  const q = prover(second.order, second.ready)
+  const opened = t.challenges.commit(t.address, t.nodeId, second.order.id, { roots: q.roots })
+  t.h.clock.now = opened.revealBy! + 1
+  expect(t.challenges.reveal(t.address, t.nodeId, second.order.id, q.reveal(0, opened.open![0]!.rows)).reason).toBe('The challenge failed: the opened rows were revealed after the deadline.')
+})
+
 test('a commitment sent again (its answer lost) gets the same rows; different roots are refused', () => {
   const s = setup()
   const { order, ready } = s.start()

@@ -1,0 +1,73 @@
+import { formatUnits } from 'viem'
+import type { Sqlite } from '../db/openDatabase.ts'
+import type { Governance } from '../governance/Governance.ts'
+import type { TallyView } from '../governance/proposalReplies.ts'
+import type { ProposalView } from '../governance/proposalView.ts'
+import { describeChoice, isValidChoice } from '../governance/tallyVotes.ts'
+import { votingTypeOf } from '../governance/votingTypes.ts'
+import type { ProposalChartPoint } from './dashboardChartSpecs.ts'
+
+export const VOTERS_LISTED = 100
+
+export interface PublicVoter {
+  address: string
+  /** Base units; null for a relayed vote the hub has not counted yet. */
+  power: bigint | null
+  choice: string
+}
+
+export interface ProposalDetail {
+  proposal: ProposalView
+  tally: TallyView
+  /** The strongest voters first, at most VOTERS_LISTED. */
+  voters: PublicVoter[]
+}
+
+export type ProposalReader = Pick<Governance, 'list' | 'proposal' | 'tally' | 'votes'>
+
+/** Proposals with their live (or final) result, as the public pages and the result chart show them. */
+export class ProposalResults {
+  private readonly topVoters
+
+  constructor(private readonly deps: { governance: ProposalReader; sqlite: Sqlite; decimals: number }) {
+    // Power is decimal text: longer is larger, then text order; 100,000 votes sort in a few ms.
+    this.topVoters = deps.sqlite.prepare<[string, number], { address: string; power: string | null; choice: string }>(
+      `select address, power, choice from governance_votes where proposal_id = ?
+       order by power is null, length(power) desc, power desc, address limit ?`,
+    )
+  }
+
+  list(): { proposal: ProposalView; tally: TallyView }[] {
+    return this.deps.governance.list().map((proposal) => ({ proposal, tally: this.deps.governance.tally(proposal) }))
+  }
+
+  /** @throws UserError (NOT_FOUND) for an unknown id */
+  detail(id: string): ProposalDetail {
+    const proposal = this.deps.governance.proposal(id)
+    const type = votingTypeOf(proposal.type)
+    const voters = this.topVoters.all(proposal.id, VOTERS_LISTED).map((row) => {
+      const choice = JSON.parse(row.choice) as unknown
+      return {
+        address: row.address,
+        power: row.power === null ? null : BigInt(row.power),
+        choice: type && isValidChoice(type, choice, proposal.choices) ? describeChoice(type, choice, proposal.choices) : JSON.stringify(choice),
+      }
+    })
+    return { proposal, tally: this.deps.governance.tally(proposal), voters }
+  }
+
+  /** What changes the result chart: a vote added or replaced, or the close. */
+  version(id: string): string {
+    const proposal = this.deps.governance.proposal(id)
+    return `${proposal.id}:${proposal.status}:${proposal.result?.closedAt ?? ''}:${this.deps.governance.votes.version(proposal.id)}`
+  }
+
+  chartPoints(id: string): ProposalChartPoint[] {
+    const proposal = this.deps.governance.proposal(id)
+    const { scores, cast } = this.deps.governance.tally(proposal)
+    const tokens = (amount: bigint) => Number(formatUnits(amount, this.deps.decimals))
+    const quorum = tokens(proposal.quorum)
+    const choices = proposal.choices.map((choice, order) => ({ order, choice: `${order + 1}. ${choice}`, power: scores[order] ?? 0, quorum, total: false }))
+    return [...choices, { order: choices.length, choice: 'All power cast', power: tokens(cast), quorum, total: true }]
+  }
+}
