@@ -12,6 +12,7 @@ import { dashboardRoutes } from '../src/http/dashboardRoutes.ts'
 import { TokenUnits } from '../src/ledger/TokenUnits.ts'
 import { measure, percentiles, type BenchRow, type BenchSize } from './measure.ts'
 import { insertNetwork } from './networkFixture.ts'
+import { publicPageRows } from './publicPagesBench.ts'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
@@ -23,7 +24,7 @@ const DAY = 24 * HOUR
 export const scalable = true
 
 export default async function ({ nodes }: BenchSize): Promise<BenchRow[]> {
-  const { sqlite } = openDatabase(join(mkdtempSync(join(tmpdir(), 'gs-bench-')), 'dashboard.db'))
+  const { sqlite, db } = openDatabase(join(mkdtempSync(join(tmpdir(), 'gs-bench-')), 'dashboard.db'))
   const now = Date.UTC(2026, 10, 30, 12, 30)
   insertNetwork(sqlite, { nodes, now })
   // 90 days of history: the job's own rows for this hour, copied back hour by hour.
@@ -91,7 +92,7 @@ export default async function ({ nodes }: BenchSize): Promise<BenchRow[]> {
   const chartCachedCpu = process.cpuUsage(pageCpu)
   const cold = percentiles(coldMs)
 
-  return [
+  const networkRows: BenchRow[] = [
     { name: `dashboard: hourly market snapshot at ${size} nodes`, opsPerSecond: 1000 / (snapshotMs.reduce((s, t) => s + t, 0) / snapshotMs.length), ...percentiles(snapshotMs), note: `5 runs; ${historyRows.toLocaleString('en-US')} history rows (90 days)` },
     { ...pageCached, note: `first request ${pageColdMs.toFixed(1)} ms; ${cpuPer(pageCpu500, 500)} ms CPU a request; the job sums the epoch's ${size} payouts in ${epochSumMs.toFixed(0)} ms` },
     {
@@ -102,4 +103,5 @@ export default async function ({ nodes }: BenchSize): Promise<BenchRow[]> {
     },
     { ...chartCached, note: `${cpuPer(chartCachedCpu, 500)} ms CPU a request` },
   ]
+  return [...networkRows, ...(await publicPageRows({ sqlite, db, units, now, nodes }))]
 }

@@ -1,4 +1,5 @@
 import type { Reply } from '../src/command/reply.ts'
+import { proposalChartImage } from '../src/governance/proposalChartImage.ts'
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
 import { clip } from '../src/command/parseArguments.ts'
@@ -42,7 +43,7 @@ export default defineCommand({
     const type = votingTypeOf(proposal.type)
     const mine = governance.choiceOf(proposal, ctx.accountId)
     const reply: Reply = proposalCard(units, proposal, governance.tally(proposal), now, governance.snapshotSpace)
-    reply.image = { url: `${ctx.publicUrl}/charts/proposal.png?id=${encodeURIComponent(proposal.id)}`, alt: `Votes on ${proposal.id} by choice` }
+    reply.image = proposalChartImage(ctx.publicUrl, proposal.id)
     // In a group the reply is public: the caller's own vote stays out of it, and
     // its buttons are everyone's, each press voting for the presser.
     if (ctx.chat.kind === 'group') return withVoteButtons(reply, (name, payload, ttlMs) => ctx.action(name, payload, { anyone: true, ttlMs }), proposal, now)

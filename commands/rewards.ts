@@ -30,9 +30,9 @@ export default defineCommand({
           (s.proof ? `\nleaf [${s.proof.leaf.join(', ')}] root ${s.root}\nproof ${JSON.stringify(s.proof.proof)}` : ''),
       })),
     ]
-    const wallet = ctx.linking.listWallets(ctx.accountId)[0]
-    // One picture per reply: the first linked wallet's earnings.
-    const image = wallet && { url: `${ctx.publicUrl}/charts/earnings.png?address=${wallet.address}`, alt: `Earnings of ${wallet.address} by epoch` }
+    // One picture per reply: the earnings of the wallet the latest statement paid, else the first linked one.
+    const address = statements[0]?.address ?? ctx.linking.listWallets(ctx.accountId)[0]?.address
+    const image = address && { url: `${ctx.publicUrl}/charts/earnings.png?address=${address}`, alt: `Earnings of ${address} by epoch` }
     return { title: 'Your rewards', fields, text: `Statements: ${ctx.publicUrl}/api/v1/epochs/<n>`, ...(image ? { image } : {}) }
   },
 })

@@ -27,6 +27,7 @@ import { solvencyRoutes } from '../http/solvencyRoutes.ts'
 import { dashboardRoutes } from '../http/dashboardRoutes.ts'
 import { NetworkOverview } from '../dashboard/NetworkOverview.ts'
 import { AvailabilityCharts } from '../dashboard/AvailabilityCharts.ts'
+import { createDashboardPages } from '../http/createDashboardPages.ts'
 import { snapshotMarketHistory } from '../dashboard/snapshotMarketHistory.ts'
 import { startDemoProviders, waitForDemoProviders } from './startDemoProviders.ts'
 import { createDomain } from './createDomain.ts'
@@ -94,7 +95,7 @@ export async function createApp(
   const scheduler = new Scheduler(logger)
   // Group and channel messages with vote buttons; the adapters say where they posted them.
   const liveEditors = new Map<string, MessageEditor>()
-  const proposalMessages = new ProposalMessages({ db, clock, logger, units: services.units, governance: domain.governance, editors: liveEditors })
+  const proposalMessages = new ProposalMessages({ db, clock, logger, units: services.units, governance: domain.governance, editors: liveEditors, publicUrl: services.publicUrl })
   const onLivePost = (posted: PostedMessage) => proposalMessages.record(posted)
   const agentSessions = new AgentSessions({ db, secrets: domain.secrets, clock })
   const adapters: ChatAdapter[] = []
@@ -114,6 +115,7 @@ export async function createApp(
   if (telegram) adapters.push(telegram)
   const overview = new NetworkOverview({ sqlite: database.sqlite })
   const charts = new AvailabilityCharts({ sqlite: database.sqlite, units: services.units, clock, dataVersion: () => overview.version() })
+  const dashboardPages = createDashboardPages({ sqlite: database.sqlite, governance: domain.governance, units: services.units, clock })
   const http = createHttpApp({
     logger,
     metrics,
@@ -122,7 +124,7 @@ export async function createApp(
       { name: 'chain', check: async () => void (await chain.publicClient.getBlockNumber({ cacheTime: 0 })) },
       { name: 'solvency', check: () => domain.solvency.health() },
     ],
-    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, challenges: domain.challenges, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), solvencyRoutes({ solvency: domain.solvency }), dashboardRoutes({ overview, charts, units: services.units }), ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
+    routes: [linkRoutes({ linking }), agentRoutes({ db, sessions: agentSessions, registry, rentals, attestations: domain.attestations, challenges: domain.challenges, clock }), rewardsRoutes({ epochs: domain.epochs }), governanceRoutes({ governance: domain.governance }), solvencyRoutes({ solvency: domain.solvency }), dashboardRoutes({ overview, charts, units: services.units }), dashboardPages.routes, ...(telegram?.webhookApp ? [telegram.webhookApp] : [])],
   })
   const chatTokensSet = Boolean(config.TELEGRAM_BOT_TOKEN || config.DISCORD_TOKEN)
   const consoleAdapter = chatTokensSet ? undefined : new ConsoleAdapter({ pipeline, ...io })

@@ -128,7 +128,15 @@ export class PayoutSender {
 
   private async settleGroups(groups: Payout[][], counts: { confirmed: number; failed: number }): Promise<void> {
     for (const rows of groups) {
-      const outcome = await this.settle(rows)
+      let outcome: Awaited<ReturnType<PayoutSender['settle']>>
+      try {
+        outcome = await this.settle(rows)
+      } catch (error) {
+        // As with sends: one payout the node refuses must not hold up the others.
+        if (error instanceof Halt) throw error
+        this.deps.logger.error({ err: error, payouts: rows.map((p) => p.id) }, 'payout could not be settled; retrying next run')
+        continue
+      }
       if (outcome === 'confirmed') counts.confirmed += rows.length
       if (outcome === 'failed') counts.failed += rows.length
     }
@@ -219,7 +227,13 @@ export class PayoutSender {
       this.deps.logger.error({ payouts: rows.map((r) => r.id), nonce: first.nonce, hashes }, 'payout nonce is used but none of its transactions is known; check the treasury by hand')
       return 'waiting'
     }
-    await this.broadcast(first.rawTx as Hex, publicClient)
+    try {
+      await this.broadcast(first.rawTx as Hex, publicClient)
+    } catch (error) {
+      // Dropped while fees spiked, and the same bytes are now under the base fee: re-price them, same nonce.
+      if (!/fee|underpriced/i.test(String((error as Error)?.message ?? error))) throw error
+      await this.replace(rows)
+    }
     return 'waiting'
   }
 

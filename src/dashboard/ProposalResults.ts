@@ -28,9 +28,11 @@ export type ProposalReader = Pick<Governance, 'list' | 'proposal' | 'tally' | 'v
 /** Proposals with their live (or final) result, as the public pages and the result chart show them. */
 export class ProposalResults {
   private readonly topVoters
+  /** The voters table per proposal while no vote changes: sorting 100,000 votes costs more than the page. */
+  private readonly voters = new Map<string, { version: string; voters: PublicVoter[] }>()
 
   constructor(private readonly deps: { governance: ProposalReader; sqlite: Sqlite; decimals: number }) {
-    // Power is decimal text: longer is larger, then text order; 100,000 votes sort in a few ms.
+    // Power is decimal text: longer is larger, then text order.
     this.topVoters = deps.sqlite.prepare<[string, number], { address: string; power: string | null; choice: string }>(
       `select address, power, choice from governance_votes where proposal_id = ?
        order by power is null, length(power) desc, power desc, address limit ?`,
@@ -44,8 +46,18 @@ export class ProposalResults {
   /** @throws UserError (NOT_FOUND) for an unknown id */
   detail(id: string): ProposalDetail {
     const proposal = this.deps.governance.proposal(id)
+    const version = this.deps.governance.votes.version(proposal.id)
+    let kept = this.voters.get(proposal.id)
+    if (kept?.version !== version) {
+      if (this.voters.size >= 64) this.voters.clear()
+      this.voters.set(proposal.id, (kept = { version, voters: this.readVoters(proposal) }))
+    }
+    return { proposal, tally: this.deps.governance.tally(proposal), voters: kept.voters }
+  }
+
+  private readVoters(proposal: ProposalView): PublicVoter[] {
     const type = votingTypeOf(proposal.type)
-    const voters = this.topVoters.all(proposal.id, VOTERS_LISTED).map((row) => {
+    return this.topVoters.all(proposal.id, VOTERS_LISTED).map((row) => {
       const choice = JSON.parse(row.choice) as unknown
       return {
         address: row.address,
@@ -53,7 +65,6 @@ export class ProposalResults {
         choice: type && isValidChoice(type, choice, proposal.choices) ? describeChoice(type, choice, proposal.choices) : JSON.stringify(choice),
       }
     })
-    return { proposal, tally: this.deps.governance.tally(proposal), voters }
   }
 
   /** What changes the result chart: a vote added or replaced, or the close. */

@@ -59,8 +59,9 @@ export class ProviderProfile {
         `select (hour_start / ${DAY}) * ${DAY} as day, sum(buckets) as buckets from uptime_hours
          where node_id in (select id from nodes where provider_id = ?) and hour_start >= ? and hour_start < ? group by 1 order by 1`,
       ),
-      earnings: sqlite.prepare<[string, number, number], { epoch: number; total: string }>(
-        `select epoch, total from epoch_statements where account_id = (select account_id from wallets where address = ?) and provider_id = ? order by epoch desc limit ?`,
+      // One primary-key lookup per recent epoch, whatever account the wallet belongs to now.
+      earnings: sqlite.prepare<[number, number], { epoch: number; total: string }>(
+        `select s.epoch, s.total from (select number from epochs order by number desc limit ?) e join epoch_statements s on s.epoch = e.number and s.provider_id = ? order by s.epoch desc`,
       ),
     }
   }
@@ -100,9 +101,9 @@ export class ProviderProfile {
   }
 
   /** Its statements of the last EARNINGS_EPOCHS closed epochs, oldest first. */
-  earnings(provider: { id: number; address: string }): ProviderEarning[] {
+  earnings(provider: { id: number }): ProviderEarning[] {
     return this.statements.earnings
-      .all(provider.address, provider.id, EARNINGS_EPOCHS)
+      .all(EARNINGS_EPOCHS, provider.id)
       .map((r) => ({ epoch: r.epoch, total: BigInt(r.total) }))
       .reverse()
   }

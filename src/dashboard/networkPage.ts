@@ -3,12 +3,14 @@ import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { html, type Html } from './html.ts'
 import type { MarketRow, NetworkOverviewData } from './NetworkOverview.ts'
 import { DEFAULT_CHART_DAYS } from './AvailabilityCharts.ts'
+import { siteNav } from './pageLayout.ts'
 
 // Dark text on light backgrounds: every pair here is above WCAG AA's 4.5:1.
 const STYLES = `
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; color: #1b1f24; background: #fff; }
   h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
   .muted { color: #4b5563; }
+  a { color: #0645ad; } nav ul { display: flex; gap: 1.2rem; list-style: none; padding: 0; margin: 0 0 1rem; border-bottom: 1px solid #d0d7de; padding-bottom: .5rem; }
   table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-variant-numeric: tabular-nums; }
   caption { text-align: left; font-weight: 600; padding: .3rem 0; }
   th, td { padding: .35rem .6rem; border-bottom: 1px solid #d0d7de; text-align: left; }
@@ -63,6 +65,7 @@ ${epochSection(data, units)}`
 <style>${STYLES}</style>
 </head>
 <body>
+${siteNav()}
 <main>
 ${body}
 </main>

@@ -43,6 +43,11 @@ const NAV: [href: string, label: string][] = [
   ['/epochs', 'Epochs'],
 ]
 
+/** The links between the public pages, on every one of them. */
+export function siteNav(): string {
+  return `<nav aria-label="Site"><ul>${NAV.map(([href, label]) => html`<li><a href="${href}">${label}</a></li>`).join('')}</ul></nav>`
+}
+
 /** A whole public page: the shared style, the site navigation and `main`. */
 export function publicPage(title: string, body: Html): string {
   return `<!doctype html>
@@ -54,7 +59,7 @@ ${html`<title>${title} · Gridshare</title>`}
 <style>${STYLES}</style>
 </head>
 <body>
-<nav aria-label="Site"><ul>${NAV.map(([href, label]) => html`<li><a href="${href}">${label}</a></li>`).join('')}</ul></nav>
+${siteNav()}
 <main>
 ${body}
 </main>

@@ -13,7 +13,7 @@ const markdown = new Marked({
     },
     link({ href, title, tokens }: Tokens.Link): string {
       const text = this.parser.parseInline(tokens)
-      if (!/^https?:\/\/[^\s"'<>]+$/i.test(href)) return text
+      if (!/^https?:\/\/\S+$/i.test(href)) return text
       return `<a href="${escapeHtml(href)}" rel="nofollow noopener noreferrer"${title ? ` title="${escapeHtml(title)}"` : ''}>${text}</a>`
     },
     // The page has its own h1 and h2: the body's headings sit below them.

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { proposalChartImage } from './proposalChartImage.ts'
 import { and, eq, isNull, lte, or } from 'drizzle-orm'
 import type { Logger } from '../app/logger.ts'
 import { ANYONE, createAction } from '../command/actionStore.ts'
@@ -65,6 +66,8 @@ export interface ProposalMessagesDeps {
   governance: { proposal(id: string): ProposalView; tally(proposal: ProposalView): TallyView; snapshotSpace: string | undefined }
   editors: Map<string, MessageEditor>
   intervalMs?: number
+  /** The dashboard's base URL: refreshed cards keep their result chart. */
+  publicUrl?: string
 }
 
 /** Group and channel messages that carry a proposal's vote buttons: their tally
@@ -103,7 +106,9 @@ export class ProposalMessages {
         const proposal = governance.proposal(row.proposalId)
         // Past its end but not yet counted: the result comes with the close job.
         const counted = proposal.status !== 'closed' || proposal.result !== null
-        views.set(row.proposalId, counted ? proposalCard(units, proposal, governance.tally(proposal), now, governance.snapshotSpace) : 'wait')
+        const card = counted ? proposalCard(units, proposal, governance.tally(proposal), now, governance.snapshotSpace) : 'wait'
+        if (card !== 'wait' && this.deps.publicUrl) card.image = proposalChartImage(this.deps.publicUrl, proposal.id)
+        views.set(row.proposalId, card)
       }
       const card = views.get(row.proposalId)!
       if (card === 'wait') continue

@@ -15,7 +15,10 @@ describe('a fresh local start', () => {
     const { code, stdout, dir } = await runMain('/help\n/gpus\n', {}, 120_000)
     expect(code).toBe(0)
     const answers = stdout.trim().split('\n\n')
-    expect(answers[1]).toBe(
+    // The network chart's URL under PUBLIC_URL closes the answer.
+    const chart = /\nChart: http:\/\/localhost:\d+\/charts\/availability\.png\?days=7$/
+    expect(answers[1]).toMatch(chart)
+    expect(answers[1]!.replace(chart, '')).toBe(
       [
         'Available GPUs (price in GRID per GPU-hour)',
         'model         free  nodes  price  regions  reliability',

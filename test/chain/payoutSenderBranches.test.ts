@@ -289,14 +289,10 @@ describe("the node's answers to a broadcast", () => {
 })
 
 describe('a payout the node dropped and now refuses', () => {
-  // KNOWN BUG (reported in issue 17's run, not fixed here: src/ is not ours to change).
-  // A transaction priced under a base-fee spike is dropped from the pool; settle() finds it
-  // unknown, rebroadcasts the same bytes, the node refuses them ("max fee per gas less than
-  // block base fee"), and that error escapes process(): no other payout is sent while the
-  // spike lasts, and the dropped one is never re-priced (replace() only runs for 'pending').
-  // This test pins today's behaviour so the suite stays green; the fix should make process()
-  // resolve and send `next`, and turn the two marked lines around.
-  test('KNOWN BUG: a refused rebroadcast stops the whole run, and the next payout is not sent', async () => {
+  // Found by issue 17's run: a transaction priced under a base-fee spike is dropped from the
+  // pool; settle() finds it unknown and the node refuses the same bytes ("max fee per gas less
+  // than block base fee"). It is re-priced with the same nonce, and the other payouts go out.
+  test('a payout dropped in a fee spike is re-priced with its nonce, and the next payout still goes out', async () => {
     const h = createMoneyHarness(chain, dev)
     const accountId = await fundedFrank(h, parseUnits('10', 18))
     const dropped = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('1', 18) })
@@ -310,8 +306,17 @@ describe('a payout the node dropped and now refuses', () => {
       await chain.testClient.setAutomine(true)
     }
     const next = h.payouts.requestWithdrawal({ accountId, amount: parseUnits('2', 18) })
-    await expect(h.payouts.process()).rejects.toThrow('max fee per gas less than block base fee') // fixed: resolves
-    expect(h.payouts.get(next.id)!.status).toBe('pending') // fixed: 'confirmed'
-    expect(h.payouts.get(dropped.id)!.status).toBe('submitted')
+    const before = h.payouts.get(dropped.id)!
+    await h.payouts.process()
+    expect(h.payouts.get(next.id)!.status).toBe('confirmed')
+    // Re-signed at the same nonce with higher fees; the old hash is kept in case it is mined after all.
+    const repriced = h.payouts.get(dropped.id)!
+    expect(repriced.nonce).toBe(before.nonce)
+    expect(repriced.txHash).not.toBe(before.txHash)
+    expect(JSON.parse(repriced.replacedTxHashes)).toEqual([before.txHash])
+    expect(parseTransaction(repriced.rawTx as Hex).maxFeePerGas!).toBeGreaterThan(parseTransaction(before.rawTx as Hex).maxFeePerGas!)
+    // The next run sees it mined: paid once.
+    await h.payouts.process()
+    expect(h.payouts.get(dropped.id)!.status).toBe('confirmed')
   })
 })

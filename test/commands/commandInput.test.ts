@@ -31,7 +31,7 @@ function setup({ h100Price = '2' } = {}) {
     metrics: createMetrics({ defaults: false }),
     clock: () => h.clock.now,
     commands: commandRegistry,
-    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params, payouts } as unknown as Services,
+    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params, payouts, publicUrl: 'http://localhost:8787' } as unknown as Services,
     rateLimiter: new RateLimiter({ burst: 1e6, perSecond: 1e6 }),
     adminIds: new Set(),
   })
@@ -127,6 +127,7 @@ describe('options that answer well', () => {
         'model         free  nodes  price  regions  reliability',
         'RTX4090-24GB  2     1      0.5    us-east  100%',
         'Rent with /rent <model> <hours> [count].',
+        'Chart: http://localhost:8787/charts/availability.png?model=RTX4090-24GB&days=7',
       ].join('\n'),
     )
     expect(await run('/rent RTX 4090 2')).toMatch(/^Quote: 1× RTX4090-24GB for 2 h\n/)
@@ -136,6 +137,7 @@ describe('options that answer well', () => {
         'model      free  nodes  price  regions  reliability',
         'H100-80GB  2     1      2      eu-west  100%',
         'Rent with /rent <model> <hours> [count].',
+        'Chart: http://localhost:8787/charts/availability.png?model=H100-80GB&days=7',
       ].join('\n'),
     )
     expect(await run('/gpus H100 3')).toBe('No capacity matches that right now. /alert tells you when some appears.')

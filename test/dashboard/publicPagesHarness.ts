@@ -1,13 +1,7 @@
-import { eq } from 'drizzle-orm'
 import { pino } from 'pino'
 import { createMetrics } from '../../src/app/metrics.ts'
-import { epochs as epochsTable } from '../../src/db/schema/rewards.ts'
-import { DashboardCharts } from '../../src/dashboard/DashboardCharts.ts'
-import { EpochHistory } from '../../src/dashboard/EpochHistory.ts'
-import { ProposalResults } from '../../src/dashboard/ProposalResults.ts'
-import { ProviderProfile } from '../../src/dashboard/ProviderProfile.ts'
 import { createHttpApp } from '../../src/http/createHttpApp.ts'
-import { dashboardPageRoutes } from '../../src/http/dashboardPageRoutes.ts'
+import { createDashboardPages } from '../../src/http/createDashboardPages.ts'
 import { payoutTree } from '../../src/rewards/merkle.ts'
 import { createGovernanceHarness } from '../governance/governanceHarness.ts'
 
@@ -18,18 +12,10 @@ const HOUR = 3600_000
  *  database (real migrations, real Governance on a fake chain), wired as createApp wires them. */
 export function createPublicPagesHarness() {
   const g = createGovernanceHarness({ start: Date.UTC(2026, 10, 30, 12) })
-  const { sqlite, db, units } = g
+  const { sqlite, units } = g
   const clock = () => g.clock.now
-  const proposals = new ProposalResults({ governance: g.governance, sqlite, decimals: units.decimals })
-  const epochs = new EpochHistory({ sqlite, clock, epoch: (n) => db.select().from(epochsTable).where(eq(epochsTable.number, n)).get() })
-  const providers = new ProviderProfile({ sqlite, clock })
-  const charts = new DashboardCharts({ proposals, epochs, providers, units })
-  const app = createHttpApp({
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics({ defaults: false }),
-    healthChecks: [],
-    routes: [dashboardPageRoutes({ proposals, epochs, providers, charts, units, clock })],
-  })
+  const { routes, charts } = createDashboardPages({ sqlite, governance: g.governance, units, clock })
+  const app = createHttpApp({ logger: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }), healthChecks: [], routes: [routes] })
   return {
     ...g,
     charts,

@@ -46,11 +46,11 @@ test('on Discord: /delegate takes the member picked in the option (<@id>) and /d
   expect(h.db.select({ from: delegations.fromAccountId, to: delegations.toAccountId }).from(delegations).all()).toEqual([{ from: account(dora.id), to: account(fred.id) }])
   expect(await answer(server.slash({ user: dora, name: 'delegates' }))).toMatchInlineSnapshot(`
     "**Delegates**
-    Power is the delegators' balances now; at a proposal it is taken at its snapshot block. Native proposals only. You delegate to @fred.
-
     \`\`\`
     delegate  delegated power  delegators  participation  last votes
     @fred     0 GRID           1           —              —
-    \`\`\`"
+    \`\`\`
+
+    Power is the delegators' balances now; at a proposal it is taken at its snapshot block. Native proposals only. You delegate to @fred."
   `)
 })

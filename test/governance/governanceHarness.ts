@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { asc } from 'drizzle-orm'
+import { asc, eq } from 'drizzle-orm'
 import { pino } from 'pino'
 import { getAddress, keccak256, parseUnits, toHex, type Address } from 'viem'
 import authorize from '../../commands/authorize.ts'
@@ -83,7 +83,9 @@ export function createGovernanceHarness(options: { path?: string; start?: number
     snapshot: options.snapshot,
     fetch: options.fetch,
   })
-  const services = { publicUrl, units, params, governance } as unknown as Services
+  // /authorize asks for the account's wallets; the harness links them straight into the table.
+  const linking = { listWallets: (accountId: number) => db.select().from(wallets).where(eq(wallets.accountId, accountId)).all() }
+  const services = { publicUrl, units, params, governance, linking } as unknown as Services
   const pipeline = new CommandPipeline({
     db,
     logger,

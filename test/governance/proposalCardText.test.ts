@@ -24,5 +24,8 @@ describe('/proposal as a terminal and Telegram show it', () => {
       ].join('\n'),
     )
     expect(renderTelegramReply(reply).parts.join('\n')).toContain('<b>Tally</b>:\n1. For: 2,000 GRID (100.0%) ← leading\n')
+    // The result chart rides along: an image under PUBLIC_URL, its URL above the buttons on a terminal.
+    expect(reply.image).toEqual({ url: 'http://localhost:8787/charts/proposal.png?id=p1', alt: 'Votes on p1 by choice' })
+    expect(text).toMatch(/\nChart: http:\/\/localhost:8787\/charts\/proposal\.png\?id=p1\n\[\d+\] For/)
   })
 })

@@ -1,6 +1,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { getAddress } from 'viem'
 import { describe, expect, test } from 'vitest'
+import { payoutTree } from '../../src/rewards/merkle.ts'
 import { createPublicPagesHarness, GRID, text } from '../dashboard/publicPagesHarness.ts'
 
 const A = getAddress(`0x${'a1'.repeat(20)}`)
@@ -83,6 +84,15 @@ describe('GET /epochs/<n>', () => {
     expect(StandardMerkleTree.verify(root, ['address', 'uint256'], [B, (30n * GRID).toString()], proof)).toBe(true)
     expect(text(page)).toContain(`Show proof The leaf (address, uint256) of ${B} in epoch 2: Leaf ${B}, 30000000000000000000 Root ${root} Proof ${proof[0]} Providers`)
     expect(page).toContain(`value="${B}"`)
+  })
+
+  test("a proof comes from the epoch's current tree: a recomputed root is read again, not served from the last lookup", async () => {
+    const { h } = withEpochs()
+    expect(text(await (await h.get(`/epochs/2?address=${B}`)).text())).toContain(`Leaf ${B}, 30000000000000000000`)
+    const { root, dump } = payoutTree([{ address: B, amount: 31n * GRID }, { address: A, amount: GRID }])
+    h.sqlite.prepare('update epochs set merkle_root = ?, tree = ? where number = 2').run(root, JSON.stringify(dump))
+    const page = text(await (await h.get(`/epochs/2?address=${B}`)).text())
+    expect(page).toContain(`Leaf ${B}, 31000000000000000000 Root ${root}`)
   })
 
   test('an address the epoch did not pay is said so', async () => {

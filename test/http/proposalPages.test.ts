@@ -54,10 +54,14 @@ describe('GET /proposals/<id>', () => {
     expect(page).toContain('<progress id="quorum" max="100" value="15">15%</progress>')
   })
 
-  test('a changed vote moves the live result at once', async () => {
+  test('a changed vote moves the live result and the voters table at once', async () => {
     const { h, proposal, bob } = await withVotes()
+    // Seen once before the change: the voters table kept then must not be served after it.
+    expect(text(await (await h.get(`/proposals/${proposal.id}`)).text())).toContain('0xD041127684408bD8C1D107e63d3D2cd5a84ef835 30 GRID Against')
     await bob.vote(proposal.id, 'For')
-    expect(text(await (await h.get(`/proposals/${proposal.id}`)).text())).toContain('1. For (leading) 150 GRID 100.0% 2. Against 0 GRID 0.0%')
+    const body = text(await (await h.get(`/proposals/${proposal.id}`)).text())
+    expect(body).toContain('1. For (leading) 150 GRID 100.0% 2. Against 0 GRID 0.0%')
+    expect(body).toContain('0xD041127684408bD8C1D107e63d3D2cd5a84ef835 30 GRID For How to vote')
   })
 
   test('closed: the final result, the winner and no voting instructions', async () => {

@@ -1,5 +1,6 @@
 import { getAddress } from 'viem'
 import { describe, expect, test } from 'vitest'
+import { ProviderProfile } from '../../src/dashboard/ProviderProfile.ts'
 import { createPublicPagesHarness, GRID, text } from '../dashboard/publicPagesHarness.ts'
 
 const DAY = 24 * 3600_000
@@ -27,13 +28,13 @@ describe('GET /providers/<address>', () => {
     const { h } = withProvider()
     const page = await (await h.get(`/providers/${ADDRESS.toLowerCase()}`)).text()
     expect(text(page)).toBe(
-      `Network Proposals Epochs Provider ${ADDRESS} 2 nodes 1 verified 0.6% uptime, last 30 days 9.25 GRID earned in 2 epochs ` +
-        'Nodes Nodes Node Region GPUs free/total Verification State Reliability (7 days) ' +
+      `Network Proposals Epochs Provider ${ADDRESS} 2 nodes 1 verified 2.5% uptime, last 30 days 9.25 GRID earned in 2 epochs ` +
+        'Nodes Each node: GPUs, verification and state Node Region GPUs free/total Verification State Reliability (7 days) ' +
         'node-a eu-west 5/8 H100-80GB verified (2026-11-29 00:00 UTC) listed 97.5% ' +
         'node-b us-east 2/2 RTX4090-24GB not verified yet offline 97.5% ' +
         'Uptime Earnings Earnings per closed epoch, with the proof of each payout Epoch Total Proof 2 5.25 GRID Merkle proof 1 4 GRID Merkle proof',
     )
-    expect(page).toContain(`<img src="/charts/uptime.png?address=${ADDRESS}" alt="Bar chart of daily uptime over the last 30 UTC days, from 0% to 50%, 0.6% on average.">`)
+    expect(page).toContain(`<img src="/charts/uptime.png?address=${ADDRESS}" alt="Bar chart of daily uptime over the last 30 UTC days, from 0% to 50%, 2.5% on average.">`)
     expect(page).toContain(`<img src="/charts/earnings.png?address=${ADDRESS}" alt="Bar chart of earnings per epoch: epoch 1 4 GRID; epoch 2 5.25 GRID.">`)
     expect(page).toContain(`<a href="/epochs/2?address=${ADDRESS}">Merkle proof</a>`)
   })
@@ -43,7 +44,7 @@ describe('GET /providers/<address>', () => {
     const today = Date.UTC(2026, 10, 30)
     const days = h.sqlite.prepare('select count(*) as n from uptime_hours where hour_start >= ? and hour_start < ?').get(today - DAY, today) as { n: number }
     expect(days.n).toBe(24)
-    const points = JSON.parse(JSON.stringify(await import('../../src/dashboard/ProviderProfile.ts').then(({ ProviderProfile }) => new ProviderProfile({ sqlite: h.sqlite, clock: () => h.clock.now }).uptime({ id: 1 }, 2))))
+    const points = new ProviderProfile({ sqlite: h.sqlite, clock: () => h.clock.now }).uptime({ id: 1 }, 2)
     expect(points.slice(-3)).toEqual([
       { day: today - 3 * DAY, uptime: 0 },
       { day: today - 2 * DAY, uptime: 25 },

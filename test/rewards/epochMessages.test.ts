@@ -87,6 +87,9 @@ describe('epoch close messages say what happened', () => {
 
     // /rewards and /balance state the same rule for the same amount.
     const rewards = await run('/rewards', provider)
+    // The earnings chart of the wallet the statements pay.
+    const paid = h.sqlite.prepare('select address from epoch_statements order by epoch desc limit 1').pluck().get() as string
+    expect(rewards.image).toEqual({ url: `http://localhost:8787/charts/earnings.png?address=${paid}`, alt: `Earnings of ${paid} by epoch` })
     expect(rewards.fields!.find((f) => f.name === 'Epoch 3')!.value).toBe(
       `${h.units.display(emission2)} (${h.units.display(emission2)} carried in + 0 GRID emission + 0 GRID earnings), below the minimum payout of ${h.units.display(1000n * TOKEN)}, carried over to the next epoch`,
     )

@@ -165,7 +165,7 @@ test('the treasury paid out outside Gridshare: the alarm reaches admins, the ann
 
 test('the epoch close takes a snapshot and its announcement says plainly that reserves are short', async () => {
   const reply = await run(consoleUser, '/admin epoch close')
-  expect(reply.text).toMatch(/^Epoch 1 closed\./)
+  expect(reply.text).toMatch(/^Epoch 1 closed \(/)
   const [announcement] = query<{ reply: string }>("select reply from notifications where dedupe_key = 'epoch.closed:1'")
   const fields = (JSON.parse(announcement!.reply) as Reply).fields!
   const latest = (await getJson('/api/v1/solvency')).body

@@ -1,4 +1,5 @@
 import type { InlineKeyboardMarkup } from 'telegraf/types'
+import { isLoopbackUrl } from '../../command/isLoopbackUrl.ts'
 import { formatTable } from '../../command/renderPlainText.ts'
 import { isActionButton, type LinkButton, type Reply } from '../../command/reply.ts'
 import { inlineKeyboard, isButtonUrl } from './inlineKeyboard.ts'
@@ -13,8 +14,11 @@ export interface TelegramMessageParts {
 
 /** Renders a platform-neutral reply as Telegram HTML. Every string in a reply
  *  may hold user input, so all of it is escaped; markup comes only from here:
- *  the title in bold, fields as "<b>name</b>: value", tables and code in <pre>. */
-export function renderTelegramReply(reply: Reply): TelegramMessageParts {
+ *  the title in bold, fields as "<b>name</b>: value", tables and code in <pre>.
+ *  An image goes as a "Chart: <url>" line when Telegram could not fetch it
+ *  (a loopback URL) or when `imageAsLink` says no photo will be sent (an edit);
+ *  otherwise sendReply sends it as a photo and the text leaves it out. */
+export function renderTelegramReply(reply: Reply, { imageAsLink = false }: { imageAsLink?: boolean } = {}): TelegramMessageParts {
   const buttons = reply.buttons ?? []
   const onKeyboard = buttons.filter((b) => isActionButton(b) || isButtonUrl(b.url))
   const inText = buttons.filter((b): b is LinkButton => !onKeyboard.includes(b))
@@ -27,7 +31,8 @@ export function renderTelegramReply(reply: Reply): TelegramMessageParts {
     if (lines.length > 1) return [[{ text: name, bold: true }, { text: ':' }], ...lines.map((line) => [{ text: line }])]
     return [[{ text: name, bold: true }, { text: `: ${value}` }]]
   })
-  const links = inText.map(({ label, url }) => [{ text: `${label}: ${url}` }])
+  const imageLink = reply.image && (imageAsLink || isLoopbackUrl(reply.image.url)) ? [{ label: 'Chart', url: reply.image.url }] : []
+  const links = [...inText, ...imageLink].map(({ label, url }) => [{ text: `${label}: ${url}` }])
   if (fields.length || links.length) blocks.push({ kind: 'lines', lines: [...fields, ...links] })
   // A <pre> is set apart by the client already; a blank line above it would only add space.
   if (reply.table) blocks.push({ kind: 'pre', text: formatTable(reply.table.columns, reply.table.rows), gap: '\n' })

@@ -22,7 +22,7 @@ async function start(type = 'single-choice', choices?: string) {
   const h: GovernanceHarness = createGovernanceHarness({ adminIds: ['telegram:admin'] })
   await h.propose({ title: 'Raise fee', duration: '72', body: 'Fund audits.', type, ...(choices ? { choices } : {}) })
   const editors = new Map<string, MessageEditor>()
-  const messages = new ProposalMessages({ db: h.db, clock: () => h.clock.now, logger: pino({ level: 'silent' }), units: h.units, governance: h.governance, editors })
+  const messages = new ProposalMessages({ db: h.db, clock: () => h.clock.now, logger: pino({ level: 'silent' }), units: h.units, governance: h.governance, editors, publicUrl: 'http://localhost:8787' })
   const adapter = createDiscordAdapter({
     pipeline: h.pipeline,
     db: h.db,
@@ -108,6 +108,9 @@ test('three members press the same buttons in one channel: each vote is the pres
   const refreshed = server.messages.get(posted.id)!
   expect(shownText(refreshed)).toContain('**Tally**\n1\\. For: 1,300 GRID (65.0%) ← leading\n2\\. Against: 700 GRID (35.0%)\n3\\. Abstain: 0 GRID (0.0%)\nQuorum: 2,000 GRID of 1,000 GRID (met); 3 wallets voted.')
   expect(refreshed.components).toEqual(before.components)
+  // The result chart stays on the card through every refresh (a loopback URL shows as its link).
+  expect(shownText(before)).toContain('http://localhost:8787/charts/proposal.png?id=p1')
+  expect(shownText(refreshed)).toContain('http://localhost:8787/charts/proposal.png?id=p1')
   h.clock.now += REFRESH_INTERVAL_MS
   expect(await messages.refresh()).toBe(0) // nothing changed: no edit
 

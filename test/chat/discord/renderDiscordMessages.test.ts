@@ -132,7 +132,7 @@ describe('renderDiscordMessages', () => {
 
   test('buttons: five to a row, at most five rows, long labels clipped', () => {
     const buttons = Array.from({ length: 27 }, (_, i) => ({ label: `choice ${i} ${'x'.repeat(i === 0 ? 90 : 0)}`.trim(), action: `a${i}` }))
-    const [{ components }] = renderDiscordMessages({ text: 'Vote', buttons }) as [{ components: { components: unknown[] }[] }]
+    const { components } = renderDiscordMessages({ text: 'Vote', buttons })[0]!
     expect(components.map((row) => row.components.length)).toEqual([5, 5, 5, 5, 5])
     expect((components[0]!.components[0] as { label: string }).label).toHaveLength(80)
     expect(components[0]!.components[1]).toEqual({ type: 2, style: 2, label: 'choice 1', custom_id: 'a1' })

@@ -47,7 +47,8 @@ const NOT_MODIFIED =
 
 /** A Bot API server on 127.0.0.1 that behaves like Telegram where the adapter
  *  depends on it: /bot<token>/<method> routes, HTML parse mode validated as
- *  Telegram does, the 4,096-character limit, long polling with offsets,
+ *  Telegram does, the 4,096-character limit, sendPhoto by public URL with a
+ *  1,024-character caption, long polling with offsets,
  *  webhooks with the secret header, callback queries that must be answered
  *  once, 403 for users who never started or blocked the bot, and injected
  *  429s and 5xx. Every call is recorded for assertions. */
@@ -316,6 +317,8 @@ export class LocalBotApi {
         return this.me
       case 'sendMessage':
         return this.sendMessage(p)
+      case 'sendPhoto':
+        return this.sendPhoto(p)
       case 'editMessageText':
         return this.editMessageText(p)
       case 'editMessageReplyMarkup':
@@ -421,8 +424,40 @@ export class LocalBotApi {
     return message
   }
 
+  /** A photo by HTTP URL, which Telegram's servers fetch (so never a loopback
+   *  or bare-host URL), or by file_id; the caption is at most 1,024 characters
+   *  after parsing. Stored like a text message, with `photo` and `caption`. */
+  private sendPhoto(p: Record<string, any>): Message.TextMessage {
+    const chat = this.chatForSending(p.chat_id)
+    if (typeof p.photo !== 'string' || p.photo === '') throw new ApiError(400, 'Bad Request: there is no photo in the request')
+    if (/^https?:/i.test(p.photo) ? !isPublicUrl(p.photo) : !/^[\w-]{20,}$/.test(p.photo)) throw new ApiError(400, 'Bad Request: wrong HTTP URL specified')
+    const { text: caption, entities } = p.caption === undefined || p.caption === '' ? { text: '', entities: [] } : parseText({ text: p.caption, parse_mode: p.parse_mode })
+    if (caption.length > 1024) throw new ApiError(400, 'Bad Request: message caption is too long')
+    const markup = checkMarkup(p.reply_markup)
+    const message = {
+      message_id: this.newMessageId(chat.id),
+      from: this.me,
+      chat,
+      date: nowSeconds(),
+      photo: [{ file_id: `photo-${chat.id}-${this.nextMessageId.get(chat.id)}-from-url`, file_unique_id: 'u', width: 960, height: 540 }],
+      photoUrl: p.photo,
+      ...(caption ? { caption } : {}),
+      ...(entities.length ? { caption_entities: entities } : {}),
+      ...(markup ? { reply_markup: markup } : {}),
+    } as unknown as Message.TextMessage
+    this.messages.set(key(chat.id, message.message_id), message)
+    const sent = this.botMessages.get(chat.id) ?? []
+    sent.push(message)
+    this.botMessages.set(chat.id, sent)
+    queueMicrotask(() => {
+      for (const check of [...(this.messageWaiters.get(chat.id) ?? [])]) check()
+    })
+    return message
+  }
+
   private editMessageText(p: Record<string, any>): Message.TextMessage {
     const message = this.editable(p)
+    if (typeof message.text !== 'string') throw new ApiError(400, 'Bad Request: there is no text in the message to edit')
     const { text, entities } = parseText(p)
     const markup = checkMarkup(p.reply_markup)
     if (text === message.text && same(entities, message.entities ?? []) && same(markup, message.reply_markup)) throw new ApiError(400, NOT_MODIFIED)

@@ -177,3 +177,18 @@ describe('splitTelegramMessage', () => {
     expect(chunkPlain('hello world again', 12)).toEqual(['hello world ', 'again'])
   })
 })
+
+describe('renderTelegramReply: images', () => {
+  const reply = (url: string) => ({ title: 'GPUs', text: 'a & b', image: { url, alt: 'chart' } })
+
+  test('an image Telegram can fetch is left to sendPhoto: the text does not mention it', () => {
+    expect(renderTelegramReply(reply('https://grid.example.org/charts/availability.png?days=7')).parts).toEqual(['<b>GPUs</b>\na &amp; b'])
+  })
+
+  test('a loopback image, or any image in an edit, is a "Chart:" line', () => {
+    expect(renderTelegramReply(reply('http://127.0.0.1:8787/charts/availability.png?a=1&days=7')).parts).toEqual([
+      '<b>GPUs</b>\na &amp; b\n\nChart: http://127.0.0.1:8787/charts/availability.png?a=1&amp;days=7',
+    ])
+    expect(renderTelegramReply(reply('https://grid.example.org/c.png'), { imageAsLink: true }).parts).toEqual(['<b>GPUs</b>\na &amp; b\n\nChart: https://grid.example.org/c.png'])
+  })
+})
