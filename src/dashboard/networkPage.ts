@@ -3,7 +3,7 @@ import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { html, type Html } from './html.ts'
 import type { MarketRow, NetworkOverviewData } from './NetworkOverview.ts'
 import { DEFAULT_CHART_DAYS } from './AvailabilityCharts.ts'
-import { siteNav } from './pageLayout.ts'
+import { pageDocument } from './pageLayout.ts'
 
 // Dark text on light backgrounds: every pair here is above WCAG AA's 4.5:1.
 const STYLES = `
@@ -56,21 +56,7 @@ ${regionsTable(data.regions, range)}
 <img src="/charts/availability.png?days=${DEFAULT_CHART_DAYS}" width="830" height="450" alt="${chartAlt(data.models, price)}">
 <h2>Latest epoch</h2>
 ${epochSection(data, units)}`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Gridshare network</title>
-<style>${STYLES}</style>
-</head>
-<body>
-${siteNav()}
-<main>
-${body}
-</main>
-</body>
-</html>`
+  return pageDocument({ title: 'Gridshare network', styles: STYLES, body })
 }
 
 function modelsTable(rows: MarketRow[], range: (r: MarketRow) => string, price: (a: bigint) => string): Html {

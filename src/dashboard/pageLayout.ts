@@ -50,13 +50,18 @@ export function siteNav(): string {
 
 /** A whole public page: the shared style, the site navigation and `main`. */
 export function publicPage(title: string, body: Html): string {
+  return pageDocument({ title: `${title} · Gridshare`, styles: STYLES, body })
+}
+
+/** The HTML document every page is: its style (hashed into its CSP), the site navigation and `main`. */
+export function pageDocument({ title, styles, body }: { title: string; styles: string; body: Html | string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-${html`<title>${title} · Gridshare</title>`}
-<style>${STYLES}</style>
+${html`<title>${title}</title>`}
+<style>${styles}</style>
 </head>
 <body>
 ${siteNav()}

@@ -4,6 +4,7 @@ import { snapshotMarketHistory } from '../../src/dashboard/snapshotMarketHistory
 import { createDashboardHarness } from '../dashboard/dashboardHarness.ts'
 import { GRID, insertOffers } from '../dashboard/marketFixture.ts'
 import { launchBrowser } from '../support/browser.ts'
+import { distinctColours, textContrasts } from '../support/pageChecks.ts'
 import { serveHttp } from '../support/serveHttp.ts'
 
 let browser: Browser
@@ -13,29 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
 })
-
-/** Distinct colours in a PNG, counted by Chromium itself (a blank page has one). */
-async function colours(png: Buffer): Promise<number> {
-  const page = await browser.newPage()
-  try {
-    return await page.evaluate(async (dataUrl) => {
-      const image = new Image()
-      image.src = dataUrl
-      await image.decode()
-      const canvas = document.createElement('canvas')
-      canvas.width = image.naturalWidth
-      canvas.height = image.naturalHeight
-      const context = canvas.getContext('2d')!
-      context.drawImage(image, 0, 0)
-      const { data } = context.getImageData(0, 0, canvas.width, canvas.height)
-      const seen = new Set<number>()
-      for (let i = 0; i < data.length; i += 4) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!)
-      return seen.size
-    }, `data:image/png;base64,${png.toString('base64')}`)
-  } finally {
-    await page.close()
-  }
-}
 
 test('/ in Chromium: headings, the tables, the chart loaded under the CSP, no script, not blank', async () => {
   const h = createDashboardHarness()
@@ -61,30 +39,12 @@ test('/ in Chromium: headings, the tables, the chart loaded under the CSP, no sc
     // The page's style applied (its hash is in the CSP): dark text on white.
     expect(await page.evaluate(() => [getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor])).toEqual(['rgb(27, 31, 36)', 'rgb(255, 255, 255)'])
     // WCAG AA: every text's colour against the background it sits on is at least 4.5:1.
-    const contrasts = await page.evaluate(() => {
-      const rgb = (css: string) => css.match(/[\d.]+/g)!.map(Number)
-      const luminance = (css: string) => {
-        const [r, g, b] = rgb(css).map((v) => v / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
-      }
-      const background = (el: Element | null): string => {
-        for (; el; el = el.parentElement) {
-          const bg = getComputedStyle(el).backgroundColor
-          if (rgb(bg)[3] !== 0) return bg
-        }
-        return 'rgb(255, 255, 255)'
-      }
-      const texts = [...document.body.querySelectorAll('*')].filter((el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim()))
-      return texts.map((el) => {
-        const [a, b] = [luminance(getComputedStyle(el).color), luminance(background(el))]
-        return Math.round(((Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)) * 10) / 10
-      })
-    })
+    const contrasts = await textContrasts(page)
     expect(contrasts.length).toBeGreaterThan(30)
     expect(Math.min(...contrasts)).toBeGreaterThanOrEqual(4.5)
     expect(await page.evaluate(() => document.scripts.length)).toBe(0)
     expect(violations).toEqual([])
-    expect(await colours(await page.screenshot({ fullPage: true }))).toBeGreaterThan(20)
+    expect(await distinctColours(browser, await page.screenshot({ fullPage: true }))).toBeGreaterThan(20)
   } finally {
     await page.close()
     await server.close()
