@@ -5,9 +5,10 @@ import { devAccounts } from '../../src/chain/devAccounts.ts'
 import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
 import { PayoutSender } from '../../src/chain/PayoutSender.ts'
 import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
-import { available, system } from '../../src/ledger/balanceKeys.ts'
+import { system } from '../../src/ledger/balanceKeys.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
 import { createMoneyHarness } from '../support/moneyHarness.ts'
+import { fundedHolder } from '../support/payoutFixtures.ts'
 import { deployDevContracts, startTestChain, type TestChain } from './testChain.ts'
 
 let chain: TestChain
@@ -20,16 +21,7 @@ beforeAll(async () => {
 })
 afterAll(() => chain?.stop())
 
-async function fundedDave(h: ReturnType<typeof createMoneyHarness>, amount: bigint) {
-  const { identityId, accountId } = h.identity({ platform: 'discord', id: '44', name: 'dave' })
-  const challenge = h.linking.createChallenge({ identityId, address: dave.address })
-  await h.linking.verifyLatest({ identityId, signature: await dave.signMessage({ message: challenge.message! }) })
-  // Linked long ago: these tests are about sending, not the security hold a fresh link starts (test/identity covers that).
-  h.sqlite.prepare('update wallets set linked_at = linked_at - ? where account_id = ?').run(48 * 3600_000, accountId)
-  h.sqlite.prepare('update accounts set security_hold_until = null where id = ?').run(accountId)
-  h.ledger.post({ kind: 'test.fund', idempotencyKey: `fund:${accountId}`, entries: [{ key: system('treasury'), amount: -amount }, { key: available(accountId), amount }], now: 1 })
-  return accountId
-}
+const fundedDave = (h: ReturnType<typeof createMoneyHarness>, amount: bigint) => fundedHolder(h, { id: '44', name: 'dave' }, dave, amount)
 
 const balanceOf = (address: Address) => chain.publicClient.readContract({ address: dev.token, abi: erc20Abi, functionName: 'balanceOf', args: [address] })
 

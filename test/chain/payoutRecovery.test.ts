@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { pino } from 'pino'
 import { erc20Abi, parseTransaction, parseUnits, type Address, type Hex } from 'viem'
@@ -7,9 +6,10 @@ import { devAccounts } from '../../src/chain/devAccounts.ts'
 import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
 import { PayoutSender, type PayoutSenderDeps } from '../../src/chain/PayoutSender.ts'
 import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
-import { available, earnings, system } from '../../src/ledger/balanceKeys.ts'
+import { earnings, system } from '../../src/ledger/balanceKeys.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
 import { createMoneyHarness } from '../support/moneyHarness.ts'
+import { capturedLogger, fundedHolder } from '../support/payoutFixtures.ts'
 import { createRewardsHarness } from '../support/rewardsHarness.ts'
 import { deployDevContracts, startTestChain, type TestChain } from './testChain.ts'
 
@@ -29,28 +29,7 @@ beforeAll(async () => {
 })
 afterAll(() => chain?.stop())
 
-/** A logger whose error lines the test can read (the operator's only signal). */
-function capturedLogger() {
-  const lines: { level: number; msg: string }[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { level: number; msg: string })
-      done()
-    },
-  })
-  return { logger: pino({ level: 'warn' }, stream), lines }
-}
-
-async function fundedErin(h: ReturnType<typeof createMoneyHarness>, amount: bigint) {
-  const { identityId, accountId } = h.identity({ platform: 'discord', id: '77', name: 'erin' })
-  const challenge = h.linking.createChallenge({ identityId, address: erin.address })
-  await h.linking.verifyLatest({ identityId, signature: await erin.signMessage({ message: challenge.message! }) })
-  // Past the security hold: these tests are about settling, test/identity covers the hold.
-  h.sqlite.prepare('update wallets set linked_at = linked_at - ? where account_id = ?').run(48 * 3600_000, accountId)
-  h.sqlite.prepare('update accounts set security_hold_until = null where id = ?').run(accountId)
-  h.ledger.post({ kind: 'test.fund', idempotencyKey: `fund:${accountId}`, entries: [{ key: system('treasury'), amount: -amount }, { key: available(accountId), amount }], now: 1 })
-  return accountId
-}
+const fundedErin = (h: ReturnType<typeof createMoneyHarness>, amount: bigint) => fundedHolder(h, { id: '77', name: 'erin' }, erin, amount)
 
 const balanceOf = (address: Address) => chain.publicClient.readContract({ address: dev.token, abi: erc20Abi, functionName: 'balanceOf', args: [address] })
 

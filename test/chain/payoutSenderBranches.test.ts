@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { pino } from 'pino'
 import { parseTransaction, parseUnits, type Address, type Hex } from 'viem'
@@ -8,9 +7,10 @@ import type { ChainPublicClient } from '../../src/chain/chainClients.ts'
 import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
 import { PayoutSender, type PayoutSenderDeps } from '../../src/chain/PayoutSender.ts'
 import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
-import { available, system } from '../../src/ledger/balanceKeys.ts'
+import { system } from '../../src/ledger/balanceKeys.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
 import { createMoneyHarness } from '../support/moneyHarness.ts'
+import { capturedLogger, fundedHolder } from '../support/payoutFixtures.ts'
 import { deployDevContracts, devWallet, startTestChain, type TestChain } from './testChain.ts'
 
 // PayoutSender's branches that only a misbehaving network reaches (issue 17):
@@ -30,27 +30,7 @@ beforeAll(async () => {
 })
 afterAll(() => chain?.stop())
 
-function capturedLogger() {
-  const lines: { level: number; msg: string }[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as { level: number; msg: string })
-      done()
-    },
-  })
-  return { logger: pino({ level: 'warn' }, stream), lines }
-}
-
-async function fundedFrank(h: ReturnType<typeof createMoneyHarness>, amount: bigint) {
-  const { identityId, accountId } = h.identity({ platform: 'discord', id: '88', name: 'frank' })
-  const challenge = h.linking.createChallenge({ identityId, address: frank.address })
-  await h.linking.verifyLatest({ identityId, signature: await frank.signMessage({ message: challenge.message! }) })
-  // Past the security hold: these tests are about sending (test/identity covers the hold).
-  h.sqlite.prepare('update wallets set linked_at = linked_at - ? where account_id = ?').run(48 * 3600_000, accountId)
-  h.sqlite.prepare('update accounts set security_hold_until = null where id = ?').run(accountId)
-  h.ledger.post({ kind: 'test.fund', idempotencyKey: `fund:${accountId}`, entries: [{ key: system('treasury'), amount: -amount }, { key: available(accountId), amount }], now: 1 })
-  return accountId
-}
+const fundedFrank = (h: ReturnType<typeof createMoneyHarness>, amount: bigint) => fundedHolder(h, { id: '88', name: 'frank' }, frank, amount)
 
 async function transfersTo(address: Address, fromBlock: bigint) {
   const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 })
