@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { pino } from 'pino'
 import { erc20Abi, parseTransaction, parseUnits, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { devAccounts } from '../../src/chain/devAccounts.ts'
@@ -9,7 +8,7 @@ import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
 import { earnings, system } from '../../src/ledger/balanceKeys.ts'
 import { checkLedger } from '../../src/ledger/checkLedger.ts'
 import { createMoneyHarness } from '../support/moneyHarness.ts'
-import { capturedLogger, fundedHolder } from '../support/payoutFixtures.ts'
+import { capturedLogger, fundedHolder, onChainPayoutDeps } from '../support/payoutFixtures.ts'
 import { createRewardsHarness } from '../support/rewardsHarness.ts'
 import { deployDevContracts, startTestChain, type TestChain } from './testChain.ts'
 
@@ -130,19 +129,8 @@ describe('payout recovery branches', () => {
     // Closing the epoch moved the provider's total out of earnings into pending payouts.
     expect(h.ledger.earningsOf(provider.accountId)).toBe(0n)
     const availableBefore = h.ledger.balancesOf(provider.accountId).available
-    const deps: PayoutSenderDeps = {
-      db: h.db,
-      ledger: h.ledger,
-      units: h.units,
-      publicClient: chain.publicClient,
-      walletClient: chain.walletClient,
-      logger: pino({ level: 'silent' }),
-      clock: () => h.clock.now,
-      token: dev.token,
-      // One transfer (no Disperse allowance to approve while the test holds blocks back).
-      disperse: undefined,
-      confirmations: 1,
-    }
+    // One transfer (no Disperse allowance to approve while the test holds blocks back).
+    const deps = onChainPayoutDeps(h, chain, dev.token)
     const before = await balanceOf(reward!.toAddress as Address)
     await chain.testClient.setAutomine(false)
     try {
@@ -188,20 +176,7 @@ describe('payout recovery branches', () => {
     h.uptime(provider.nodeId, start, start + DAY)
     h.clock.now += DAY
     h.epochs.closeDue()
-    const deps: PayoutSenderDeps = {
-      db: h.db,
-      ledger: h.ledger,
-      units: h.units,
-      publicClient: chain.publicClient,
-      walletClient: chain.walletClient,
-      logger: pino({ level: 'silent' }),
-      clock: () => h.clock.now,
-      token: dev.token,
-      disperse: undefined,
-      confirmations: 1,
-      explorerUrl: 'https://explorer.example/',
-      publicUrl: 'https://grid.example',
-    }
+    const deps = onChainPayoutDeps(h, chain, dev.token, { explorerUrl: 'https://explorer.example/', publicUrl: 'https://grid.example' })
     expect(await settleAll(new PayoutSender(deps), h.sqlite)).toEqual({ sent: 1, confirmed: 1, failed: 0 })
     const payout = h.sqlite.prepare("select id, amount, tx_hash as txHash from payouts where kind = 'reward'").get() as { id: string; amount: string; txHash: string }
     const note = h.sqlite.prepare('select account_id as accountId, topic, reply from notifications where dedupe_key = ?').get(`payout.confirmed:${payout.id}`) as { accountId: number; topic: string; reply: string }

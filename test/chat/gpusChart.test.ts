@@ -1,19 +1,15 @@
 import { PassThrough } from 'node:stream'
 import { pino } from 'pino'
 import { afterEach, describe, expect, test } from 'vitest'
-import { commandRegistry } from '../../commands/registry.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import type { Services } from '../../src/app/Services.ts'
 import { ConsoleAdapter } from '../../src/chat/console/ConsoleAdapter.ts'
 import { createDiscordAdapter } from '../../src/chat/discord/createDiscordAdapter.ts'
 import { createTelegramAdapter } from '../../src/chat/telegram/createTelegramAdapter.ts'
-import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
-import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
 import { shownText } from './discord/discordPayloads.ts'
 import { LocalDiscordServer } from './discord/LocalDiscordServer.ts'
 import { LocalBotApi } from './telegram/LocalBotApi.ts'
 import { FAST_LIMITS } from './telegram/startTelegramTest.ts'
+import { marketPipeline } from '../support/marketPipeline.ts'
 
 const H100 = { name: 'NVIDIA H100 80GB HBM3', memoryMb: 81559 }
 const PUBLIC = 'https://grid.example.org'
@@ -33,16 +29,7 @@ function gpusPipeline(publicUrl: string) {
   const h = createMarketHarness()
   cleanups.push(h.close)
   h.provider(0, { gpus: [{ ...H100, count: 2 }], pricePerGpuHour: '2', region: 'eu-west' })
-  const pipeline = new CommandPipeline({
-    db: h.db,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics({ defaults: false }),
-    clock: () => h.clock.now,
-    commands: commandRegistry,
-    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params, publicUrl } as unknown as Services,
-    rateLimiter: new RateLimiter({ burst: 1e6, perSecond: 1e6 }),
-    adminIds: new Set(),
-  })
+  const pipeline = marketPipeline(h, { publicUrl })
   return { h, pipeline }
 }
 

@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { pino } from 'pino'
-import { commandRegistry } from '../../commands/registry.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import type { Services } from '../../src/app/Services.ts'
 import { PayoutSender, type PayoutSenderDeps } from '../../src/chain/PayoutSender.ts'
-import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
 import type { ChatPlace, ChatUser } from '../../src/command/CommandContext.ts'
-import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import { renderPlainText } from '../../src/command/renderPlainText.ts'
 import { isActionButton } from '../../src/command/reply.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
+import { marketPipeline } from '../support/marketPipeline.ts'
 
 const alice: ChatUser = { platform: 'telegram', id: 'alice', name: 'alice' }
 const dm: ChatPlace = { id: 'alice', kind: 'private' }
@@ -25,16 +20,7 @@ function setup({ h100Price = '2' } = {}) {
   h.provider(1, { gpus: [{ name: 'NVIDIA GeForce RTX 4090', memoryMb: 24564, count: 2 }], pricePerGpuHour: '0.5', region: 'us-east' })
   // Only requestWithdrawal is reached, and it needs only the database and the ledger.
   const payouts = new PayoutSender({ db: h.db, ledger: h.ledger, units: h.units, clock: () => h.clock.now } as unknown as PayoutSenderDeps)
-  const pipeline = new CommandPipeline({
-    db: h.db,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics({ defaults: false }),
-    clock: () => h.clock.now,
-    commands: commandRegistry,
-    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params, payouts, publicUrl: 'http://localhost:8787' } as unknown as Services,
-    rateLimiter: new RateLimiter({ burst: 1e6, perSecond: 1e6 }),
-    adminIds: new Set(),
-  })
+  const pipeline = marketPipeline(h, { payouts, publicUrl: 'http://localhost:8787' })
   const run = async (text: string) => {
     const reply = await pipeline.runText(alice, dm, text)
     return reply === undefined ? undefined : renderPlainText(reply)

@@ -1,13 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { pino } from 'pino'
-import { commandRegistry } from '../../commands/registry.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import type { Services } from '../../src/app/Services.ts'
-import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
 import type { ChatPlace, ChatUser } from '../../src/command/CommandContext.ts'
-import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import { renderPlainText } from '../../src/command/renderPlainText.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
+import { marketPipeline } from '../support/marketPipeline.ts'
 
 const alice: ChatUser = { platform: 'telegram', id: 'alice', name: 'alice' }
 const dm: ChatPlace = { id: 'alice', kind: 'private' }
@@ -48,16 +43,7 @@ function setup() {
   expect(h.registry.markOffline()).toEqual([offline])
   const unbonded = h.provider(6, { gpus: [{ ...H100, count: 8 }], pricePerGpuHour: '0.1' }, { trusted: false }).nodeId
   h.verify(unbonded)
-  const pipeline = new CommandPipeline({
-    db: h.db,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics({ defaults: false }),
-    clock: () => h.clock.now,
-    commands: commandRegistry,
-    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params } as unknown as Services,
-    rateLimiter: new RateLimiter({ burst: 1e6, perSecond: 1e6 }),
-    adminIds: new Set(),
-  })
+  const pipeline = marketPipeline(h)
   const reply = async (text: string) => (await pipeline.runText(alice, dm, text))!
   const rows = {
     a: [a, '2× H100-80GB', '2', 'eu-west', '99%', VERIFIED, '98%', '550.54.15 / 12.4', '500 GB'],

@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { pino } from 'pino'
 import type { Address } from 'viem'
-import { commandRegistry } from '../../commands/registry.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import type { Services } from '../../src/app/Services.ts'
-import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
 import type { ChatUser } from '../../src/command/CommandContext.ts'
-import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import { renderPlainText } from '../../src/command/renderPlainText.ts'
 import { isActionButton, type Reply } from '../../src/command/reply.ts'
 import { available, escrow } from '../../src/ledger/balanceKeys.ts'
 import { createMarketHarness, TOKEN } from '../support/marketHarness.ts'
+import { marketPipeline } from '../support/marketPipeline.ts'
 
 const alice: ChatUser = { platform: 'telegram', id: 'alice', name: 'alice' }
 const bob: ChatUser = { platform: 'telegram', id: 'bob', name: 'bob' }
@@ -30,16 +25,7 @@ function setup() {
   const mixed = h.provider(2, { gpus: [{ ...H100, count: 1 }, { ...RTX, count: 2 }], pricePerGpuHour: '1', region: 'eu-west' })
   const aliceAccount = h.renter('alice', 100)
   const bobAccount = h.renter('bob', 100)
-  const pipeline = new CommandPipeline({
-    db: h.db,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics({ defaults: false }),
-    clock: () => h.clock.now,
-    commands: commandRegistry,
-    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params } as unknown as Services,
-    rateLimiter: new RateLimiter({ burst: 1e6, perSecond: 1e6 }),
-    adminIds: new Set(),
-  })
+  const pipeline = marketPipeline(h)
   const say = async (text: string, user = alice) => (await pipeline.runText(user, { id: user.id, kind: 'private' }, text))!
   const confirm = async (quote: Reply, user = alice) => {
     const button = quote.buttons?.find((b) => b.label === 'Confirm')

@@ -1,16 +1,12 @@
 import { pino } from 'pino'
 import { expect } from 'vitest'
-import { commandRegistry } from '../../commands/registry.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import type { Services } from '../../src/app/Services.ts'
-import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
-import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import type { Reply } from '../../src/command/reply.ts'
 import type { Rental } from '../../src/db/schema/market.ts'
 import { RentalReminders } from '../../src/market/rentalReminders.ts'
 import { SpendLimits } from '../../src/market/SpendLimits.ts'
 import { SEALED_PREFIX } from '../../src/notify/enqueueNotification.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
+import { marketPipeline } from '../support/marketPipeline.ts'
 
 export const chat = { id: 'dm', kind: 'private' as const }
 export const alice = { platform: 'telegram' as const, id: 'alice', name: 'alice' }
@@ -23,16 +19,7 @@ export function setUpMoneyComfort(options: { path?: string } = {}) {
   const h = createMarketHarness(options)
   const spendLimits = new SpendLimits({ db: h.db, units: h.units, clock: () => h.clock.now })
   const reminders = new RentalReminders({ db: h.db, units: h.units, rentals: h.rentals, clock: () => h.clock.now, logger: pino({ level: 'silent' }) })
-  const pipeline = new CommandPipeline({
-    db: h.db,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics({ defaults: false }),
-    clock: () => h.clock.now,
-    commands: commandRegistry,
-    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params, spendLimits } as unknown as Services,
-    rateLimiter: new RateLimiter({ burst: 1e6, perSecond: 1e6 }),
-    adminIds: new Set(),
-  })
+  const pipeline = marketPipeline(h, { spendLimits })
   const provider = h.provider(1)
   const say = async (text: string, who: Person = alice) => (await pipeline.runText(who, chat, text))!
   const actionOf = (reply: Reply, label: string) => {

@@ -1,16 +1,12 @@
-import { pino } from 'pino'
 import { expect, test } from 'vitest'
 import { commandRegistry } from '../../commands/registry.ts'
 import { agentRentalSchema } from '../../src/agent/agentResponses.ts'
 import { autocompleteSources } from '../../src/app/autocompleteSources.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import type { Services } from '../../src/app/Services.ts'
-import { CommandPipeline } from '../../src/command/CommandPipeline.ts'
-import { RateLimiter } from '../../src/command/RateLimiter.ts'
 import { SshKeys } from '../../src/identity/SshKeys.ts'
 import { checkWorkloadImages, DEFAULT_WORKLOAD_IMAGES } from '../../src/market/workloadImages.ts'
 import { SSH_KEYS } from '../identity/sshKeyFixtures.ts'
 import { createMarketHarness } from '../support/marketHarness.ts'
+import { marketPipeline } from '../support/marketPipeline.ts'
 
 const chat = { id: 'dm', kind: 'private' as const }
 const alice = { platform: 'telegram' as const, id: 'alice', name: 'alice' }
@@ -20,17 +16,7 @@ const TENSORFLOW = 'tensorflow/tensorflow:2.17.0-gpu'
 function setUp() {
   const h = createMarketHarness()
   const sshKeys = new SshKeys({ db: h.db, clock: () => h.clock.now })
-  const pipeline = new CommandPipeline({
-    db: h.db,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics({ defaults: false }),
-    clock: () => h.clock.now,
-    commands: commandRegistry,
-    services: { units: h.units, ledger: h.ledger, market: h.market, params: h.params, sshKeys } as unknown as Services,
-    rateLimiter: new RateLimiter({ burst: 1e6, perSecond: 1e6 }),
-    adminIds: new Set(),
-    autocomplete: autocompleteSources(commandRegistry),
-  })
+  const pipeline = marketPipeline(h, { sshKeys }, { autocomplete: autocompleteSources(commandRegistry) })
   const say = async (text: string) => (await pipeline.runText(alice, chat, text))!
   /** /rent, then Confirm: the new rental's row. */
   const rent = async (text: string) => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { pino } from 'pino'
 import { erc20Abi, type Address } from 'viem'
 import type { EnsureDevChainReturnType } from '../../src/chain/ensureDevChain.ts'
-import { PayoutSender, type PayoutSenderDeps } from '../../src/chain/PayoutSender.ts'
+import { PayoutSender } from '../../src/chain/PayoutSender.ts'
 import { readTokenTransfers } from '../../src/chain/readTokenTransfers.ts'
 import { deployDevContracts, startTestChain, type TestChain } from '../chain/testChain.ts'
+import { onChainPayoutDeps } from '../support/payoutFixtures.ts'
 import { createRewardsHarness } from '../support/rewardsHarness.ts'
 
 let chain: TestChain
@@ -26,19 +26,7 @@ function closedEpoch(count: number, offset: number) {
   providers.forEach((p, i) => h.uptime(p.nodeId, start, start + DAY - i * 60_000))
   h.clock.now += DAY
   const [epoch] = h.epochs.closeDue()
-  const deps: PayoutSenderDeps = {
-    db: h.db,
-    ledger: h.ledger,
-    units: h.units,
-    publicClient: chain.publicClient,
-    walletClient: chain.walletClient,
-    logger: pino({ level: 'silent' }),
-    clock: () => h.clock.now,
-    token: dev.token,
-    disperse: dev.disperse,
-    batchSize: 20,
-    confirmations: 1,
-  }
+  const deps = onChainPayoutDeps(h, chain, dev.token, { disperse: dev.disperse, batchSize: 20 })
   return { h, epoch: epoch!, providers, deps }
 }
 
