@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/command/defineCommand.ts'
 import { opt } from '../src/command/options.ts'
-import { frameMessage } from '../src/identity/handSignedMessage.ts'
+import { frameMessage, handSigningInstructions } from '../src/identity/handSignedMessage.ts'
 
 export default defineCommand({
   name: 'unfreeze',
@@ -23,7 +23,7 @@ export default defineCommand({
     return {
       title: 'Unfreeze your account',
       // The message comes last: copied from the BEGIN line to the END line, nothing after it can slip in.
-      text: `Sign the text between the BEGIN and END lines with ${challenge.address} (personal_sign): exactly those lines, without the BEGIN and END lines and with no newline after the last one. Then send /verify <signature>. Valid ${minutes} minutes. Or sign on the page: ${challenge.url}`,
+      text: handSigningInstructions({ address: challenge.address, minutes, url: challenge.url }),
       code: frameMessage(challenge.message),
     }
   },

@@ -67,12 +67,6 @@ export class ProposalResults {
     })
   }
 
-  /** What changes the result chart: a vote added or replaced, or the close. */
-  version(id: string): string {
-    const proposal = this.deps.governance.proposal(id)
-    return `${proposal.id}:${proposal.status}:${proposal.result?.closedAt ?? ''}:${this.deps.governance.votes.version(proposal.id)}`
-  }
-
   chartPoints(id: string): ProposalChartPoint[] {
     const proposal = this.deps.governance.proposal(id)
     const { scores, cast } = this.deps.governance.tally(proposal)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { assertNotOwnNode } from './selfRental.ts'
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Logger } from '../app/logger.ts'
@@ -83,6 +84,7 @@ export class Rentals {
         if (!offer || !offer.online || offer.total - offer.allocated < quote.gpuCount || BigInt(offer.pricePerGpuHour) > price) {
           throw new CapacityGoneError()
         }
+        assertNotOwnNode(db, accountId, quote.nodeId)
         const id = this.newRentalId()
         if (!continues) assertWithinSpendLimit(db, this.deps.units, { accountId, amount: total, now })
         if (autoExtendHours) enableAutoExtend(db, id, autoExtendHours)

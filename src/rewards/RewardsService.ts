@@ -3,8 +3,7 @@ import type { Db } from '../db/openDatabase.ts'
 import { payouts } from '../db/schema/chain.ts'
 import { epochStatements } from '../db/schema/rewards.ts'
 import { epochProof, type Epochs } from './Epochs.ts'
-import { epochOutcome, type EpochOutcome } from './epochOutcome.ts'
-import { sqliteOf } from './epochInputs.ts'
+import { epochOutcome, minPayoutOf, type EpochOutcome } from './epochOutcome.ts'
 
 /** What /rewards shows a provider: this epoch's estimate and past statements with proofs. */
 export class RewardsService {
@@ -35,8 +34,7 @@ export class RewardsService {
     return rows.map((row) => {
       const epoch = this.epochs.get(row.epoch)!
       const payout = this.db.select().from(payouts).where(eq(payouts.id, `e${row.epoch}-${row.providerId}`)).get()
-      const { minPayout } = sqliteOf(this.db).prepare<[number], { minPayout: string }>("select json_extract(report, '$.minPayout') as minPayout from epochs where number = ?").get(row.epoch)!
-      return { ...row, root: epoch.merkleRoot, payout, proof: epochProof(epoch, row.address), minPayout: BigInt(minPayout) }
+      return { ...row, root: epoch.merkleRoot, payout, proof: epochProof(epoch, row.address), minPayout: minPayoutOf(this.db, row.epoch) }
     })
   }
 }

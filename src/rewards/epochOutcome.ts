@@ -16,11 +16,16 @@ export interface EpochOutcome {
 /** The outcome of a closed epoch, read back from its statements. */
 export function epochOutcome(db: Db, epoch: number): EpochOutcome {
   const sqlite = sqliteOf(db)
-  const { minPayout } = sqlite.prepare<[number], { minPayout: string }>("select json_extract(report, '$.minPayout') as minPayout from epochs where number = ?").get(epoch)!
   const rows = sqlite.prepare<[number], [string, number]>('select total, leaf_index from epoch_statements where epoch = ?').raw().iterate(epoch)
   return summarizeStatements((function* () {
     for (const [total, leafIndex] of rows) yield { total: BigInt(total), paid: leafIndex >= 0 }
-  })(), BigInt(minPayout))
+  })(), minPayoutOf(db, epoch))
+}
+
+/** The minimum payout a closed epoch was judged by, as its report recorded it. */
+export function minPayoutOf(db: Db, epoch: number): bigint {
+  const { minPayout } = sqliteOf(db).prepare<[number], { minPayout: string }>("select json_extract(report, '$.minPayout') as minPayout from epochs where number = ?").get(epoch)!
+  return BigInt(minPayout)
 }
 
 export function summarizeStatements(statements: Iterable<{ total: bigint; paid: boolean }>, minPayout: bigint): EpochOutcome {

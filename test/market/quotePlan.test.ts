@@ -117,15 +117,17 @@ describe('the quote still picks by the rule', () => {
 
   test('a confirm takes the quoted node; the next quote moves on once that node is full', () => {
     const { rentals, ledger, sqlite } = network(100)
-    ledger.post({ kind: 'test.fund', idempotencyKey: 'fund', entries: [{ key: system('treasury'), amount: -10n * TOKEN }, { key: available(1), amount: 10n * TOKEN }], now: 0 })
+    // An account that owns none of the nodes (the fixture's providers are accounts of their own): renting your own node is refused.
+    const RENTER = 1_000_000
+    ledger.post({ kind: 'test.fund', idempotencyKey: 'fund', entries: [{ key: system('treasury'), amount: -10n * TOKEN }, { key: available(RENTER), amount: 10n * TOKEN }], now: 0 })
     // A100s sit on n1, n6, …; the cheapest (0.6 GRID) are n1, n41 and n81, at reliability 0.999, 0.959 and 0.969.
-    const first = rentals.quote({ accountId: 1, hours: 1, model: 'A100-80GB', gpuCount: 5 })
+    const first = rentals.quote({ accountId: RENTER, hours: 1, model: 'A100-80GB', gpuCount: 5 })
     expect(first).toMatchObject({ nodeId: 'n1', pricePerGpuHour: 6n * TOKEN / 10n, total: 3n * TOKEN })
-    const rental = rentals.confirm({ accountId: 1, quote: { ...first, pricePerGpuHour: first.pricePerGpuHour.toString() } })
+    const rental = rentals.confirm({ accountId: RENTER, quote: { ...first, pricePerGpuHour: first.pricePerGpuHour.toString() } })
     expect(rental).toMatchObject({ nodeId: 'n1', model: 'A100-80GB', gpuCount: 5, escrowed: (3n * TOKEN).toString(), status: 'pending', startedAt: null, connectionSealed: null, replacesId: null })
-    expect(ledger.balancesOf(1)).toEqual({ available: 7n * TOKEN, escrow: 3n * TOKEN })
+    expect(ledger.balancesOf(RENTER)).toEqual({ available: 7n * TOKEN, escrow: 3n * TOKEN })
     expect(sqlite.prepare(`select allocated from node_gpus where node_id = 'n1'`).get()).toEqual({ allocated: 5 })
-    expect(rentals.quote({ accountId: 1, hours: 1, model: 'A100-80GB', gpuCount: 5 }).nodeId).toBe('n81')
+    expect(rentals.quote({ accountId: RENTER, hours: 1, model: 'A100-80GB', gpuCount: 5 }).nodeId).toBe('n81')
   })
 })
 

@@ -35,9 +35,11 @@ export class ChallengeVerdicts {
     const gpus = db.select({ model: nodeGpus.model, total: nodeGpus.total, allocated: nodeGpus.allocated }).from(nodeGpus).where(eq(nodeGpus.nodeId, challenge.nodeId)).all()
     const declared = gpus.reduce((sum, g) => sum + g.total, 0)
     const allocated = gpus.reduce((sum, g) => sum + g.allocated, 0)
-    // GPUs busy with rentals were left out; the last passed challenge still vouches for them while current.
+    // GPUs busy with rentals were left out; the last passed challenge still vouches for them while
+    // current, but only for as many as it challenged itself: a carry is never carried again, or GPUs
+    // kept rented (a provider renting its own) would stay "proven" forever without a computation.
     const stillCurrent = node.verification === 'verified' && node.verifiedAt !== null && node.verifiedAt > now - intervalMs - 3600_000
-    const carried = stillCurrent ? Math.min(allocated, node.verifiedGpus) : 0
+    const carried = stillCurrent ? Math.min(allocated, node.verifiedGpus, this.lastPassedGpus(challenge)) : 0
     const tflops = slowestThroughput(
       gpus.map((g) => g.model),
       JSON.parse(params.get('gpu_throughput')) as Record<string, number>,
@@ -96,6 +98,18 @@ export class ChallengeVerdicts {
       if (wasVerified) onFraud?.(challenge.nodeId, reason, challenge.id)
     })
     return { status: 'failed', reason: `The challenge failed: ${reason}.` }
+  }
+
+  /** How many GPUs the node's last passed challenge before this one computed on. */
+  private lastPassedGpus(challenge: NodeChallenge): number {
+    const last = this.deps.db
+      .select({ gpus: nodeChallenges.gpus })
+      .from(nodeChallenges)
+      .where(and(eq(nodeChallenges.nodeId, challenge.nodeId), lt(nodeChallenges.issuedAt, challenge.issuedAt), eq(nodeChallenges.status, 'passed')))
+      .orderBy(desc(nodeChallenges.issuedAt))
+      .limit(1)
+      .get()
+    return last?.gpus ?? 0
   }
 
   /** Whether the node's last verdict before this challenge, looking past withdrawals

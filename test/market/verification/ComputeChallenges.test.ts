@@ -351,6 +351,33 @@ describe('compute challenges', () => {
     expect(s.node().nextChallengeAt).toBeGreaterThanOrEqual(s.h.clock.now + 3 * HOUR)
   })
 
+  test('attack: GPUs kept rented are vouched for by one direct proof, never by a carry of a carry', () => {
+    const s = setup({ gpus: 4 })
+    s.bondAll()
+    verified(s)
+    expect(s.node().verifiedGpus).toBe(4)
+    const renter = s.h.renter('alice', 10_000)
+    const quote = s.h.rentals.quote({ accountId: renter, model: 'H100-80GB', hours: 48, gpuCount: 3 })
+    s.h.rentals.confirm({ accountId: renter, quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString() } })
+    const passFreeGpu = () => {
+      const { order, ready } = s.start(s.challenges.orderFor(s.nodeId)!)
+      expect(order.gpus).toBe(1)
+      const p = prover(order, ready)
+      expect(p.revealAll(s.challenges.commit(s.address, s.nodeId, order.id, { roots: p.roots }), (body) => s.challenges.reveal(s.address, s.nodeId, order.id, body))).toEqual({ status: 'passed' })
+    }
+    // The next pass computes on the one free GPU; the 3 rented ones are carried from the 4-GPU proof.
+    s.h.clock.now = s.node().nextChallengeAt!
+    passFreeGpu()
+    expect(s.node().verifiedGpus).toBe(4)
+    // The pass after that can carry only what the 1-GPU pass proved: the rented GPUs need a proof of their own.
+    s.h.clock.now = s.node().nextChallengeAt!
+    passFreeGpu()
+    expect(s.node().verifiedGpus).toBe(2)
+    s.h.clock.now = s.node().nextChallengeAt!
+    passFreeGpu()
+    expect(s.node().verifiedGpus).toBe(2)
+  })
+
   test('a deregistering agent abandons its challenge: not fraud, but it must verify again', () => {
     const s = setup()
     s.bondAll()
