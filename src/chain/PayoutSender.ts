@@ -88,8 +88,7 @@ export class PayoutSender {
         .values({ id, kind: 'withdrawal', accountId, toAddress: wallet.address, amount: amount.toString(), status: 'pending', createdAt: now })
         .returning()
         .get()
-      // Immediate: read-then-write under other processes' writes waits instead of failing.
-    }, { behavior: 'immediate' })
+    })
   }
 
   /** Settles submitted payouts from what the chain says, then sends pending ones. */

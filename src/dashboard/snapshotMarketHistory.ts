@@ -67,7 +67,7 @@ export function snapshotMarketHistory({ sqlite, clock }: SnapshotMarketHistoryDe
       insert.run(hour, a.model, a.region, a.free, a.rented, a.nodes, String(min), String(medianOfCounts(a.prices, a.nodes)), String(max), now)
     }
     pruned = sqlite.prepare('delete from market_history where hour < ?').run(hour - HISTORY_DAYS * 24 * HOUR).changes
-  })()
+  }).immediate()
   return { hour, rows: rows.length, pruned }
 }
 

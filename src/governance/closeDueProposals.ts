@@ -86,7 +86,5 @@ function closeProposal({ db, units, params, votes }: CloseDeps, row: ProposalRow
       now,
     })
     return { id: row.id, quorumMet, winner: tally.winner, executed: execute }
-    // Immediate: it reads, then writes; another process writing in between would
-    // otherwise make SQLite refuse at once ("database is locked") instead of waiting.
-  }, { behavior: 'immediate' })
+  })
 }

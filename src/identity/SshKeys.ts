@@ -43,7 +43,6 @@ export class SshKeys {
         announce(tx, { accountId, kind: 'ssh_key_added', key, now })
         return { key, added: true }
       },
-      { behavior: 'immediate' },
     )
   }
 
@@ -69,7 +68,6 @@ export class SshKeys {
         announce(tx, { accountId, kind: 'ssh_key_deleted', key, now })
         return key
       },
-      { behavior: 'immediate' },
     )
   }
 

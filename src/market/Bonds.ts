@@ -62,7 +62,6 @@ export class Bonds {
         listing.refreshAccount(accountId)
         return ledger.balance(bond(accountId))
       },
-      { behavior: 'immediate' },
     )
   }
 
@@ -82,7 +81,6 @@ export class Bonds {
         listing.refreshAccount(accountId)
         return { amount, releaseAt }
       },
-      { behavior: 'immediate' },
     )
   }
 

@@ -107,7 +107,6 @@ export class Rentals {
           image: workload.reference,
         })
       },
-      { behavior: 'immediate' },
     )
   }
 
@@ -168,7 +167,6 @@ export class Rentals {
         if (!updated) throw new UserError(`Rental ${rental.id} changed meanwhile; try again.`, 'CONFLICT')
         return updated
       },
-      { behavior: 'immediate' },
     )
   }
 
@@ -343,7 +341,6 @@ export class Rentals {
         }
         return ended
       },
-      { behavior: 'immediate' },
     )
     if (ended) this.deps.onCapacity?.(ended.nodeId)
     return ended

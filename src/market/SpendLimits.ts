@@ -109,7 +109,6 @@ export class SpendLimits {
         if (loosened) announceLoosened(tx, { accountId, now, detail: `Your monthly spend limit was raised from ${units.display(previous)} to ${units.display(cap)}.` })
         return { loosened }
       },
-      { behavior: 'immediate' },
     )
   }
 
@@ -125,7 +124,6 @@ export class SpendLimits {
         announceLoosened(tx, { accountId, now, detail: `Your monthly spend limit of ${units.display(previous)} was removed.` })
         return { removed: true }
       },
-      { behavior: 'immediate' },
     )
   }
 }

@@ -90,6 +90,5 @@ export function autoExtendOnce(deps: AutoExtendDeps, { rental, now }: { rental: 
       })
       return extended
     },
-    { behavior: 'immediate' },
   )
 }

@@ -112,7 +112,6 @@ export class RentalReminders {
         })
         return true
       },
-      { behavior: 'immediate' },
     )
   }
 }

@@ -158,7 +158,6 @@ export class Epochs {
         this.deps.logger.info({ epoch: number, providers: report.providers.length, paying: paying.toString(), root: tree.root }, 'epoch closed')
         return row
       },
-      { behavior: 'immediate' },
     )
   }
 

@@ -123,7 +123,6 @@ export class Solvency {
         logger.info({ snapshot: number, epoch, root: tree.root, liabilities: view.totalLiabilities, reserves: view.reserves, block: view.blockNumber }, 'solvency snapshot')
         return view
       },
-      { behavior: 'immediate' },
     )
   }
 

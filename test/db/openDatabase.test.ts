@@ -34,3 +34,28 @@ test('foreign keys are enforced', () => {
   ).toThrow(/FOREIGN KEY/)
   close()
 })
+
+test('a transaction takes the write lock as it begins, so read-then-write never meets a stale snapshot', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'gs-db-')), 'locks.db')
+  const mine = openDatabase(path)
+  const other = openDatabase(path)
+  other.sqlite.pragma('busy_timeout = 0')
+  const otherWrites = () => other.sqlite.prepare('insert into accounts (created_at) values (2)').run()
+  mine.db.transaction(() => {
+    // Only a read so far: a deferred transaction would hold no write lock yet.
+    expect(mine.sqlite.prepare('select count(*) as n from accounts').get()).toEqual({ n: 0 })
+    expect(otherWrites).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }))
+    // Nested calls are savepoints inside it.
+    mine.db.transaction(() => mine.sqlite.prepare('insert into accounts (created_at) values (1)').run())
+  })
+  otherWrites()
+  expect(mine.sqlite.prepare('select count(*) as n from accounts').get()).toEqual({ n: 2 })
+  // Asked for explicitly, a deferred transaction is still one.
+  mine.db.transaction(() => {
+    mine.sqlite.prepare('select count(*) as n from accounts').get()
+    otherWrites()
+  }, { behavior: 'deferred' })
+  expect(mine.sqlite.prepare('select count(*) as n from accounts').get()).toEqual({ n: 3 })
+  other.close()
+  mine.close()
+})

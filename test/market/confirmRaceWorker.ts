@@ -11,20 +11,14 @@ const gate = new Int32Array(start)
 Atomics.add(gate, 1, 1)
 Atomics.wait(gate, 0, 0)
 const outcomes: string[] = []
-let busy = 0
+// No retry: a locked database (SQLITE_BUSY) shows as a crash, which the test refuses.
 for (let i = 0; i < jobs.length; i++) {
   const { accountId, quote } = jobs[i]!
   try {
     outcomes.push(`ok:${accountId}:${m.rentals.confirm({ accountId, quote }).id}`)
   } catch (error) {
-    // A locked database is pressed again, as a person would.
-    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-      busy++
-      i--
-      continue
-    }
     outcomes.push(error instanceof AppError ? `refused:${accountId}:${error.code}` : `crashed:${accountId}:${String((error as Error).message)}`)
   }
 }
 m.close()
-parentPort!.postMessage({ outcomes, busy })
+parentPort!.postMessage({ outcomes })
