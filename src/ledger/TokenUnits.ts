@@ -21,13 +21,14 @@ export class TokenUnits {
    *  where that rounds; a positive amount never reads as 0. Stored values
    *  never change; `format` keeps the exact value. */
   display(amount: bigint): string {
-    if (this.decimals <= DISPLAY_DECIMALS) return this.format(amount)
-    const size = amount < 0n ? -amount : amount
-    const step = 10n ** BigInt(this.decimals - DISPLAY_DECIMALS)
+    const negative = amount < 0n
+    const size = negative ? -amount : amount
+    // A token with 6 decimals or fewer has steps of one base unit: always exact.
+    const step = 10n ** BigInt(Math.max(0, this.decimals - DISPLAY_DECIMALS))
     const rounded = ((size + step / 2n) / step) * step
     if (rounded === size) return this.format(amount)
-    if (rounded === 0n) return `${amount < 0n ? '> -' : '< '}${this.number(step)} ${this.symbol}`
-    return `≈ ${this.format(amount < 0n ? -rounded : rounded)}`
+    if (rounded === 0n) return `${negative ? '> -' : '< '}${this.number(step)} ${this.symbol}`
+    return `≈ ${this.format(negative ? -rounded : rounded)}`
   }
 
   /** Parses "12.5" into base units; refuses rounding, signs and junk.
@@ -41,7 +42,7 @@ export class TokenUnits {
     if (fraction.length > this.decimals) {
       throw new UserError(`The ${what} ${echoInput(clean)} has more than ${this.decimals} decimals; ${this.symbol} has ${this.decimals}.`, 'BAD_AMOUNT')
     }
-    const amount = parseUnits(clean.startsWith('.') ? '0' + clean : clean, this.decimals)
+    const amount = parseUnits(clean, this.decimals)
     if (amount === 0n && !allowZero) throw new UserError(`The ${what} must be more than 0 ${this.symbol}.`, 'BAD_AMOUNT')
     return amount
   }

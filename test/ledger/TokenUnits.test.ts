@@ -61,3 +61,46 @@ describe('TokenUnits.parse echoes at most 60 characters', () => {
     expect(() => units.parse('1.' + '1'.repeat(100))).toThrow(`The amount 1.${'1'.repeat(57)}… has more than 18 decimals; GRID has 18.`)
   })
 })
+
+describe('TokenUnits.parse', () => {
+  const grid = new TokenUnits('GRID', 18)
+  const usdc = new TokenUnits('USDC', 6)
+  test.each([
+    ['12.5', 12n * GRID + GRID / 2n],
+    [' 12.5 ', 12n * GRID + GRID / 2n],
+    ['1,234.5 GRID', 1_234n * GRID + GRID / 2n],
+    ['7 grid', 7n * GRID],
+    ['7grid', 7n * GRID],
+    ['.5', GRID / 2n],
+    ['5.', 5n * GRID],
+    ['0.000000000000000001', 1n],
+  ])('%j is read exactly', (text, amount) => {
+    expect(grid.parse(text)).toBe(amount)
+  })
+  test('a whole amount of a 6-decimal token, and 6 decimals exactly', () => {
+    expect(usdc.parse('12')).toBe(12_000_000n)
+    expect(usdc.parse('0.000001')).toBe(1n)
+  })
+  test.each([
+    ['12 GRID GRID', 'The price "12 GRID" is not a number; expected a positive amount of GRID such as 12.5.'],
+    ['-5', 'The price "-5" is not a number; expected a positive amount of GRID such as 12.5.'],
+    ['.', 'The price "." is not a number; expected a positive amount of GRID such as 12.5.'],
+    ['', 'The price "" is not a number; expected a positive amount of GRID such as 12.5.'],
+    ['1e3', 'The price "1e3" is not a number; expected a positive amount of GRID such as 12.5.'],
+    ['0', 'The price must be more than 0 GRID.'],
+    ['0.000', 'The price must be more than 0 GRID.'],
+  ])('error: %j', (text, message) => {
+    expect(() => grid.parse(text, 'price')).toThrow(expect.objectContaining({ message, code: 'BAD_AMOUNT' }))
+  })
+  test('error: more decimals than the token has', () => {
+    expect(() => usdc.parse('1.1234567', 'deposit')).toThrow(expect.objectContaining({ message: 'The deposit 1.1234567 has more than 6 decimals; USDC has 6.', code: 'BAD_AMOUNT' }))
+  })
+  test('zero where it is allowed', () => {
+    expect(grid.parse('0', 'limit', { allowZero: true })).toBe(0n)
+  })
+  test('display of a token with fewer than 6 decimals is exact, positive and negative', () => {
+    const cents = new TokenUnits('EUR', 2)
+    expect(cents.display(123_456n)).toBe('1,234.56 EUR')
+    expect(cents.display(-5n)).toBe('-0.05 EUR')
+  })
+})
