@@ -56,16 +56,9 @@ export function describeChoice(type: VotingType, choice: unknown, choices: strin
   return new Voting({ choices }, [], STRATEGIES, choice).getChoiceString()
 }
 
+/** The 1-based choice that leads alone with more than 0; null on a tie at the top or with nothing cast. */
 export function soleLeader(scores: readonly number[]): number | null {
-  let best = -1
-  let tied = false
-  for (const [i, score] of scores.entries()) {
-    if (best < 0 || score > scores[best]!) {
-      best = i
-      tied = false
-    } else if (score === scores[best]) {
-      tied = true
-    }
-  }
-  return best < 0 || tied || !(scores[best]! > 0) ? null : best + 1
+  const top = Math.max(0, ...scores)
+  const leaders = scores.flatMap((score, i) => (score === top ? [i + 1] : []))
+  return top > 0 && leaders.length === 1 ? leaders[0]! : null
 }

@@ -1,7 +1,7 @@
 import { formatUnits } from 'viem'
 import { describe, expect, test } from 'vitest'
 import { snapshot } from '../../src/governance/snapshotJs.ts'
-import { tallyVotes } from '../../src/governance/tallyVotes.ts'
+import { soleLeader, tallyVotes } from '../../src/governance/tallyVotes.ts'
 import type { VotingType } from '../../src/governance/votingTypes.ts'
 import { createGovernanceHarness, HOUR } from './governanceHarness.ts'
 
@@ -99,5 +99,20 @@ describe('tallies equal snapshot.js on the same votes', () => {
       const system = new Voting({ choices: ['A', 'B'] }, votes.map((v) => ({ ...v, scores: [v.balance] })), STRATEGIES, null)
       expect(tallyVotes(type, ['A', 'B'], votes)).toMatchObject({ scores: system.getScores(), scoresTotal: system.getScoresTotal() })
     }
+  })
+})
+
+describe('soleLeader', () => {
+  test.each([
+    [[1, 3, 2], 2],
+    [[5], 1],
+    [[0, 0.5], 2],
+    [[3, 3, 1], null],
+    [[1, 3, 3], null],
+    [[0, 0], null],
+    [[0], null],
+    [[], null],
+  ] as const)('%j → %s', (scores, winner) => {
+    expect(soleLeader(scores)).toBe(winner)
   })
 })
