@@ -10,7 +10,7 @@ export type VoteChoice = number | number[] | Record<string, number>
  *  @throws UserError naming what was wrong and the expected form */
 export function parseVoteChoice(text: string, type: VotingType, choices: string[]): VoteChoice {
   const fail = (problem: string) =>
-    new UserError(`${problem}; this is a ${type} vote, so give ${CHOICE_FORMS[type]} (choices: ${numbered(choices)}).`, 'BAD_CHOICE')
+    new UserError(`${problem}; this is ${type === 'approval' ? 'an' : 'a'} ${type} vote, so give ${CHOICE_FORMS[type]} (choices: ${numbered(choices)}).`, 'BAD_CHOICE')
   const words = text
     .split(/[,\s]+/)
     .map((w) => w.trim())

@@ -81,7 +81,8 @@ export class Notifier {
       .run().changes
   }
 
-  /** One pass: fan out new notifications, send what is due. Concurrent calls share one pass. */
+  /** One pass: fan out new notifications, send what is due; returns how many the platforms
+   *  accepted. Concurrent calls share one pass. */
   run(): Promise<number> {
     this.running ??= (async () => {
       try {
@@ -159,8 +160,9 @@ export class Notifier {
       while (next < lanes.length) {
         const lane = lanes[next++]!
         for (const delivery of lane) {
-          if (!(await this.sendOne(delivery))) break
-          sent++
+          const outcome = await this.sendOne(delivery)
+          if (outcome === 'stop') break
+          if (outcome === 'sent') sent++
         }
       }
     }
@@ -168,16 +170,17 @@ export class Notifier {
     return sent
   }
 
-  /** Returns true when sent; false stops this destination's lane for this pass. */
-  private async sendOne(delivery: Delivery): Promise<boolean> {
+  /** 'sent'; 'passed' when it was not sent but the lane moves on (no platform, another
+   *  notifier's claim, a message the platform rejected); 'stop' ends the lane for this pass. */
+  private async sendOne(delivery: Delivery): Promise<'sent' | 'passed' | 'stop'> {
     const { db, clock, logger, destinations, maxAttempts = 8, random = Math.random } = this.deps
     const destination = destinations.get(delivery.platform)
     if (!destination) {
       db.update(deliveries).set({ status: 'skipped', lastError: 'platform not connected' }).where(eq(deliveries.id, delivery.id)).run()
-      return true
+      return 'passed'
     }
     const claimed = db.update(deliveries).set({ status: 'sending' }).where(and(eq(deliveries.id, delivery.id), eq(deliveries.status, 'pending'))).run()
-    if (claimed.changes === 0) return true
+    if (claimed.changes === 0) return 'passed'
     try {
       const reply = this.openReply(delivery.reply)
       if (delivery.kind === 'dm') await destination.sendPrivate(delivery.destination, reply)
@@ -186,7 +189,7 @@ export class Notifier {
       db.update(deliveries).set({ status: 'sent', sentAt: now, attempts: delivery.attempts + 1 }).where(eq(deliveries.id, delivery.id)).run()
       this.metrics.sent.inc({ platform: delivery.platform })
       this.metrics.latency.observe({ platform: delivery.platform }, Math.max(0, now - delivery.createdAt) / 1000)
-      return true
+      return 'sent'
     } catch (error) {
       const kind = error instanceof DeliveryError ? error.kind : 'transient'
       this.metrics.failed.inc({ platform: delivery.platform, reason: kind })
@@ -204,7 +207,7 @@ export class Notifier {
           }
         })
         logger.warn({ platform: delivery.platform, delivery: delivery.id, kind, attempts }, 'notification delivery gave up')
-        return kind === 'rejected'
+        return kind === 'rejected' ? 'passed' : 'stop'
       }
       const delay =
         kind === 'rate_limited' && error instanceof DeliveryError && error.retryAfterMs !== undefined
@@ -214,7 +217,7 @@ export class Notifier {
         .set({ status: 'pending', attempts: kind === 'rate_limited' ? delivery.attempts : attempts, nextAttemptAt: now + Math.round(delay), lastError: String((error as Error).message).slice(0, 300) })
         .where(eq(deliveries.id, delivery.id))
         .run()
-      return false
+      return 'stop'
     }
   }
 

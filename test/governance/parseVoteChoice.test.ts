@@ -33,7 +33,7 @@ describe('parseVoteChoice', () => {
     ['Maybe', 'single-choice', FAC, `"Maybe" is not one of the choices${single}`],
     ['x'.repeat(40), 'single-choice', FAC, `"${'x'.repeat(30)}" is not one of the choices${single}`],
     ['1,2', 'single-choice', FAC, `Only one choice counts here${single}`],
-    ['1,A', 'approval', ABC, 'A choice is given twice; this is a approval vote, so give the choices you approve, e.g. 1,3 (choices: 1 A, 2 B, 3 C).'],
+    ['1,A', 'approval', ABC, 'A choice is given twice; this is an approval vote, so give the choices you approve, e.g. 1,3 (choices: 1 A, 2 B, 3 C).'],
     ['1,2', 'ranked-choice', ABC, 'Rank all 3 choices; this is a ranked-choice vote, so give every choice in your order of preference, e.g. 2,1,3 (choices: 1 A, 2 B, 3 C).'],
     ['2,2,1', 'ranked-choice', ABC, 'A choice is given twice; this is a ranked-choice vote, so give every choice in your order of preference, e.g. 2,1,3 (choices: 1 A, 2 B, 3 C).'],
     ['1=3', 'weighted', ABC, `"1=3" is not a choice:weight pair${pairs('weighted')}`],

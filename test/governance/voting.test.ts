@@ -157,7 +157,7 @@ describe('voting', () => {
         "A choice is given twice; this is a ranked-choice vote, so give every choice in your order of preference, e.g. 2,1,3 (choices: 1 A, 2 B, 3 C).",
         ""1:x" is not a choice:weight pair; this is a weighted vote, so give choice:weight pairs, e.g. 1:60,2:40 (choices: 1 A, 2 B).",
         "At least one weight must be more than 0; this is a weighted vote, so give choice:weight pairs, e.g. 1:60,2:40 (choices: 1 A, 2 B).",
-        ""C" is not one of the choices; this is a approval vote, so give the choices you approve, e.g. 1,3 (choices: 1 A, 2 B).",
+        ""C" is not one of the choices; this is an approval vote, so give the choices you approve, e.g. 1,3 (choices: 1 A, 2 B).",
         "There is no proposal p9; /proposals lists them (ids look like p12 or s-1a2b3c).",
       ]
     `)

@@ -52,7 +52,9 @@ describe('concurrent notifiers', () => {
     const { accountId } = new ChatIdentities(db).ensure({ platform: 'telegram', id: 'u1', name: 'u1' }, 1_000_000)
     for (const n of [1, 2, 3, 4]) enqueueNotification(db, { dedupeKey: `k${n}`, accountId, topic: 'jobs', reply: { text: `message ${n}` }, now: 1_000_000 })
     // Both read the due list while the other is mid-send: each sees deliveries the other will also try.
-    await Promise.all([notifiers[0]!.run(), notifiers[1]!.run()])
+    const counts = await Promise.all([notifiers[0]!.run(), notifiers[1]!.run()])
+    // Each counts only what it sent itself: a delivery the other claimed is not counted twice.
+    expect(counts[0]! + counts[1]!).toBe(4)
     expect(sent.sort()).toEqual(['u1:message 1', 'u1:message 2', 'u1:message 3', 'u1:message 4'])
     expect(sqlite.prepare('select status, attempts from deliveries order by id').all()).toEqual(Array.from({ length: 4 }, () => ({ status: 'sent', attempts: 1 })))
     // Nothing is left for a later pass either.
