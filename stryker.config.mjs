@@ -1,7 +1,12 @@
 // Mutation testing of the code that moves money, power and trust (issue 17).
-// `npm run mutate` runs it all; `npm run mutate -- --mutate src/ledger/Ledger.ts`
-// runs one file. Incremental: a rerun tests only mutants whose code or tests changed.
-// Results and survivors: docs/mutation.md.
+// `npm run mutate` runs each module of scripts/mutation/mutationModules.mjs with its
+// own tests (scripts/mutation/mutate.ts); `npx stryker run --mutate <file>` runs one
+// file against the tests vitest finds related. Incremental: a rerun tests only mutants
+// whose code or tests changed. Results and survivors: docs/mutation.md.
+import { MUTATION_MODULES } from './scripts/mutation/mutationModules.mjs'
+
+// Set by scripts/mutation/mutate.ts: one report per module.
+const name = process.env.MUTATE_NAME ?? 'mutation'
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -11,26 +16,7 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: !process.env.MUTATE_TESTS },
   // Each mutant runs only the tests that cover it.
   coverageAnalysis: 'perTest',
-  mutate: [
-    'src/ledger/**/*.ts',
-    'src/market/settlement.ts',
-    'src/market/Rentals.ts',
-    'src/market/Bonds.ts',
-    'src/market/Slashing.ts',
-    'src/market/verification/**/*.ts',
-    'src/chain/PayoutSender.ts',
-    'src/chain/DepositWatcher.ts',
-    'src/identity/WalletLinking.ts',
-    'src/rewards/rewardFormula.ts',
-    'src/rewards/Epochs.ts',
-    'src/governance/closeDueProposals.ts',
-    'src/governance/tallyVotes.ts',
-    'src/governance/parseVoteChoice.ts',
-    'src/governance/VotingPower.ts',
-    'src/http/agentRoutes.ts',
-    'src/http/AgentSessions.ts',
-    'src/notify/Notifier.ts',
-  ],
+  mutate: MUTATION_MODULES.map((m) => m.mutate),
   // Static mutants (module-level constants) would rerun every test for each; they are few here.
   ignoreStatic: true,
   incremental: true,
@@ -41,8 +27,8 @@ export default {
   timeoutFactor: 2,
   thresholds: { high: 90, low: 80, break: null },
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
   ignorePatterns: ['data', 'reports', 'coverage', '.stryker-tmp', 'scripts/soak/out'],
   tempDirName: '.stryker-tmp',
   // TypeScript 7 (the native compiler) has no JS API, which Stryker's tsconfig

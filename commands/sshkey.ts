@@ -21,17 +21,17 @@ export default defineCommand({
       const named = `${saved.fingerprint}${saved.comment ? ` (${saved.comment})` : ''}`
       return {
         text: added
-          ? `Added SSH key ${number}: ${named}. Rentals that start from now on let it in; /sshkey list shows your keys.`
+          ? `Added SSH key ${number}: ${named}. Rentals you confirm from now on let it in; the ones you have now keep the keys they were confirmed with. /sshkey list shows your keys.`
           : `That key is already on your account as key ${number}: ${named}.`,
       }
     }
     if (action === 'delete') {
       if (!key) throw new UserError('Say which key: /sshkey delete <number> or /sshkey delete SHA256:… (see /sshkey list).')
       const removed = ctx.sshKeys.delete(ctx.accountId, key)
-      return { text: `Removed SSH key ${removed.fingerprint}${removed.comment ? ` (${removed.comment})` : ''}. Rentals that start or restart from now on no longer let it in.` }
+      return { text: `Removed SSH key ${removed.fingerprint}${removed.comment ? ` (${removed.comment})` : ''}. No rental lets it in from its next start or restart; a workload running now keeps it until then.` }
     }
     const keys = ctx.sshKeys.list(ctx.accountId)
-    if (keys.length === 0) return { text: 'You have no SSH keys. Add one with /sshkey add ssh-ed25519 AAAA… you@laptop; rentals then let it in.' }
+    if (keys.length === 0) return { text: 'You have no SSH keys. Add one with /sshkey add ssh-ed25519 AAAA… you@laptop; rentals you confirm after that let it in.' }
     return {
       title: 'Your SSH keys',
       table: {

@@ -6,10 +6,16 @@ import type { Db } from '../db/openDatabase.ts'
 import { agentSessions } from '../db/schema/market.ts'
 import { AGENT_SESSION_TTL_MS, sessionMac, type AgentSessionResponse } from '../protocol/agentProtocol.ts'
 
+export interface OpenAgentSession {
+  readonly address: Address
+  readonly secret: string
+  readonly expiresAt: number
+}
+
 /** Sessions for agents: one wallet signature buys a day of HMAC-authenticated
  *  requests. Secrets are sealed at rest and cached opened in memory. */
 export class AgentSessions {
-  private readonly opened = new Map<string, { address: Address; secret: string; expiresAt: number }>()
+  private readonly opened = new Map<string, OpenAgentSession>()
 
   constructor(private readonly deps: { db: Db; secrets: SecretBox; clock: () => number }) {}
 
@@ -23,14 +29,19 @@ export class AgentSessions {
     return { sessionId, secret, expiresAt }
   }
 
-  /** The session's wallet when the MAC is right; 'expired' or 'unknown' otherwise. */
-  verify(sessionId: string, payload: string, mac: string): Address | 'expired' | 'unknown' | 'bad-mac' {
+  /** The session if it exists and is live: decided from its id alone, before a request's body is read. */
+  open(sessionId: string): OpenAgentSession | 'expired' | 'unknown' {
     const session = this.lookup(sessionId)
     if (!session) return 'unknown'
     if (session.expiresAt <= this.deps.clock()) return 'expired'
+    return session
+  }
+
+  /** Whether `mac` is the session's HMAC of `payload`: 64 hex digits, compared in constant time. */
+  macMatches(session: OpenAgentSession, payload: string, mac: string): boolean {
     const expected = Buffer.from(sessionMac(session.secret, payload), 'hex')
     const given = Buffer.from(/^[0-9a-f]{64}$/i.test(mac) ? mac : '', 'hex')
-    return given.length === expected.length && timingSafeEqual(given, expected) ? session.address : 'bad-mac'
+    return given.length === expected.length && timingSafeEqual(given, expected)
   }
 
   prune(): number {

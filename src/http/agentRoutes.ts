@@ -22,6 +22,7 @@ import type { ComputeChallenges } from '../market/verification/ComputeChallenges
 import type { Rentals } from '../market/Rentals.ts'
 import type { RenewableAttestations } from '../rewards/RenewableAttestations.ts'
 import type { AgentSessions } from './AgentSessions.ts'
+import { bodyLimitKiB, DEFAULT_BODY_KIB } from './bodyLimitKiB.ts'
 import { HttpError } from './HttpError.ts'
 
 export interface AgentRoutesDeps {
@@ -37,11 +38,25 @@ export interface AgentRoutesDeps {
   afterChange?: () => void
 }
 
-type Env = { Variables: { provider: Address; body: unknown } }
+export const AGENT_API_PREFIX = '/api/v1/agent/'
+/** Revealed challenge rows carry their chains (up to 32 rounds of a 32 KiB row, base64): a larger limit there only. */
+const REVEAL_PATH = /^\/api\/v1\/agent\/nodes\/[^/]+\/challenges\/[^/]+\/reveal$/
+export const REVEAL_BODY_KIB = 4096
+
+/** What the headers claim, checked before the body is read; `signer` proves it over the signed payload once the body is in. */
+interface Claim {
+  timestamp: string
+  now: number
+  signer: (payload: string) => Promise<Address> | Address
+}
+
+type Env = { Variables: { claim: Claim; provider: Address; body: unknown } }
 
 /** The provider agent API. Each request is signed by the provider's wallet over
  *  method, path, timestamp and body hash; stale or replayed signatures get 401,
- *  another provider's node or rental 403, and nothing changes. */
+ *  another provider's node or rental 403, and nothing changes. Whatever the
+ *  headers alone can refuse is refused before the body is read, so a client
+ *  holding no key cannot make the coordinator wait for or buffer a body. */
 export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
   const app = new Hono<Env>()
   // Every agent request writes its replay key: prepared once.
@@ -51,9 +66,17 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
     .onConflictDoNothing()
     .prepare()
   const firstTime = (key: string, now: number) => remember.run({ key, now }).changes > 0
-  app.use('/api/v1/agent/*', async (c, next) => {
+  const agentApi = `${AGENT_API_PREFIX}*`
+  app.use(agentApi, async (c, next) => {
+    c.set('claim', checkHeaders(deps, c))
+    await next()
+  })
+  const smallBody = bodyLimitKiB(DEFAULT_BODY_KIB)
+  const revealBody = bodyLimitKiB(REVEAL_BODY_KIB)
+  app.use(agentApi, (c, next) => (REVEAL_PATH.test(c.req.path) ? revealBody(c, next) : smallBody(c, next)))
+  app.use(agentApi, async (c, next) => {
     const raw = await c.req.text()
-    c.set('provider', await authenticate(deps, c, raw, firstTime))
+    c.set('provider', await proveClaim(c.get('claim'), c, raw, firstTime))
     try {
       c.set('body', raw ? JSON.parse(raw) : {})
     } catch {
@@ -114,44 +137,57 @@ export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
   return app
 }
 
-async function authenticate(deps: AgentRoutesDeps, c: Context, raw: string, firstTime: (key: string, now: number) => boolean): Promise<Address> {
+/** Everything decidable from the headers alone: the timestamp's form and age,
+ *  the credentials' form and, for a session, that it exists and is live. */
+function checkHeaders(deps: AgentRoutesDeps, c: Context): Claim {
   const timestamp = c.req.header(AGENT_HEADERS.timestamp) ?? ''
-  const sessionId = c.req.header(AGENT_HEADERS.session)
   if (!/^\d{10,16}$/.test(timestamp)) throw new HttpError(401, 'Missing or malformed x-gridshare-timestamp; expected Unix milliseconds.', 'UNAUTHENTICATED')
   const now = deps.clock()
   if (Math.abs(now - Number(timestamp)) > AGENT_CLOCK_SKEW_MS) {
     throw new HttpError(401, 'The request timestamp is more than 60 s from the coordinator clock; check the agent machine time.', 'STALE')
   }
-  const payload = signedPayload({ method: c.req.method, path: new URL(c.req.url).pathname, timestamp, body: raw })
-  const signer = sessionId ? sessionSigner(deps, sessionId, payload, c.req.header(AGENT_HEADERS.mac) ?? '') : await walletSigner(c, payload)
+  const sessionId = c.req.header(AGENT_HEADERS.session)
+  return { timestamp, now, signer: sessionId ? sessionSigner(deps, sessionId, c.req.header(AGENT_HEADERS.mac) ?? '') : walletSigner(c) }
+}
+
+/** Once the body is in: the signature over it, then the replay check. */
+async function proveClaim(claim: Claim, c: Context, raw: string, firstTime: (key: string, now: number) => boolean): Promise<Address> {
+  const payload = signedPayload({ method: c.req.method, path: new URL(c.req.url).pathname, timestamp: claim.timestamp, body: raw })
+  const signer = await claim.signer(payload)
   // Keyed by what was authenticated, not by the signature's bytes: one message has several valid encodings (v, high s).
   const requestKey = createHash('sha256').update(`${signer}\n${payload}`).digest('hex')
-  if (!firstTime(requestKey, now)) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
+  if (!firstTime(requestKey, claim.now)) throw new HttpError(401, 'This request was already received (replay).', 'REPLAY')
   return signer
 }
 
-async function walletSigner(c: Context, payload: string): Promise<Address> {
+function walletSigner(c: Context): Claim['signer'] {
   const address = c.req.header(AGENT_HEADERS.address) ?? ''
   const signature = c.req.header(AGENT_HEADERS.signature) ?? ''
   if (!isAddress(address, { strict: false }) || !isHex(signature)) {
     throw new HttpError(401, 'Missing or malformed signature headers; expected x-gridshare-address, -timestamp and -signature.', 'UNAUTHENTICATED')
   }
-  let signer: Address
-  try {
-    signer = await recoverMessageAddress({ message: payload, signature })
-  } catch {
-    throw new HttpError(401, 'The request signature is not valid.', 'BAD_SIGNATURE')
+  return async (payload) => {
+    let signer: Address
+    try {
+      signer = await recoverMessageAddress({ message: payload, signature })
+    } catch {
+      throw new HttpError(401, 'The request signature is not valid.', 'BAD_SIGNATURE')
+    }
+    if (signer !== getAddress(address)) throw new HttpError(401, 'The request signature is not from the stated address.', 'BAD_SIGNATURE')
+    return signer
   }
-  if (signer !== getAddress(address)) throw new HttpError(401, 'The request signature is not from the stated address.', 'BAD_SIGNATURE')
-  return signer
 }
 
-function sessionSigner(deps: AgentRoutesDeps, sessionId: string, payload: string, mac: string): Address {
-  const result = deps.sessions.verify(sessionId, payload, mac)
-  if (result === 'unknown') throw new HttpError(401, 'Unknown agent session; open a new one.', 'UNKNOWN_SESSION')
-  if (result === 'expired') throw new HttpError(401, 'The agent session expired; open a new one.', 'SESSION_EXPIRED')
-  if (result === 'bad-mac') throw new HttpError(401, 'The request MAC does not match the session.', 'BAD_SIGNATURE')
-  return result
+function sessionSigner(deps: AgentRoutesDeps, sessionId: string, mac: string): Claim['signer'] {
+  if (!/^[0-9a-f]{64}$/i.test(mac)) throw new HttpError(401, 'Missing or malformed x-gridshare-mac; expected 64 hex digits.', 'UNAUTHENTICATED')
+  const session = deps.sessions.open(sessionId)
+  if (session === 'unknown') throw new HttpError(401, 'Unknown agent session; open a new one.', 'UNKNOWN_SESSION')
+  if (session === 'expired') throw new HttpError(401, 'The agent session expired; open a new one.', 'SESSION_EXPIRED')
+  // Live when its headers came: a body still arriving as it expires (within the request timeout) is accepted.
+  return (payload) => {
+    if (!deps.sessions.macMatches(session, payload, mac)) throw new HttpError(401, 'The request MAC does not match the session.', 'BAD_SIGNATURE')
+    return session.address
+  }
 }
 
 /** Forgets signatures too old to pass the timestamp check anyway. */

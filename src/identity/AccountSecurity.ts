@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm'
 import { ACCOUNT_OWNER, createAction, newActionId } from '../command/actionStore.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { accounts, securityEvents } from '../db/schema/identity.ts'
+import { spendLimits } from '../db/schema/spendLimits.ts'
 import { UserError } from '../errors/AppError.ts'
 import { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
@@ -12,6 +13,8 @@ export const FREEZE_ACTION = 'security.freeze'
 export const FREEZE_BUTTON_TTL_MS = 7 * 24 * 3600_000
 
 export type SecurityChangeKind = 'wallet_linked' | 'wallet_unlinked' | 'accounts_merged' | 'identity_joined' | 'unfrozen'
+/** Changes told the same way that set no withdrawal hold: they move no money off the platform. */
+export type SecurityNoticeKind = SecurityChangeKind | 'spend_limit_loosened' | 'ssh_key_added' | 'ssh_key_deleted'
 
 /** security_hold_hours, a governed parameter, in milliseconds. */
 export function securityHoldMs(db: Db): number {
@@ -25,6 +28,23 @@ export function recordSecurityChange(db: Db, params: { accountId: number; kind: 
   const { accountId, kind, detail, now } = params
   const holdUntil = now + securityHoldMs(db)
   db.update(accounts).set({ securityHoldUntil: holdUntil }).where(eq(accounts.id, accountId)).run()
+  announceSecurityChange(db, {
+    accountId,
+    kind,
+    detail,
+    now,
+    text: `${detail} Withdrawals wait until ${utcMinute(holdUntil)}. If this was not you, press Freeze my account now: it stops withdrawals and bot signing.`,
+  })
+  return { holdUntil }
+}
+
+/** Records the change (`detail`) and tells every chat identity of the account `text`, with a
+ *  Freeze button that works for a week (the security topic is never muted). Call inside the
+ *  transaction that makes the change. */
+export function announceSecurityChange(
+  db: Db,
+  { accountId, kind, detail, text, now, title = 'Security change on your account' }: { accountId: number; kind: SecurityNoticeKind; detail: string; text: string; now: number; title?: string },
+): void {
   const event = db.insert(securityEvents).values({ accountId, kind, detail, createdAt: now }).returning({ id: securityEvents.id }).get()
   const freeze = createAction(db, {
     name: FREEZE_ACTION,
@@ -38,14 +58,9 @@ export function recordSecurityChange(db: Db, params: { accountId: number; kind: 
     dedupeKey: `security:${event.id}`,
     accountId,
     topic: 'security',
-    reply: {
-      title: 'Security change on your account',
-      text: `${detail} Withdrawals wait until ${utcMinute(holdUntil)}. If this was not you, press Freeze my account now: it stops withdrawals and bot signing.`,
-      buttons: [{ label: 'Freeze my account', action: freeze, style: 'danger' }],
-    },
+    reply: { title, text, buttons: [{ label: 'Freeze my account', action: freeze, style: 'danger' }] },
     now,
   })
-  return { holdUntil }
 }
 
 export function isFrozen(db: Db, accountId: number): boolean {
@@ -63,6 +78,8 @@ export function freezeAccount(db: Db, { accountId, now }: { accountId: number; n
     const changed = tx.update(accounts).set({ frozenAt: now }).where(and(eq(accounts.id, accountId), isNull(accounts.frozenAt))).run()
     if (changed.changes === 0) return { frozenAt: tx.select({ f: accounts.frozenAt }).from(accounts).where(eq(accounts.id, accountId)).get()!.f!, already: true }
     tx.insert(securityEvents).values({ accountId, kind: 'frozen', detail: 'The account was frozen.', createdAt: now }).run()
+    // A raise or removal of the spend limit still waiting was most likely the thief's.
+    tx.update(spendLimits).set({ pendingCap: null, pendingFrom: null }).where(eq(spendLimits.accountId, accountId)).run()
     enqueueNotification(tx, {
       dedupeKey: `security:frozen:${accountId}:${now}`,
       accountId,

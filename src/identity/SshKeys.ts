@@ -15,8 +15,9 @@ export interface SshKeysDeps {
 }
 
 /** The SSH public keys an account lets into its rentals (ctx.sshKeys). A key
- *  added here opens every future rental of the account, so each change is a
- *  security event told to every identity of the account. */
+ *  added here opens every rental the account confirms from then on (not the
+ *  ones it has: sshKeySnapshot.ts), so each change is a security event told to
+ *  every identity of the account. */
 export class SshKeys {
   constructor(private readonly deps: SshKeysDeps) {}
 
@@ -92,7 +93,10 @@ export function authorizedKeysReader(db: Db): (accountId: number) => string[] {
 /** Recorded and told to every identity of the account (the security topic is never muted). */
 function announce(db: Db, { accountId, kind, key, now }: { accountId: number; kind: 'ssh_key_added' | 'ssh_key_deleted'; key: SshKey; now: number }): void {
   const named = `${key.fingerprint}${key.comment ? ` (${key.comment})` : ''}`
-  const detail = kind === 'ssh_key_added' ? `SSH key ${named} was added: it can log in to your future rentals.` : `SSH key ${named} was removed.`
+  const detail =
+    kind === 'ssh_key_added'
+      ? `SSH key ${named} was added: it can log in to rentals you confirm from now on, not to the ones you have now.`
+      : `SSH key ${named} was removed: no rental lets it in from its next start or restart.`
   const event = db.insert(securityEvents).values({ accountId, kind, detail, createdAt: now }).returning({ id: securityEvents.id }).get()
   enqueueNotification(db, {
     dedupeKey: `security:${event.id}`,

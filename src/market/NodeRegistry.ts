@@ -13,7 +13,7 @@ import { heartbeatBody, parseAgentBody, registerNodeBody } from '../protocol/age
 import { canonicalGpu } from './gpuCatalogue.ts'
 import type { ProviderListing } from './ProviderListing.ts'
 import { checkRegistrationLimits } from './registrationLimits.ts'
-import { authorizedKeysReader } from '../identity/SshKeys.ts'
+import { rentalAuthorizedKeysReader } from '../identity/sshKeySnapshot.ts'
 
 export const BUCKET_MS = 5 * 60_000
 const RELIABILITY_WINDOW_MS = 7 * 24 * 3600_000
@@ -109,7 +109,7 @@ export class NodeRegistry {
         .from(rentals)
         .where(and(eq(rentals.nodeId, nodeId), inArray(rentals.status, ['pending', 'provisioning', 'running'])))
         .prepare(),
-      authorizedKeys: authorizedKeysReader(db),
+      authorizedKeys: rentalAuthorizedKeysReader(db),
     }
   }
 
@@ -351,9 +351,9 @@ export class NodeRegistry {
       // Not started yet: the clock starts when it runs, so the end is an hour-count from now.
       endsAt: r.endsAt ?? this.deps.clock() + r.hours * 3600_000,
       accessSecret: this.deps.openSecret(r.accessSecretSealed),
-      // Read at every order, so a key the renter removed is gone from the next (re)launch.
       ...(r.image ? { image: r.image } : {}),
-      sshPublicKeys: this.statements.authorizedKeys(r.accountId),
+      // The keys the rental was confirmed with that are still registered: one removed since is gone from the next (re)launch.
+      sshPublicKeys: this.statements.authorizedKeys(r.accountId, r.sshKeyFingerprints),
     })
     const activeIds = new Set(mine.map((r) => r.id))
     return {

@@ -105,6 +105,7 @@ export class Rentals {
           accessSecretSealed: secrets.seal(randomBytes(18).toString('base64url')),
           imageName: workload.name,
           image: workload.reference,
+          sshKeyFingerprints: this.statements.sshKeySnapshot(accountId),
         })
       },
     )

@@ -1,14 +1,11 @@
 import { and, eq, gte, inArray, lt, or } from 'drizzle-orm'
-import { ACCOUNT_OWNER, createAction, newActionId } from '../command/actionStore.ts'
 import type { Db } from '../db/openDatabase.ts'
-import { securityEvents } from '../db/schema/identity.ts'
 import { ledgerEntries, ledgerTransactions } from '../db/schema/ledger.ts'
 import { spendLimits } from '../db/schema/spendLimits.ts'
 import { UserError } from '../errors/AppError.ts'
-import { FREEZE_ACTION, FREEZE_BUTTON_TTL_MS } from '../identity/AccountSecurity.ts'
+import { announceSecurityChange, securityHoldMs } from '../identity/AccountSecurity.ts'
 import { available, escrow } from '../ledger/balanceKeys.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
-import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { utcMinute } from '../time/utcMinute.ts'
 
 /** Postings that commit money to rentals: a confirm's escrow and every extension (manual or auto). */
@@ -19,6 +16,8 @@ const SETTLING_KINDS = ['rental.stopped', 'rental.failed', 'rental.expired', 're
 export interface SpendLimitStatus {
   /** Undefined when the account has no limit. */
   cap?: bigint
+  /** A raise or removal waiting out the security hold (cap undefined: removal). */
+  pending?: { cap?: bigint; from: number }
   committed: bigint
   monthStart: number
   nextMonthStart: number
@@ -32,12 +31,12 @@ export function utcMonth(now: number): { start: number; next: number } {
 
 /** What the account committed to rentals this UTC month: escrowed at confirms
  *  and extensions, less refunds of unused time paid back this month (money
- *  that came back was not spent). Never below zero: a refund of last month's
- *  rental does not buy headroom beyond the cap. */
+ *  that came back was not spent), netted rental by rental and never below zero
+ *  for one: the refund of a rental committed last month buys no headroom now. */
 export function committedThisMonth(db: Db, accountId: number, now: number): bigint {
   const { start, next } = utcMonth(now)
   const rows = db
-    .select({ kind: ledgerTransactions.kind, key: ledgerEntries.key, amount: ledgerEntries.amount })
+    .select({ kind: ledgerTransactions.kind, idempotencyKey: ledgerTransactions.idempotencyKey, amount: ledgerEntries.amount })
     .from(ledgerEntries)
     .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
     .where(
@@ -51,20 +50,38 @@ export function committedThisMonth(db: Db, accountId: number, now: number): bigi
       ),
     )
     .all()
-  const net = rows.reduce((sum, row) => (COMMITTING_KINDS.includes(row.kind) ? sum + BigInt(row.amount) : sum - BigInt(row.amount)), 0n)
-  return net > 0n ? net : 0n
+  const perRental = new Map<string, bigint>()
+  for (const row of rows) {
+    // Rental postings are keyed `rental.<step>:<rental id>[:…]` (Rentals).
+    const rental = row.idempotencyKey.split(':')[1]!
+    const signed = COMMITTING_KINDS.includes(row.kind) ? BigInt(row.amount) : -BigInt(row.amount)
+    perRental.set(rental, (perRental.get(rental) ?? 0n) + signed)
+  }
+  let committed = 0n
+  for (const net of perRental.values()) if (net > 0n) committed += net
+  return committed
 }
 
-export function spendLimitOf(db: Db, accountId: number): bigint | undefined {
-  const row = db.select({ cap: spendLimits.monthlyCap }).from(spendLimits).where(eq(spendLimits.accountId, accountId)).get()
-  return row ? BigInt(row.cap) : undefined
+/** The cap in force at `now`; undefined when the account has none. */
+export function spendLimitOf(db: Db, accountId: number, now: number): bigint | undefined {
+  const row = db.select().from(spendLimits).where(eq(spendLimits.accountId, accountId)).get()
+  if (!row) return undefined
+  const cap = row.pendingFrom !== null && row.pendingFrom <= now ? row.pendingCap : row.monthlyCap
+  return cap === null ? undefined : BigInt(cap)
+}
+
+/** A loosening still waiting at `now`: the cap it brings (undefined: none) and from when. */
+export function pendingLoosening(db: Db, accountId: number, now: number): { cap?: bigint; from: number } | undefined {
+  const row = db.select().from(spendLimits).where(eq(spendLimits.accountId, accountId)).get()
+  if (!row || row.pendingFrom === null || row.pendingFrom <= now) return undefined
+  return { cap: row.pendingCap === null ? undefined : BigInt(row.pendingCap), from: row.pendingFrom }
 }
 
 /** Call inside the transaction that commits `amount` (confirm, extend), so two
  *  concurrent commitments cannot both fit under the cap.
  *  @throws UserError naming the limit, what is committed this month and the amount asked */
 export function assertWithinSpendLimit(db: Db, units: TokenUnits, { accountId, amount, now }: { accountId: number; amount: bigint; now: number }): void {
-  const cap = spendLimitOf(db, accountId)
+  const cap = spendLimitOf(db, accountId, now)
   if (cap === undefined) return
   const committed = committedThisMonth(db, accountId, now)
   if (committed + amount <= cap) return
@@ -80,10 +97,15 @@ export interface SpendLimitsDeps {
   clock: () => number
 }
 
-/** /limits: a renter's own monthly cap. Lowering it or setting a first one
- *  only protects, so it is quiet; raising or removing it is what someone
- *  holding a stolen chat account would do, so every identity of the account
- *  is told at once, with a Freeze button. */
+/** What a change did: in force now, waiting out the security hold until `from`, or nothing. */
+export type SpendLimitChange = { applied: 'now' } | { applied: 'later'; from: number } | { applied: 'nothing' }
+
+/** /limits: a renter's own monthly cap. Setting a first cap or lowering one
+ *  only protects, so it applies at once and quietly (and cancels a waiting
+ *  loosening). Raising or removing it is what someone holding a stolen chat
+ *  account would do: it waits out the security hold (security_hold_hours),
+ *  and every identity of the account is told at once, with a Freeze button
+ *  (a freeze drops the waiting change). */
 export class SpendLimits {
   constructor(private readonly deps: SpendLimitsDeps) {}
 
@@ -91,57 +113,58 @@ export class SpendLimits {
     const { db, clock } = this.deps
     const now = clock()
     const { start, next } = utcMonth(now)
-    return { cap: spendLimitOf(db, accountId), committed: committedThisMonth(db, accountId, now), monthStart: start, nextMonthStart: next }
+    return {
+      cap: spendLimitOf(db, accountId, now),
+      pending: pendingLoosening(db, accountId, now),
+      committed: committedThisMonth(db, accountId, now),
+      monthStart: start,
+      nextMonthStart: next,
+    }
   }
 
-  /** Sets the cap; returns whether it loosened an existing one (and so was announced). */
-  set(accountId: number, cap: bigint): { loosened: boolean } {
+  /** Sets the cap: at once when it is a first cap or not above the one in force, else after the hold. */
+  set(accountId: number, cap: bigint): SpendLimitChange {
     const { db, units, clock } = this.deps
     const now = clock()
-    return db.transaction(
-      (tx) => {
-        const previous = spendLimitOf(tx, accountId)
-        tx.insert(spendLimits)
-          .values({ accountId, monthlyCap: cap.toString(), updatedAt: now })
-          .onConflictDoUpdate({ target: spendLimits.accountId, set: { monthlyCap: cap.toString(), updatedAt: now } })
-          .run()
-        const loosened = previous !== undefined && cap > previous
-        if (loosened) announceLoosened(tx, { accountId, now, detail: `Your monthly spend limit was raised from ${units.display(previous)} to ${units.display(cap)}.` })
-        return { loosened }
-      },
-    )
+    return db.transaction((tx) => {
+      const current = spendLimitOf(tx, accountId, now)
+      if (current === undefined || cap <= current) {
+        writeLimit(tx, { accountId, cap, now })
+        return { applied: 'now' }
+      }
+      const from = now + securityHoldMs(tx)
+      writeLimit(tx, { accountId, cap: current, pending: { cap, from }, now })
+      announceLoosening(tx, { accountId, now, detail: `Your monthly spend limit will be raised from ${units.display(current)} to ${units.display(cap)} at ${utcMinute(from)}.` })
+      return { applied: 'later', from }
+    })
   }
 
-  /** Removes the cap; returns whether there was one. */
-  remove(accountId: number): { removed: boolean } {
+  /** Removes the cap once the hold has passed. */
+  remove(accountId: number): Exclude<SpendLimitChange, { applied: 'now' }> {
     const { db, units, clock } = this.deps
     const now = clock()
-    return db.transaction(
-      (tx) => {
-        const previous = spendLimitOf(tx, accountId)
-        if (previous === undefined) return { removed: false }
-        tx.delete(spendLimits).where(eq(spendLimits.accountId, accountId)).run()
-        announceLoosened(tx, { accountId, now, detail: `Your monthly spend limit of ${units.display(previous)} was removed.` })
-        return { removed: true }
-      },
-    )
+    return db.transaction((tx) => {
+      const current = spendLimitOf(tx, accountId, now)
+      if (current === undefined) return { applied: 'nothing' }
+      const from = now + securityHoldMs(tx)
+      writeLimit(tx, { accountId, cap: current, pending: { from }, now })
+      announceLoosening(tx, { accountId, now, detail: `Your monthly spend limit of ${units.display(current)} will be removed at ${utcMinute(from)}.` })
+      return { applied: 'later', from }
+    })
   }
 }
 
-/** Recorded and told like a security change (AccountSecurity), without the
- *  withdrawal hold: a looser cap moves no money off the platform. */
-function announceLoosened(db: Db, { accountId, now, detail }: { accountId: number; now: number; detail: string }): void {
-  const event = db.insert(securityEvents).values({ accountId, kind: 'spend_limit_loosened', detail, createdAt: now }).returning({ id: securityEvents.id }).get()
-  const freeze = createAction(db, { name: FREEZE_ACTION, payload: null, owner: { platform: ACCOUNT_OWNER, id: String(accountId) }, groupId: newActionId(), now, ttlMs: FREEZE_BUTTON_TTL_MS })
-  enqueueNotification(db, {
-    dedupeKey: `security:${event.id}`,
-    accountId,
-    topic: 'security',
-    reply: {
-      title: 'Spend limit loosened',
-      text: `${detail} If this was not you, press Freeze my account now: it stops renting, extending, withdrawals and bot signing.`,
-      buttons: [{ label: 'Freeze my account', action: freeze, style: 'danger' }],
-    },
-    now,
-  })
+/** Writes the cap in force and the loosening waiting (none without `pending`). */
+function writeLimit(db: Db, { accountId, cap, pending, now }: { accountId: number; cap: bigint; pending?: { cap?: bigint; from: number }; now: number }): void {
+  const values = { monthlyCap: cap.toString(), pendingCap: pending?.cap?.toString() ?? null, pendingFrom: pending?.from ?? null, updatedAt: now }
+  db.insert(spendLimits)
+    .values({ accountId, ...values })
+    .onConflictDoUpdate({ target: spendLimits.accountId, set: values })
+    .run()
+}
+
+/** Told like a security change, without the withdrawal hold: a looser cap moves no money off the platform. */
+function announceLoosening(db: Db, { accountId, now, detail }: { accountId: number; now: number; detail: string }): void {
+  const text = `${detail} If this was not you, press Freeze my account now: it stops renting, extending, withdrawals and bot signing, and cancels this change.`
+  announceSecurityChange(db, { accountId, kind: 'spend_limit_loosened', detail, text, now, title: 'Spend limit loosening' })
 }

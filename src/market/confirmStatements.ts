@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { nodeGpus, rentals } from '../db/schema/market.ts'
+import { sshKeySnapshotReader } from '../identity/sshKeySnapshot.ts'
 
 export type NewRental = typeof rentals.$inferInsert
 
@@ -41,5 +42,7 @@ export function prepareConfirmStatements(db: Db) {
     allocate: (nodeId: string, model: string, gpuCount: number) => allocate.run({ nodeId, model, gpuCount }).changes === 1,
     rentalIdTaken: (id: string) => rentalById.get({ id }) !== undefined,
     insertRental: (row: NewRental) => insertRental.get(withNulls(row))!,
+    /** The account's SSH key fingerprints now: what the new rental will let in (sshKeySnapshot.ts). */
+    sshKeySnapshot: sshKeySnapshotReader(db),
   }
 }

@@ -53,8 +53,9 @@ const { db, units, clock, secrets } = deps
           quote: { ...quote, pricePerGpuHour: quote.pricePerGpuHour.toString(), expiresAt: now + QUOTE_TTL_MS },
           continues: true,
         })
-        // The same image, even if the catalogue dropped it since: the renter's work expects it.
-        db.update(rentalRows).set({ replacesId: rental.id, imageName: rental.imageName, image: rental.image }).where(eq(rentalRows.id, replacement.id)).run()
+        // The same image, even if the catalogue dropped it since: the renter's work expects it. The same SSH keys:
+        // a key added since the renter confirmed must not ride in on a move (sshKeySnapshot.ts).
+        db.update(rentalRows).set({ replacesId: rental.id, imageName: rental.imageName, image: rental.image, sshKeyFingerprints: rental.sshKeyFingerprints }).where(eq(rentalRows.id, replacement.id)).run()
       } catch (error) {
         if (!(error instanceof UserError) && !(error as { userMessage?: string }).userMessage) throw error
       }

@@ -46,7 +46,7 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, tim
   }
 }
 
-test('keys added in chat and the chosen image reach the workload; /job shows a ready ssh line', async () => {
+test('keys added in chat and the chosen image reach the workload; /job shows a ready ssh line; a relaunch drops a removed key and never adds a later one', async () => {
   const h = createMarketHarness()
   // Signature timestamps are checked against the coordinator clock: real time here.
   Object.defineProperty(h.clock, 'now', { get: Date.now, set: () => {} })
@@ -71,22 +71,26 @@ test('keys added in chat and the chosen image reach the workload; /job shows a r
   const dir = mkdtempSync(join(tmpdir(), 'gs-ready-'))
   // What an SSH template does with them, minus sshd: the keys land in an authorized_keys file.
   const template = `mkdir -p ${dir}/{rentalId} && printf '%s\\n' {sshPublicKeys} > ${dir}/{rentalId}/authorized_keys && printf %s {image} > ${dir}/{rentalId}/image && exec node -e "require('http').createServer((q,s)=>s.end('ok')).listen({port})"`
-  const agent = new Agent(
-    {
-      client: new AgentClient({ coordinatorUrl: server.url, signer: provider, clock: Date.now, sleep, random: Math.random, logger, baseDelayMs: 20, maxDelayMs: 100 }),
-      launcher: new WorkloadLauncher({ template, logDir: join(dir, 'logs'), logger, stopGraceMs: 2_000 }),
-      inventory: { gpus: parseGpuSpec('H100-80GB:2'), simulated: true, readUtilization: async () => [] },
-      state: new AgentStateFile(join(dir, 'state.json')),
-      clock: Date.now,
-      sleep,
-      logger,
-      newNodeKey: () => 'box-1',
-    },
-    { pricePerGpuHour: '2', region: 'eu-west', energy: { renewable: false }, publicHost: '127.0.0.1', heartbeatIntervalMs: 100 },
-  )
-  const stop = new AbortController()
-  const run = agent.run(stop.signal)
-  cleanups.push(() => (stop.abort(), run))
+  const startAgent = (settings: { keepWorkloads?: boolean } = {}, stateFile = 'state.json') => {
+    const agent = new Agent(
+      {
+        client: new AgentClient({ coordinatorUrl: server.url, signer: provider, clock: Date.now, sleep, random: Math.random, logger, baseDelayMs: 20, maxDelayMs: 100 }),
+        launcher: new WorkloadLauncher({ template, logDir: join(dir, 'logs'), logger, stopGraceMs: 2_000 }),
+        inventory: { gpus: parseGpuSpec('H100-80GB:2'), simulated: true, readUtilization: async () => [] },
+        state: new AgentStateFile(join(dir, stateFile)),
+        clock: Date.now,
+        sleep,
+        logger,
+        newNodeKey: () => 'box-1',
+      },
+      { pricePerGpuHour: '2', region: 'eu-west', energy: { renewable: false }, publicHost: '127.0.0.1', heartbeatIntervalMs: 100, ...settings },
+    )
+    const stop = new AbortController()
+    const run = agent.run(stop.signal)
+    cleanups.push(() => (stop.abort(), run))
+    return () => (stop.abort(), run)
+  }
+  const stopAgent = startAgent({ keepWorkloads: true })
 
   const nodeId = await until(() => (h.sqlite.prepare('select id from nodes').get() as { id: string } | undefined)?.id)
   h.bondAndVerify(h.registry.providerAccount(provider.address), nodeId)
@@ -108,4 +112,21 @@ test('keys added in chat and the chosen image reach the workload; /job shows a r
   expect(readFileSync(join(dir, id, 'authorized_keys'), 'utf8')).toBe(`${SSH_KEYS.ed25519.line}\n${SSH_KEYS.ecdsa384.line.trimEnd()}\n`)
   expect(readFileSync(join(dir, id, 'image'), 'utf8')).toBe('nvidia/cuda:12.4.1-runtime-ubuntu22.04')
   expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('ok')
+
+  // Attack: someone holding the chat account adds a key; the owner removes one. The node's
+  // agent is replaced (a new state file, the same node) and relaunches the rental from its order.
+  await say(`/sshkey add ${SSH_KEYS.rsa2048.line}`)
+  await say('/sshkey delete 2')
+  await stopAgent()
+  const { pid } = (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { rentals: { workload: { pid: number } }[] }).rentals[0]!.workload
+  // The first run's workload, left running on purpose; gone already if the test failed early.
+  cleanups.push(() => {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {}
+  })
+  startAgent({}, 'state-2.json')
+  const connectionNow = () => h.secrets.open((h.sqlite.prepare('select connection_sealed as c from rentals where id = ?').get(id) as { c: string }).c)
+  await until(() => !connectionNow().includes(`"port":"${port}"`))
+  expect(readFileSync(join(dir, id, 'authorized_keys'), 'utf8')).toBe(`${SSH_KEYS.ed25519.line}\n`)
 }, 30_000)

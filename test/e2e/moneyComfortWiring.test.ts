@@ -15,11 +15,12 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-test('/limits in the assembled app sets, shows and removes the monthly spend limit', async () => {
+test('/limits in the assembled app sets and shows the monthly spend limit, and a removal waits', async () => {
   const carol = { platform: 'telegram' as const, id: '9001', name: 'carol' }
   const chat = { id: '9001', kind: 'private' as const }
   const say = async (text: string) => (await app.pipeline.runText(carol, chat, text))!
   expect((await say('/limits spend 5')).text).toBe('Your monthly spend limit is now 5 GRID; 0 GRID is committed this month (UTC).')
   expect((await say('/limits')).fields?.[0]).toEqual({ name: 'Monthly spend limit', value: '5 GRID' })
-  expect((await say('/limits spend off')).text).toBe('Your monthly spend limit is removed. Every chat identity of your account was told, with a Freeze button in case it was not you.')
+  expect((await say('/limits spend off')).text).toMatch(/^Your monthly spend limit will be removed at \d{4}-\d\d-\d\d \d\d:\d\d UTC\. Loosening the limit waits out the security hold/)
+  expect((await say('/limits')).fields?.map((f) => f.name)).toEqual(['Monthly spend limit', 'Committed this month (UTC)', 'Waiting'])
 })

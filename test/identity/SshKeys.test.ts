@@ -51,9 +51,9 @@ function setUp() {
 test('/sshkey add keeps the key, the comment and the fingerprint; /sshkey list shows them numbered', async () => {
   const t = setUp()
   const account = t.accountOf(alice)
-  expect((await t.say(alice, `/sshkey add ${ED.line}`)).text).toBe(`Added SSH key 1: ${ED.fingerprint} (alice@laptop). Rentals that start from now on let it in; /sshkey list shows your keys.`)
+  expect((await t.say(alice, `/sshkey add ${ED.line}`)).text).toBe(`Added SSH key 1: ${ED.fingerprint} (alice@laptop). Rentals you confirm from now on let it in; the ones you have now keep the keys they were confirmed with. /sshkey list shows your keys.`)
   t.clock.now += 60_000
-  expect((await t.say(alice, `/sshkey add ${RSA.line}`)).text).toBe(`Added SSH key 2: ${RSA.fingerprint} (rsa2048). Rentals that start from now on let it in; /sshkey list shows your keys.`)
+  expect((await t.say(alice, `/sshkey add ${RSA.line}`)).text).toBe(`Added SSH key 2: ${RSA.fingerprint} (rsa2048). Rentals you confirm from now on let it in; the ones you have now keep the keys they were confirmed with. /sshkey list shows your keys.`)
   expect(t.keysOf(account)).toEqual([
     { fingerprint: ED.fingerprint, publicKey: ED.line.replace(' alice@laptop', ''), comment: 'alice@laptop' },
     { fingerprint: RSA.fingerprint, publicKey: RSA.line.replace(' rsa2048', ''), comment: 'rsa2048' },
@@ -84,17 +84,17 @@ test('every add and delete is a security event told to the account, naming the k
   const t = setUp()
   const account = t.accountOf(alice)
   await t.say(alice, `/sshkey add ${ED.line}`)
-  expect((await t.say(alice, '/sshkey delete 1')).text).toBe(`Removed SSH key ${ED.fingerprint} (alice@laptop). Rentals that start or restart from now on no longer let it in.`)
+  expect((await t.say(alice, '/sshkey delete 1')).text).toBe(`Removed SSH key ${ED.fingerprint} (alice@laptop). No rental lets it in from its next start or restart; a workload running now keeps it until then.`)
   expect(t.outbox(account)).toEqual([
     {
       topic: 'security',
-      text: `SSH key ${ED.fingerprint} (alice@laptop) was added: it can log in to your future rentals. If this was not you, remove it with /sshkey delete ${ED.fingerprint} and /freeze your account.`,
+      text: `SSH key ${ED.fingerprint} (alice@laptop) was added: it can log in to rentals you confirm from now on, not to the ones you have now. If this was not you, remove it with /sshkey delete ${ED.fingerprint} and /freeze your account.`,
     },
-    { topic: 'security', text: `SSH key ${ED.fingerprint} (alice@laptop) was removed. If this was not you, /freeze your account.` },
+    { topic: 'security', text: `SSH key ${ED.fingerprint} (alice@laptop) was removed: no rental lets it in from its next start or restart. If this was not you, /freeze your account.` },
   ])
   expect(t.events(account)).toEqual([
-    { kind: 'ssh_key_added', detail: `SSH key ${ED.fingerprint} (alice@laptop) was added: it can log in to your future rentals.` },
-    { kind: 'ssh_key_deleted', detail: `SSH key ${ED.fingerprint} (alice@laptop) was removed.` },
+    { kind: 'ssh_key_added', detail: `SSH key ${ED.fingerprint} (alice@laptop) was added: it can log in to rentals you confirm from now on, not to the ones you have now.` },
+    { kind: 'ssh_key_deleted', detail: `SSH key ${ED.fingerprint} (alice@laptop) was removed: no rental lets it in from its next start or restart.` },
   ])
   expect(t.keysOf(account)).toEqual([])
 })
@@ -102,7 +102,7 @@ test('every add and delete is a security event told to the account, naming the k
 test('attack: another account can neither see nor delete my keys, by number or by fingerprint', async () => {
   const t = setUp()
   await t.say(alice, `/sshkey add ${ED.line}`)
-  expect((await t.say(mallory, '/sshkey list')).text).toBe('You have no SSH keys. Add one with /sshkey add ssh-ed25519 AAAA… you@laptop; rentals then let it in.')
+  expect((await t.say(mallory, '/sshkey list')).text).toBe('You have no SSH keys. Add one with /sshkey add ssh-ed25519 AAAA… you@laptop; rentals you confirm after that let it in.')
   expect(await t.say(mallory, '/sshkey delete 1')).toEqual({
     text: 'You have no SSH key "1"; give its number or its SHA256:… fingerprint from /sshkey list.',
     error: true,

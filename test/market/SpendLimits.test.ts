@@ -128,20 +128,22 @@ test('/limits with no limit, setting, lowering, raising and removing it; only lo
   expect((await t.say('/limits spend 20')).text).toBe('Your monthly spend limit is now 20 GRID; 0 GRID is committed this month (UTC).')
   expect(t.outbox('security:')).toEqual([])
 
-  expect((await t.say('/limits spend 30')).text).toBe(
-    'Your monthly spend limit is now 30 GRID; 0 GRID is committed this month (UTC). It was raised, so every chat identity of your account was told, with a Freeze button in case it was not you.',
-  )
-  expect((await t.say('/limits spend off')).text).toBe('Your monthly spend limit is removed. Every chat identity of your account was told, with a Freeze button in case it was not you.')
+  const waits = 'Loosening the limit waits out the security hold, so that someone using your chat account cannot spend past it at once; every chat identity of your account was told, with a Freeze button in case it was not you.'
+  expect((await t.say('/limits spend 30')).text).toBe(`Your monthly spend limit stays 20 GRID until 2026-11-27 12:00 UTC, then becomes 30 GRID. ${waits}`)
+  t.h.clock.now += 24 * 3600_000
+  expect((await t.say('/limits spend off')).text).toBe(`Your monthly spend limit will be removed at 2026-11-28 12:00 UTC. ${waits}`)
   const notices = t.outbox('security:')
+  const warning = 'If this was not you, press Freeze my account now: it stops renting, extending, withdrawals and bot signing, and cancels this change.'
   expect(notices.map((n) => [n.accountId, n.topic, n.reply.title, n.reply.text, n.reply.buttons?.map((b) => b.label)])).toEqual([
-    [a, 'security', 'Spend limit loosened', 'Your monthly spend limit was raised from 20 GRID to 30 GRID. If this was not you, press Freeze my account now: it stops renting, extending, withdrawals and bot signing.', ['Freeze my account']],
-    [a, 'security', 'Spend limit loosened', 'Your monthly spend limit of 30 GRID was removed. If this was not you, press Freeze my account now: it stops renting, extending, withdrawals and bot signing.', ['Freeze my account']],
+    [a, 'security', 'Spend limit loosening', `Your monthly spend limit will be raised from 20 GRID to 30 GRID at 2026-11-27 12:00 UTC. ${warning}`, ['Freeze my account']],
+    [a, 'security', 'Spend limit loosening', `Your monthly spend limit of 30 GRID will be removed at 2026-11-28 12:00 UTC. ${warning}`, ['Freeze my account']],
   ])
   // The Freeze button is the account's, whichever identity reads it.
   const freeze = t.h.sqlite.prepare('select name, owner_platform as platform, owner_user_id as owner from actions where id = ?').get((notices[0]!.reply.buttons![0] as { action: string }).action)
   expect(freeze).toEqual({ name: 'security.freeze', platform: 'account', owner: String(a) })
   expect(t.h.sqlite.prepare('select kind from security_events where account_id = ?').all(a)).toEqual([{ kind: 'spend_limit_loosened' }, { kind: 'spend_limit_loosened' }])
-  expect(t.h.sqlite.prepare('select count(*) as n from spend_limits').get()).toEqual({ n: 0 })
+  t.h.clock.now += 24 * 3600_000
+  expect(t.spendLimits.status(a).cap).toBeUndefined()
 })
 
 test.each([

@@ -157,6 +157,9 @@ export const rentals = sqliteTable(
     /** The workload image from the governed catalogue: its name there, and the reference the agent runs. */
     imageName: text('image_name'),
     image: text('image'),
+    /** JSON array of the SSH key fingerprints the account had when the rental was confirmed (a failover's
+     *  replacement carries its predecessor's): a key added later never reaches it. Null: none. */
+    sshKeyFingerprints: text('ssh_key_fingerprints'),
     charged: text('charged'),
     fee: text('fee'),
     refunded: text('refunded'),
