@@ -1,10 +1,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
-import { securityEvents } from '../db/schema/identity.ts'
 import { sshKeys, type SshKey } from '../db/schema/sshKeys.ts'
 import { UserError } from '../errors/AppError.ts'
-import { enqueueNotification } from '../notify/enqueueNotification.ts'
-import { assertNotFrozen } from './AccountSecurity.ts'
+import { announceSecurityChange, assertNotFrozen } from './AccountSecurity.ts'
 import { clip, parseSshPublicKey } from './parseSshPublicKey.ts'
 
 export const MAX_SSH_KEYS_PER_ACCOUNT = 10
@@ -90,22 +88,16 @@ export function authorizedKeysReader(db: Db): (accountId: number) => string[] {
   return (accountId) => statement.all({ accountId }).map((k) => (k.comment ? `${k.publicKey} ${k.comment}` : k.publicKey))
 }
 
-/** Recorded and told to every identity of the account (the security topic is never muted). */
+/** Recorded and told to every identity of the account, with a Freeze button. */
 function announce(db: Db, { accountId, kind, key, now }: { accountId: number; kind: 'ssh_key_added' | 'ssh_key_deleted'; key: SshKey; now: number }): void {
   const named = `${key.fingerprint}${key.comment ? ` (${key.comment})` : ''}`
   const detail =
     kind === 'ssh_key_added'
       ? `SSH key ${named} was added: it can log in to rentals you confirm from now on, not to the ones you have now.`
       : `SSH key ${named} was removed: no rental lets it in from its next start or restart.`
-  const event = db.insert(securityEvents).values({ accountId, kind, detail, createdAt: now }).returning({ id: securityEvents.id }).get()
-  enqueueNotification(db, {
-    dedupeKey: `security:${event.id}`,
-    accountId,
-    topic: 'security',
-    reply: {
-      title: 'Security change on your account',
-      text: kind === 'ssh_key_added' ? `${detail} If this was not you, remove it with /sshkey delete ${key.fingerprint} and /freeze your account.` : `${detail} If this was not you, /freeze your account.`,
-    },
-    now,
-  })
+  const text =
+    kind === 'ssh_key_added'
+      ? `${detail} If this was not you, press Freeze my account now (it stops adding keys) and remove it with /sshkey delete ${key.fingerprint}.`
+      : `${detail} If this was not you, press Freeze my account now.`
+  announceSecurityChange(db, { accountId, kind, detail, text, now })
 }

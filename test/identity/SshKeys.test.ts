@@ -88,10 +88,13 @@ test('every add and delete is a security event told to the account, naming the k
   expect(t.outbox(account)).toEqual([
     {
       topic: 'security',
-      text: `SSH key ${ED.fingerprint} (alice@laptop) was added: it can log in to rentals you confirm from now on, not to the ones you have now. If this was not you, remove it with /sshkey delete ${ED.fingerprint} and /freeze your account.`,
+      text: `SSH key ${ED.fingerprint} (alice@laptop) was added: it can log in to rentals you confirm from now on, not to the ones you have now. If this was not you, press Freeze my account now (it stops adding keys) and remove it with /sshkey delete ${ED.fingerprint}.`,
     },
-    { topic: 'security', text: `SSH key ${ED.fingerprint} (alice@laptop) was removed: no rental lets it in from its next start or restart. If this was not you, /freeze your account.` },
+    { topic: 'security', text: `SSH key ${ED.fingerprint} (alice@laptop) was removed: no rental lets it in from its next start or restart. If this was not you, press Freeze my account now.` },
   ])
+  // Each with a Freeze button that is the account's.
+  const replies = t.sqlite.prepare('select reply from notifications where account_id = ? order by id').all(account) as { reply: string }[]
+  expect(replies.map((n) => (JSON.parse(n.reply) as { buttons?: { label: string }[] }).buttons?.map((b) => b.label))).toEqual([['Freeze my account'], ['Freeze my account']])
   expect(t.events(account)).toEqual([
     { kind: 'ssh_key_added', detail: `SSH key ${ED.fingerprint} (alice@laptop) was added: it can log in to rentals you confirm from now on, not to the ones you have now.` },
     { kind: 'ssh_key_deleted', detail: `SSH key ${ED.fingerprint} (alice@laptop) was removed: no rental lets it in from its next start or restart.` },
