@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import { createMetrics } from '../src/app/metrics.ts'
 import { openDatabase } from '../src/db/openDatabase.ts'
 import { AvailabilityCharts } from '../src/dashboard/AvailabilityCharts.ts'
+import { EpochHistory } from '../src/dashboard/EpochHistory.ts'
 import { NetworkOverview } from '../src/dashboard/NetworkOverview.ts'
 import { snapshotMarketHistory } from '../src/dashboard/snapshotMarketHistory.ts'
 import { createHttpApp } from '../src/http/createHttpApp.ts'
@@ -39,7 +40,7 @@ export default async function ({ nodes }: BenchSize): Promise<BenchRow[]> {
     insert into payouts (id, kind, account_id, to_address, amount, status, batch_id, created_at) select 'e1-' || i, 'reward', i, printf('0x%040x', i), '10000000000000000000', case when i % 10 = 0 then 'pending' else 'confirmed' end, 'epoch:1', ${now} from seq`)
 
   const units = new TokenUnits('GRID', 18)
-  const overview = new NetworkOverview({ sqlite })
+  const overview = new NetworkOverview({ sqlite, epochs: new EpochHistory({ sqlite, clock: () => clock }) })
   const charts = new AvailabilityCharts({ sqlite, units, clock: () => clock, dataVersion: () => overview.version() })
   const app = createHttpApp({ logger: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }), healthChecks: [], routes: [dashboardRoutes({ overview, charts, units })] })
   const get = async (path: string) => {

@@ -113,9 +113,9 @@ export async function createApp(
       })
     : undefined
   if (telegram) adapters.push(telegram)
-  const overview = new NetworkOverview({ sqlite: database.sqlite })
-  const charts = new AvailabilityCharts({ sqlite: database.sqlite, units: services.units, clock, dataVersion: () => overview.version() })
   const dashboardPages = createDashboardPages({ sqlite: database.sqlite, governance: domain.governance, units: services.units, clock })
+  const overview = new NetworkOverview({ sqlite: database.sqlite, epochs: dashboardPages.epochs })
+  const charts = new AvailabilityCharts({ sqlite: database.sqlite, units: services.units, clock, dataVersion: () => overview.version() })
   const http = createHttpApp({
     logger,
     metrics,

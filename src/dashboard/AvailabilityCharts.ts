@@ -1,13 +1,12 @@
 import { UserError } from '../errors/AppError.ts'
 import type { Sqlite } from '../db/openDatabase.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
-import { availabilitySpec, chartShapeOf, chartValues, readAvailabilityPoints, ReusableChart, svgToPng, type AvailabilityChartParameters } from './availabilityChart.ts'
+import { availabilitySpec, chartShapeOf, chartValues, readAvailabilityPoints, type AvailabilityChartParameters } from './availabilityChart.ts'
+import { ChartCache } from './ChartCache.ts'
+import type { ChartFormat } from './ChartDrawing.ts'
 
 export const DEFAULT_CHART_DAYS = 7
 const MAX_DAYS = 90
-/** Distinct (model, days, format) answers kept; past it the cache starts over. */
-const CACHE_ENTRIES = 256
-const COMPILED_ENTRIES = 64
 
 export interface AvailabilityChartsDeps {
   sqlite: Sqlite
@@ -16,8 +15,6 @@ export interface AvailabilityChartsDeps {
   /** When the latest market snapshot was taken: a chart is redrawn only when it changes. */
   dataVersion: () => number | null
 }
-
-export type ChartFormat = 'png' | 'svg'
 
 /** Parses the chart's query string as a person would type it.
  *  @throws UserError naming the parameter and the expected form */
@@ -39,29 +36,20 @@ export function parseChartQuery(query: { model?: string; days?: string }): Avail
 /** The network chart, drawn from market_history and cached until the next
  *  snapshot: one rendering per query per snapshot, however many viewers. */
 export class AvailabilityCharts {
-  private readonly cache = new Map<string, Promise<Buffer | string>>()
+  /** Drawings by (model, days, format), and compiled charts by shape (days × empty × point marks). */
+  private readonly cache = new ChartCache()
   private cachedVersion: number | null = null
-  /** Compiled charts by shape (days × empty × point marks); bounded like the drawings. */
-  private readonly compiled = new Map<string, ReusableChart>()
 
   constructor(private readonly deps: AvailabilityChartsDeps) {}
 
   /** @throws UserError when the model has no history in the window */
   async render(params: AvailabilityChartParameters, format: ChartFormat): Promise<Buffer | string> {
     const version = this.deps.dataVersion()
-    if (version !== this.cachedVersion || this.cache.size >= CACHE_ENTRIES) {
-      this.cache.clear()
+    if (version !== this.cachedVersion) {
+      this.cache.forget()
       this.cachedVersion = version
     }
-    const key = `${params.model ?? ''}|${params.days}|${format}`
-    let rendered = this.cache.get(key)
-    if (!rendered) {
-      rendered = this.draw(params, format)
-      this.cache.set(key, rendered)
-      // A failed drawing (an unknown model) is not kept: the model may appear with the next snapshot.
-      rendered.catch(() => this.cache.get(key) === rendered && this.cache.delete(key))
-    }
-    return rendered
+    return this.cache.kept(`${params.model ?? ''}|${params.days}|${format}`, () => this.draw(params, format))
   }
 
   /** Draws the default chart ahead of the first viewer (after each snapshot). */
@@ -74,14 +62,6 @@ export class AvailabilityCharts {
     if (params.model !== undefined && points.length === 0) {
       throw new UserError(`No GPU model ${params.model} was listed in the last ${params.days} day${params.days === 1 ? '' : 's'}; expected a model shown on the network page, such as model=H100-80GB.`, 'UNKNOWN_MODEL')
     }
-    const shape = chartShapeOf(points, params.days, this.deps.units.symbol)
-    const shapeKey = JSON.stringify(shape)
-    let chart = this.compiled.get(shapeKey)
-    if (!chart) {
-      if (this.compiled.size >= COMPILED_ENTRIES) this.compiled.clear()
-      this.compiled.set(shapeKey, (chart = new ReusableChart(availabilitySpec(shape))))
-    }
-    const svg = await chart.svg(chartValues(points, this.deps.units.decimals))
-    return format === 'svg' ? svg : await svgToPng(svg)
+    return this.cache.draw(availabilitySpec(chartShapeOf(points, params.days, this.deps.units.symbol)), chartValues(points, this.deps.units.decimals), format)
   }
 }

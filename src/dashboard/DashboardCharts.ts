@@ -2,17 +2,15 @@ import { formatUnits } from 'viem'
 import type { TopLevelSpec } from 'vega-lite'
 import { UserError } from '../errors/AppError.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
-import { svgToPng } from './availabilityChart.ts'
-import { ChartDrawing } from './ChartDrawing.ts'
+import { ChartCache } from './ChartCache.ts'
+import type { ChartFormat } from './ChartDrawing.ts'
 import { earningsChartSpec, epochsChartSpec, proposalChartSpec, uptimeChartSpec } from './dashboardChartSpecs.ts'
 import type { EpochHistory } from './EpochHistory.ts'
-import type { ProposalResults } from './ProposalResults.ts'
-import { parseProviderAddress, UPTIME_DAYS, type ProviderProfile } from './ProviderProfile.ts'
+import { isProposalId, type ProposalResults } from './ProposalResults.ts'
+import { UPTIME_DAYS, type ProviderProfile } from './ProviderProfile.ts'
 
 export const DASHBOARD_CHARTS = ['proposal', 'epochs', 'earnings', 'uptime'] as const
 export type DashboardChartName = (typeof DASHBOARD_CHARTS)[number]
-/** Distinct drawings kept; past it the cache starts over. */
-const CACHE_ENTRIES = 256
 const EPOCHS_CHARTED = 60
 
 export type ChartQuery = { id?: string; address?: string }
@@ -25,8 +23,8 @@ export interface DashboardChartsDeps {
 }
 
 /** @throws UserError naming the parameter and its expected form */
-export function parseProposalId(text: string | undefined): string {
-  if (text === undefined || !/^[A-Za-z0-9-]{1,80}$/.test(text)) throw new UserError('id must be a proposal id such as id=p12.', 'BAD_CHART_QUERY')
+function parseProposalId(text: string | undefined): string {
+  if (!isProposalId(text)) throw new UserError('id must be a proposal id such as id=p12.', 'BAD_CHART_QUERY')
   return text.toLowerCase()
 }
 
@@ -34,8 +32,7 @@ export function parseProposalId(text: string | undefined): string {
  *  few points (indexed reads, a memoized tally); a drawing is keyed by those
  *  points, so it is redrawn exactly when what it shows changed. */
 export class DashboardCharts {
-  private readonly cache = new Map<string, Promise<Buffer | string>>()
-  private readonly drawings = new Map<string, ChartDrawing<object>>()
+  private readonly cache = new ChartCache()
 
   constructor(private readonly deps: DashboardChartsDeps) {}
 
@@ -49,21 +46,9 @@ export class DashboardCharts {
     return this.drawn(name, query, 'svg') as Promise<string>
   }
 
-  private drawn(name: DashboardChartName, query: ChartQuery, format: 'png' | 'svg'): Promise<Buffer | string> {
+  private drawn(name: DashboardChartName, query: ChartQuery, format: ChartFormat): Promise<Buffer | string> {
     const { spec, points } = this.read(name, query)
-    const specKey = JSON.stringify(spec)
-    const key = `${format}|${specKey}|${JSON.stringify(points)}`
-    let rendered = this.cache.get(key)
-    if (!rendered) {
-      if (this.cache.size >= CACHE_ENTRIES) this.cache.clear()
-      let drawing = this.drawings.get(specKey)
-      if (!drawing) this.drawings.set(specKey, (drawing = new ChartDrawing(spec)))
-      const svg = drawing.svg(points)
-      rendered = format === 'svg' ? svg : svg.then(svgToPng)
-      this.cache.set(key, rendered)
-      rendered.catch(() => this.cache.get(key) === rendered && this.cache.delete(key))
-    }
-    return rendered
+    return this.cache.kept(`${format}|${JSON.stringify(spec)}|${JSON.stringify(points)}`, () => this.cache.draw(spec, points, format))
   }
 
   private read(name: DashboardChartName, query: ChartQuery): { spec: TopLevelSpec; points: object[] } {
@@ -95,9 +80,6 @@ export class DashboardCharts {
   }
 
   private provider(text: string | undefined): { id: number; address: string } {
-    const address = parseProviderAddress(text)
-    const provider = this.deps.providers.find(address)
-    if (!provider) throw new UserError(`No provider has registered with wallet ${address}; expected the address its agent signs with.`, 'NOT_FOUND')
-    return provider
+    return this.deps.providers.registered(text, 'expected the address its agent signs with')
   }
 }

@@ -67,6 +67,17 @@ export class EpochHistory {
     return this.statements.list.all(limit).map((row) => this.summary(row))
   }
 
+  /** The newest closed epoch; undefined before the first one closes. */
+  latest(): EpochSummaryRow | undefined {
+    return this.list(1)[0]
+  }
+
+  /** Sums the newest epoch's payouts again now, though they were summed less than a minute ago. */
+  refreshLatest(): void {
+    const row = this.statements.list.get(1)
+    if (row) this.payments.sum(row.number)
+  }
+
   get(number: number, page = 1): EpochDetail | undefined {
     const row = this.statements.one.get(number)
     if (!row) return undefined

@@ -9,6 +9,9 @@ import type { ProposalChartPoint } from './dashboardChartSpecs.ts'
 
 export const VOTERS_LISTED = 100
 
+/** A proposal id as a URL carries it (`p12`, a mirrored Snapshot proposal's `s-1a2b3c`): anything else is refused before a lookup. */
+export const isProposalId = (text: string | undefined): text is string => text !== undefined && /^[A-Za-z0-9-]{1,80}$/.test(text)
+
 export interface PublicVoter {
   address: string
   /** Base units; null for a relayed vote the hub has not counted yet. */

@@ -1,24 +1,17 @@
 import { getAddress, isAddress } from 'viem'
 import type { Sqlite } from '../db/openDatabase.ts'
 import { UserError } from '../errors/AppError.ts'
+import type { ProviderNodeSummary } from '../market/providerSummary.ts'
 
 const DAY = 24 * 3600_000
 const BUCKETS_PER_DAY = 288
 export const UPTIME_DAYS = 30
 export const EARNINGS_EPOCHS = 60
 
-export interface ProviderNodeRow {
-  id: string
-  region: string
-  online: boolean
-  listed: boolean
-  verification: 'pending' | 'verified' | 'failed'
-  verifiedAt: number | null
-  simulated: boolean
-  reliability: number
-  /** "3/4 H100-80GB, 1/1 A100-80GB": free of total per model. */
-  gpus: string
-}
+/** A node as the public page shows it: what /provider shows its owner, less
+ *  speed, failure reason, rentals and earnings. `gpus` reads "3/4 H100-80GB,
+ *  1/1 A100-80GB": free of total per model. */
+export type ProviderNodeRow = Pick<ProviderNodeSummary, 'id' | 'region' | 'online' | 'listed' | 'verification' | 'verifiedAt' | 'simulated' | 'reliability' | 'gpus'>
 
 export interface ProviderEarning {
   epoch: number
@@ -66,9 +59,13 @@ export class ProviderProfile {
     }
   }
 
-  /** The provider's id and stored address, or undefined when no agent ever registered with it. */
-  find(address: string): { id: number; address: string } | undefined {
-    return this.statements.provider.get(address, address.toLowerCase())
+  /** The id and stored address of the provider registered with the wallet address in `text`.
+   *  @throws UserError when text is not an address (BAD_ADDRESS) or no agent registered with it (NOT_FOUND; `hint` ends that sentence) */
+  registered(text: string | undefined, hint?: string): { id: number; address: string } {
+    const address = parseProviderAddress(text)
+    const provider = this.statements.provider.get(address, address.toLowerCase())
+    if (!provider) throw new UserError(`No provider has registered with wallet ${address}${hint ? `; ${hint}` : ''}.`, 'NOT_FOUND')
+    return provider
   }
 
   nodes(providerId: number): { nodes: ProviderNodeRow[]; total: number } {

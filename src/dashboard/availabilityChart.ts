@@ -1,14 +1,9 @@
-import { fileURLToPath } from 'node:url'
-import { renderAsync } from '@resvg/resvg-js'
 import { formatUnits } from 'viem'
-import * as vega from 'vega'
-import { compile, type TopLevelSpec } from 'vega-lite'
+import type { TopLevelSpec } from 'vega-lite'
 import type { Sqlite } from '../db/openDatabase.ts'
 import { ALL_REGIONS } from '../db/schema/marketHistory.ts'
+import { CHART_CONFIG } from './ChartDrawing.ts'
 
-/** Shipped with the repo: a Debian server (or CI) may have no fonts at all, and resvg draws no text without one. */
-export const CHART_FONT_FILE = fileURLToPath(new URL('../../assets/fonts/DejaVuSans.ttf', import.meta.url))
-const FONT = 'DejaVu Sans'
 const HOUR = 3600_000
 /** Points per model line at most: a week hourly; longer windows take every n-th hour (drawing cost grows with points). */
 const MAX_POINTS_PER_LINE = 168
@@ -75,34 +70,7 @@ export function availabilitySpec({ days, empty, pointMarks, symbol }: ChartShape
     data: { name: 'points' },
     vconcat: [line('free', 'Free GPUs'), line('price', `Median ${symbol} per GPU-hour`)],
     background: 'white',
-    config: { font: FONT, view: { stroke: '#d0d7de' }, axis: { labelColor: '#1b1f24', titleColor: '#1b1f24' }, title: { color: '#1b1f24', fontSize: 15 }, legend: { labelColor: '#1b1f24', titleColor: '#1b1f24' } },
+    // Vega's own axis font sizes: this chart's two panels were laid out with them.
+    config: { ...CHART_CONFIG, axis: { labelColor: '#1b1f24', titleColor: '#1b1f24' } },
   } as TopLevelSpec
-}
-
-/** A compiled chart kept with one headless View (the 'none' renderer: no
- *  canvas): a drawing only swaps its data, since building the dataflow costs
- *  more than running it. Drawings on one chart take turns. */
-export class ReusableChart {
-  private readonly view: vega.View
-  private turn: Promise<unknown> = Promise.resolve()
-
-  constructor(spec: TopLevelSpec) {
-    this.view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
-  }
-
-  svg(values: ChartValue[]): Promise<string> {
-    const drawing = this.turn.then(() => {
-      this.view.data('points', values)
-      return this.view.toSVG()
-    })
-    this.turn = drawing.catch(() => undefined)
-    return drawing
-  }
-}
-
-/** SVG → PNG with the shipped font only (no system font scan per image), on
- *  libuv's thread pool so the event loop keeps serving while it draws. */
-export async function svgToPng(svg: string): Promise<Buffer> {
-  const image = await renderAsync(svg, { font: { loadSystemFonts: false, fontFiles: [CHART_FONT_FILE], defaultFontFamily: FONT, sansSerifFamily: FONT }, background: 'white' })
-  return image.asPng()
 }

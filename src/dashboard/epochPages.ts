@@ -1,12 +1,21 @@
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 import { html, type Html } from './html.ts'
-import { publicPage, utc } from './pageLayout.ts'
+import { publicPage } from './pageLayout.ts'
 import type { EpochDetail, EpochSummaryRow } from './EpochHistory.ts'
 
 type Proof = { leaf: [string, string]; proof: string[]; root: string }
 
 const paidText = (e: EpochSummaryRow, units: TokenUnits) =>
   `${units.display(e.paid)} to ${e.paidCount} provider${e.paidCount === 1 ? '' : 's'}${e.inFlightCount ? `; ${units.display(e.inFlight)} to ${e.inFlightCount} more on the way` : ''}`
+
+/** An epoch's period, close, emission and payouts as `<dl>` rows: the same on `/` and on the epoch's page. */
+export function epochTotals(e: EpochSummaryRow, units: TokenUnits): Html {
+  return html`<dt>Period</dt><dd>${utcMinute(e.startsAt)} to ${utcMinute(e.endsAt)}</dd>
+<dt>Closed</dt><dd>${utcMinute(e.closedAt)}</dd>
+<dt>Emission</dt><dd>${units.display(e.emission)}</dd>
+<dt>Paid</dt><dd>${paidText(e, units)}</dd>`
+}
 
 /** `/epochs`: every recent epoch's emission and payouts, and the chart across them. */
 export function epochsPageHtml(rows: EpochSummaryRow[], { units }: { units: TokenUnits }): string {
@@ -17,7 +26,7 @@ export function epochsPageHtml(rows: EpochSummaryRow[], { units }: { units: Toke
 <caption>Closed epochs, newest first</caption>
 <thead><tr><th scope="col">Epoch</th><th scope="col">Period (UTC)</th><th scope="col" class="n">Emission</th><th scope="col">Paid</th></tr></thead>
 <tbody>
-${rows.map((e) => html`<tr><th scope="row"><a href="/epochs/${e.number}">${e.number}</a></th><td>${utc(e.startsAt)} to ${utc(e.endsAt)}</td><td class="n">${units.display(e.emission)}</td><td>${paidText(e, units)}</td></tr>\n`)}</tbody>
+${rows.map((e) => html`<tr><th scope="row"><a href="/epochs/${e.number}">${e.number}</a></th><td>${utcMinute(e.startsAt)} to ${utcMinute(e.endsAt)}</td><td class="n">${units.display(e.emission)}</td><td>${paidText(e, units)}</td></tr>\n`)}</tbody>
 </table>`
   const alt = rows.length === 0 ? 'Chart of emission and paid per epoch: no epoch has closed yet.' : `Line chart of emission and paid per epoch for epochs ${rows.at(-1)!.number} to ${rows[0]!.number}; latest, epoch ${rows[0]!.number}: emission ${units.display(rows[0]!.emission)}, paid ${units.display(rows[0]!.paid)}.`
   return publicPage(
@@ -35,10 +44,7 @@ ${table}`,
 export function epochPageHtml(e: EpochDetail, { units, lookup }: { units: TokenUnits; lookup?: { address: string; proof: Proof | undefined } }): string {
   const body = html`<h1>Epoch ${e.number}</h1>
 <dl>
-<dt>Period</dt><dd>${utc(e.startsAt)} to ${utc(e.endsAt)}</dd>
-<dt>Closed</dt><dd>${utc(e.closedAt)}</dd>
-<dt>Emission</dt><dd>${units.display(e.emission)}</dd>
-<dt>Paid</dt><dd>${paidText(e, units)}</dd>
+${epochTotals(e, units)}
 <dt>Merkle root</dt><dd class="mono">${e.merkleRoot}</dd>
 <dt>Report hash</dt><dd class="mono">${e.reportHash}</dd>
 </dl>

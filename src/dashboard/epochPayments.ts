@@ -28,9 +28,14 @@ export class EpochPaymentSums {
   }
 
   of(epoch: number): EpochPayments {
-    const now = this.deps.clock()
     const kept = this.memo.get(epoch)
-    if (kept && (kept.sums.inFlightCount === 0 || now - kept.at < (this.deps.maxAgeMs ?? 60_000))) return kept.sums
+    if (kept && (kept.sums.inFlightCount === 0 || this.deps.clock() - kept.at < (this.deps.maxAgeMs ?? 60_000))) return kept.sums
+    return this.sum(epoch)
+  }
+
+  /** Sums the epoch's payouts now, whatever is kept (the snapshot job keeps the latest epoch current this way). */
+  sum(epoch: number): EpochPayments {
+    const now = this.deps.clock()
     const sums: EpochPayments = { paid: 0n, paidCount: 0, inFlight: 0n, inFlightCount: 0 }
     for (const p of this.statement.all(`e${epoch}-`, `e${epoch}.`)) {
       const amount = (p.high ?? 0n) * 10n ** 12n + (p.low ?? 0n)

@@ -1,37 +1,11 @@
-import { createHash } from 'node:crypto'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { utcMinute } from '../time/utcMinute.ts'
+import { DEFAULT_CHART_DAYS } from './AvailabilityCharts.ts'
+import { epochTotals } from './epochPages.ts'
 import { html, type Html } from './html.ts'
 import type { MarketRow, NetworkOverviewData } from './NetworkOverview.ts'
-import { DEFAULT_CHART_DAYS } from './AvailabilityCharts.ts'
 import { pageDocument } from './pageLayout.ts'
 
-// Dark text on light backgrounds: every pair here is above WCAG AA's 4.5:1.
-const STYLES = `
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; color: #1b1f24; background: #fff; }
-  h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
-  .muted { color: #4b5563; }
-  a { color: #0645ad; } nav ul { display: flex; gap: 1.2rem; list-style: none; padding: 0; margin: 0 0 1rem; border-bottom: 1px solid #d0d7de; padding-bottom: .5rem; }
-  table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-variant-numeric: tabular-nums; }
-  caption { text-align: left; font-weight: 600; padding: .3rem 0; }
-  th, td { padding: .35rem .6rem; border-bottom: 1px solid #d0d7de; text-align: left; }
-  td.n, th.n { text-align: right; }
-  thead th { background: #f3f5f8; }
-  img { max-width: 100%; height: auto; border: 1px solid #d0d7de; }
-  dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; } dt { font-weight: 600; } dd { margin: 0; }
-  .totals { display: flex; gap: 2rem; flex-wrap: wrap; padding: 0; list-style: none; } .totals strong { font-size: 1.4rem; display: block; }
-`
-
-/** Only this page's own style runs: no scripts, images from this server only. */
-export const NETWORK_PAGE_CSP = [
-  "default-src 'none'",
-  "img-src 'self'",
-  `style-src 'sha256-${createHash('sha256').update(STYLES).digest('base64')}'`,
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
-
-const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
 const utilization = (r: { freeGpus: number; rentedGpus: number }) => (r.freeGpus + r.rentedGpus === 0 ? '–' : `${Math.round((100 * r.rentedGpus) / (r.freeGpus + r.rentedGpus))}%`)
 
 /** `/`: the network now (from the latest hourly snapshot), the chart of the last days and the latest epoch. */
@@ -41,7 +15,7 @@ export function networkPageHtml(data: NetworkOverviewData, { units }: { units: T
   const free = data.models.reduce((s, r) => s + r.freeGpus, 0)
   const rented = data.models.reduce((s, r) => s + r.rentedGpus, 0)
   const body = html`<h1>Gridshare network</h1>
-<p class="muted">${data.takenAt === null ? 'No market snapshot yet: the first one is taken a few minutes after the coordinator starts.' : `Listed GPUs as of ${utc(data.takenAt)}; prices are per GPU-hour in ${units.symbol}.`}</p>
+<p class="muted">${data.takenAt === null ? 'No market snapshot yet: the first one is taken a few minutes after the coordinator starts.' : `Listed GPUs as of ${utcMinute(data.takenAt)}; prices are per GPU-hour in ${units.symbol}.`}</p>
 <ul class="totals" aria-label="Network totals">
 <li><strong>${free}</strong> GPUs free</li>
 <li><strong>${rented}</strong> GPUs rented</li>
@@ -56,7 +30,7 @@ ${regionsTable(data.regions, range)}
 <img src="/charts/availability.png?days=${DEFAULT_CHART_DAYS}" width="830" height="450" alt="${chartAlt(data.models, price)}">
 <h2>Latest epoch</h2>
 ${epochSection(data, units)}`
-  return pageDocument({ title: 'Gridshare network', styles: STYLES, body })
+  return pageDocument('Gridshare network', body)
 }
 
 function modelsTable(rows: MarketRow[], range: (r: MarketRow) => string, price: (a: bigint) => string): Html {
@@ -89,9 +63,6 @@ function epochSection({ epoch }: NetworkOverviewData, units: TokenUnits): Html {
   if (!epoch) return html`<p>No epoch has closed yet.</p>`
   return html`<dl>
 <dt>Epoch</dt><dd>${epoch.number}</dd>
-<dt>Period</dt><dd>${utc(epoch.startsAt)} to ${utc(epoch.endsAt)}</dd>
-<dt>Closed</dt><dd>${utc(epoch.closedAt)}</dd>
-<dt>Emission</dt><dd>${units.display(epoch.emission)}</dd>
-<dt>Paid</dt><dd>${units.display(epoch.paid)} to ${epoch.paidCount} provider${epoch.paidCount === 1 ? '' : 's'}${epoch.inFlightCount ? `; ${units.display(epoch.inFlight)} to ${epoch.inFlightCount} more on the way` : ''}</dd>
+${epochTotals(epoch, units)}
 </dl>`
 }

@@ -24,18 +24,14 @@ const STYLES = `
 `
 const STYLE_HASH = createHash('sha256').update(STYLES).digest('base64')
 
-/** The public pages' policy: only this style runs, no scripts, images from
- *  this server, and forms (the proof lookup) submit only here. */
-export const PUBLIC_PAGE_CSP = [
-  "default-src 'none'",
-  "img-src 'self'",
-  `style-src 'sha256-${STYLE_HASH}'`,
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ')
+/** Only the shared style runs, no scripts, images from this server; forms submit to `formAction`. */
+const policy = (formAction: string) =>
+  ["default-src 'none'", "img-src 'self'", `style-src 'sha256-${STYLE_HASH}'`, "base-uri 'none'", `form-action ${formAction}`, "frame-ancestors 'none'"].join('; ')
 
-export const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+/** The public pages' policy: forms (the proof lookup) submit only here. */
+export const PUBLIC_PAGE_CSP = policy("'self'")
+/** `/` has no form: nothing may be submitted from it. */
+export const NETWORK_PAGE_CSP = policy("'none'")
 
 const NAV: [href: string, label: string][] = [
   ['/', 'Network'],
@@ -50,18 +46,18 @@ export function siteNav(): string {
 
 /** A whole public page: the shared style, the site navigation and `main`. */
 export function publicPage(title: string, body: Html): string {
-  return pageDocument({ title: `${title} · Gridshare`, styles: STYLES, body })
+  return pageDocument(`${title} · Gridshare`, body)
 }
 
-/** The HTML document every page is: its style (hashed into its CSP), the site navigation and `main`. */
-export function pageDocument({ title, styles, body }: { title: string; styles: string; body: Html | string }): string {
+/** The HTML document every page is: the shared style (hashed into the CSPs above), the site navigation and `main`. */
+export function pageDocument(title: string, body: Html | string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${html`<title>${title}</title>`}
-<style>${styles}</style>
+<style>${STYLES}</style>
 </head>
 <body>
 ${siteNav()}

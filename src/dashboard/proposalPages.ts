@@ -3,8 +3,9 @@ import { tokens, windowText, type TallyView } from '../governance/proposalReplie
 import type { ProposalView } from '../governance/proposalView.ts'
 import { CHOICE_FORMS, votingTypeOf } from '../governance/votingTypes.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 import { html, type Html } from './html.ts'
-import { publicPage, utc } from './pageLayout.ts'
+import { publicPage } from './pageLayout.ts'
 import { renderMarkdown } from './renderMarkdown.ts'
 import { VOTERS_LISTED, type ProposalDetail } from './ProposalResults.ts'
 
@@ -19,7 +20,7 @@ export function proposalsPageHtml(rows: { proposal: ProposalView; tally: TallyVi
 <caption>The newest proposals</caption>
 <thead><tr><th scope="col">Proposal</th><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Closes</th><th scope="col" class="n">Wallets voted</th><th scope="col" class="n">Power cast</th><th scope="col">Quorum</th></tr></thead>
 <tbody>
-${rows.map(({ proposal: p, tally: t }) => html`<tr><th scope="row"><a href="/proposals/${p.id}">${p.id}</a></th><td>${p.title}</td><td>${STATUS[p.status]}</td><td>${utc(p.endAt)}</td><td class="n">${t.voters}</td><td class="n">${units.display(t.cast)}</td><td>${t.quorumMet ? 'met' : 'not met'}</td></tr>\n`)}</tbody>
+${rows.map(({ proposal: p, tally: t }) => html`<tr><th scope="row"><a href="/proposals/${p.id}">${p.id}</a></th><td>${p.title}</td><td>${STATUS[p.status]}</td><td>${utcMinute(p.endAt)}</td><td class="n">${t.voters}</td><td class="n">${units.display(t.cast)}</td><td>${t.quorumMet ? 'met' : 'not met'}</td></tr>\n`)}</tbody>
 </table>`
   return publicPage('Proposals', html`<h1>Proposals</h1>\n<p class="muted">Token-holder governance of the network: power is the ${units.symbol} a wallet held at the proposal's snapshot block.</p>\n${table}`)
 }
@@ -32,10 +33,10 @@ export function proposalPageHtml({ proposal: p, tally, voters }: ProposalDetail,
   const body = html`<h1>${p.id}: ${p.title}</h1>
 <dl>
 <dt>Status</dt><dd>${STATUS[p.status]}. ${windowText(p, now)}</dd>
-<dt>Closes</dt><dd>${utc(p.endAt)}</dd>
+<dt>Closes</dt><dd>${utcMinute(p.endAt)}</dd>
 <dt>Voting</dt><dd>${p.type}; power is ${units.symbol} held at block ${p.snapshotBlock}</dd>
 ${p.param ? html`<dt>Change if For wins</dt><dd><code>${p.param.name} = ${p.param.value}</code></dd>` : ''}
-${p.result?.executedAt ? html`<dt>Executed</dt><dd>${utc(p.result.executedAt)}</dd>` : ''}
+${p.result?.executedAt ? html`<dt>Executed</dt><dd>${utcMinute(p.result.executedAt)}</dd>` : ''}
 </dl>
 <h2>Proposal</h2>
 <div class="body">${p.body.trim() === '' ? html`<p class="muted">No description.</p>` : renderMarkdown(p.body)}</div>
@@ -69,7 +70,7 @@ ${voters.map((v) => html`<tr><td class="mono">${v.address}</td><td class="n">${v
 }
 
 function howToVote(p: ProposalView): Html {
-  if (p.status === 'closed') return html`<p>Voting closed ${utc(p.endAt)}.</p>`
+  if (p.status === 'closed') return html`<p>Voting closed ${utcMinute(p.endAt)}.</p>`
   const type = votingTypeOf(p.type)
   const form = type ? CHOICE_FORMS[type] : 'a choice number, e.g. 1'
   return html`<p>Vote in Telegram: <code>/vote ${p.id} &lt;choice&gt;</code>; in Discord: <code>/vote id:${p.id} choice:&lt;choice&gt;</code>. Your choice is ${form}; choices: ${p.choices.map((c, i) => `${i + 1}. ${c}`).join(', ')}. Link a wallet first with /link.</p>`

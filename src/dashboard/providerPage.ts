@@ -1,6 +1,7 @@
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { utcMinute } from '../time/utcMinute.ts'
 import { html, type Html } from './html.ts'
-import { publicPage, utc } from './pageLayout.ts'
+import { publicPage } from './pageLayout.ts'
 import { UPTIME_DAYS, type ProviderEarning, type ProviderNodeRow, type ProviderUptimeDay } from './ProviderProfile.ts'
 
 export interface ProviderPageData {
@@ -41,7 +42,7 @@ function nodesTable({ nodes, nodeCount }: ProviderPageData): Html {
 <caption>Each node: GPUs, verification and state${nodeCount > nodes.length ? ` (the first ${nodes.length} of ${nodeCount})` : ''}</caption>
 <thead><tr><th scope="col">Node</th><th scope="col">Region</th><th scope="col">GPUs free/total</th><th scope="col">Verification</th><th scope="col">State</th><th scope="col" class="n">Reliability (7 days)</th></tr></thead>
 <tbody>
-${nodes.map((n) => html`<tr><th scope="row" class="mono">${n.id}</th><td>${n.region}</td><td>${n.gpus || '–'}</td><td>${VERIFICATION[n.verification]}${n.verifiedAt ? ` (${utc(n.verifiedAt)})` : ''}${n.simulated ? '; simulated GPUs' : ''}</td><td>${n.listed ? 'listed' : n.online ? 'online, not listed' : 'offline'}</td><td class="n">${`${Math.round(n.reliability * 1000) / 10}%`}</td></tr>\n`)}</tbody>
+${nodes.map((n) => html`<tr><th scope="row" class="mono">${n.id}</th><td>${n.region}</td><td>${n.gpus || '–'}</td><td>${VERIFICATION[n.verification]}${n.verifiedAt ? ` (${utcMinute(n.verifiedAt)})` : ''}${n.simulated ? '; simulated GPUs' : ''}</td><td>${n.listed ? 'listed' : n.online ? 'online, not listed' : 'offline'}</td><td class="n">${`${Math.round(n.reliability * 1000) / 10}%`}</td></tr>\n`)}</tbody>
 </table>`
 }
 

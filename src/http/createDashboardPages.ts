@@ -14,12 +14,13 @@ export interface DashboardPagesDeps {
   clock: () => number
 }
 
-/** The proposal, epoch and provider pages with their charts, over one database. */
-export function createDashboardPages(deps: DashboardPagesDeps): { routes: Hono; charts: DashboardCharts } {
+/** The proposal, epoch and provider pages with their charts, over one database;
+ *  `epochs` is shared with `/` so the latest epoch's payouts are summed once for both. */
+export function createDashboardPages(deps: DashboardPagesDeps): { routes: Hono; charts: DashboardCharts; epochs: EpochHistory } {
   const { sqlite, units, clock } = deps
   const proposals = new ProposalResults({ governance: deps.governance, sqlite, decimals: units.decimals })
   const epochs = new EpochHistory({ sqlite, clock })
   const providers = new ProviderProfile({ sqlite, clock })
   const charts = new DashboardCharts({ proposals, epochs, providers, units })
-  return { routes: dashboardPageRoutes({ proposals, epochs, providers, charts, units, clock }), charts }
+  return { routes: dashboardPageRoutes({ proposals, epochs, providers, charts, units, clock }), charts, epochs }
 }

@@ -6,9 +6,10 @@ import { epochPageHtml, epochsPageHtml } from '../dashboard/epochPages.ts'
 import type { EpochHistory } from '../dashboard/EpochHistory.ts'
 import { problemPage, PUBLIC_PAGE_CSP } from '../dashboard/pageLayout.ts'
 import { proposalPageHtml, proposalsPageHtml } from '../dashboard/proposalPages.ts'
-import type { ProposalResults } from '../dashboard/ProposalResults.ts'
+import { isProposalId, type ProposalResults } from '../dashboard/ProposalResults.ts'
 import { providerPageHtml } from '../dashboard/providerPage.ts'
 import { parseProviderAddress, type ProviderProfile } from '../dashboard/ProviderProfile.ts'
+import { setChartHeaders, setPageHeaders } from './dashboardHeaders.ts'
 
 export interface DashboardPageDeps {
   proposals: ProposalResults
@@ -19,17 +20,12 @@ export interface DashboardPageDeps {
   clock: () => number
 }
 
-// A PNG opened on its own: nothing runs in it either.
-const CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
 /** The public pages for proposals, epochs and providers, and their charts.
  *  Server-rendered, no scripts; a bad or unknown id gets a page with one sentence. */
 export function dashboardPageRoutes({ proposals, epochs, providers, charts, units, clock }: DashboardPageDeps): Hono {
   const app = new Hono()
   const page = (c: Context, render: () => string) => {
-    c.header('Content-Security-Policy', PUBLIC_PAGE_CSP)
-    c.header('X-Content-Type-Options', 'nosniff')
-    c.header('Cache-Control', 'no-cache')
+    setPageHeaders(c, PUBLIC_PAGE_CSP)
     try {
       return c.html(render())
     } catch (error) {
@@ -43,7 +39,7 @@ export function dashboardPageRoutes({ proposals, epochs, providers, charts, unit
   app.get('/proposals/:id', (c) =>
     page(c, () => {
       const id = c.req.param('id')
-      if (!/^[A-Za-z0-9-]{1,80}$/.test(id)) throw new UserError('A proposal id has letters, digits and dashes, such as /proposals/p12.', 'BAD_REQUEST')
+      if (!isProposalId(id)) throw new UserError('A proposal id has letters, digits and dashes, such as /proposals/p12.', 'BAD_REQUEST')
       return proposalPageHtml(proposals.detail(id), { units, now: clock() })
     }),
   )
@@ -66,9 +62,7 @@ export function dashboardPageRoutes({ proposals, epochs, providers, charts, unit
 
   app.get('/providers/:address', (c) =>
     page(c, () => {
-      const address = parseProviderAddress(c.req.param('address'))
-      const provider = providers.find(address)
-      if (!provider) throw new UserError(`No provider has registered with wallet ${address}.`, 'NOT_FOUND')
+      const provider = providers.registered(c.req.param('address'))
       const { nodes, total } = providers.nodes(provider.id)
       return providerPageHtml({ address: provider.address, nodes, nodeCount: total, uptime: providers.uptime(provider, total), earnings: providers.earnings(provider) }, { units })
     }),
@@ -77,11 +71,7 @@ export function dashboardPageRoutes({ proposals, epochs, providers, charts, unit
   app.get('/charts/:file{(proposal|epochs|earnings|uptime)\\.png}', async (c) => {
     const name = c.req.param('file').slice(0, -'.png'.length) as DashboardChartName
     const png = await charts.png(name, { id: c.req.query('id'), address: c.req.query('address') })
-    c.header('Content-Type', 'image/png')
-    c.header('Content-Security-Policy', CHART_CSP)
-    c.header('X-Content-Type-Options', 'nosniff')
-    // Results move with each vote and payout: browsers may keep a chart for a minute.
-    c.header('Cache-Control', 'public, max-age=60')
+    setChartHeaders(c, 'image/png')
     return c.body(new Uint8Array(png))
   })
   return app

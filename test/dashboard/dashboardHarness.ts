@@ -2,6 +2,7 @@ import { pino } from 'pino'
 import { createMetrics } from '../../src/app/metrics.ts'
 import { openDatabase } from '../../src/db/openDatabase.ts'
 import { AvailabilityCharts } from '../../src/dashboard/AvailabilityCharts.ts'
+import { EpochHistory } from '../../src/dashboard/EpochHistory.ts'
 import { NetworkOverview } from '../../src/dashboard/NetworkOverview.ts'
 import { createHttpApp } from '../../src/http/createHttpApp.ts'
 import { dashboardRoutes } from '../../src/http/dashboardRoutes.ts'
@@ -13,7 +14,7 @@ export function createDashboardHarness(start = Date.UTC(2026, 10, 30, 14, 25)) {
   let now = start
   const clock = () => now
   const units = new TokenUnits('GRID', 18)
-  const overview = new NetworkOverview({ sqlite })
+  const overview = new NetworkOverview({ sqlite, epochs: new EpochHistory({ sqlite, clock }) })
   const charts = new AvailabilityCharts({ sqlite, units, clock, dataVersion: () => overview.version() })
   const app = createHttpApp({ logger: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }), healthChecks: [], routes: [dashboardRoutes({ overview, charts, units })] })
   return {
