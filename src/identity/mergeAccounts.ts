@@ -9,10 +9,12 @@ import { accounts, chatIdentities, securityEvents } from '../db/schema/identity.
 import { rentals, slashes, unbondings } from '../db/schema/market.ts'
 import { notificationPreferences, notifications, quietHours } from '../db/schema/outbox.ts'
 import { epochStatements } from '../db/schema/rewards.ts'
+import { spendLimits } from '../db/schema/spendLimits.ts'
 import { sshKeys } from '../db/schema/sshKeys.ts'
 import { mergeRequests, wallets } from '../db/schema/wallets.ts'
 import { ACCOUNT_BALANCE_KINDS } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
+import { spendLimitOf } from '../market/SpendLimits.ts'
 
 /** Folds account `from` into `into`: every balance kind, and everything that
  *  belongs to the person (rentals with their escrow, votes, alerts, SSH keys, settings,
@@ -69,4 +71,15 @@ export function mergeAccounts(db: Db, ledger: Ledger, { from, into, now }: { fro
     .where(eq(accounts.id, into))
     .run()
   db.update(accounts).set({ mergedInto: into }).where(eq(accounts.id, from)).run()
+  keepStricterSpendLimit(db, { from, into, now })
+}
+
+/** The lower spend limit in force stays, as a freeze does (a cap beats none): a merge is no
+ *  way around a limit. A loosening still waiting on either side is dropped. */
+function keepStricterSpendLimit(db: Db, { from, into, now }: { from: number; into: number; now: number }): void {
+  const caps = [spendLimitOf(db, from, now), spendLimitOf(db, into, now)].filter((cap): cap is bigint => cap !== undefined)
+  db.delete(spendLimits).where(inArray(spendLimits.accountId, [from, into])).run()
+  if (caps.length === 0) return
+  const stricter = caps.reduce((a, b) => (a < b ? a : b))
+  db.insert(spendLimits).values({ accountId: into, monthlyCap: stricter.toString(), updatedAt: now }).run()
 }
