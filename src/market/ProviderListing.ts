@@ -6,6 +6,7 @@ import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import { bond } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
+import { nodeOwnerAccount } from './nodeOwnership.ts'
 
 export interface ProviderListingDeps {
   db: Db
@@ -73,14 +74,8 @@ export class ProviderListing {
 
   /** Refreshes the account owning a node's provider wallet. */
   refreshNode(nodeId: string): void {
-    const owner = this.deps.db
-      .select({ accountId: wallets.accountId })
-      .from(nodes)
-      .innerJoin(providers, eq(providers.id, nodes.providerId))
-      .innerJoin(wallets, eq(wallets.address, providers.address))
-      .where(eq(nodes.id, nodeId))
-      .get()
-    if (owner) this.refreshAccount(owner.accountId)
+    const owner = nodeOwnerAccount(this.deps.db, nodeId)
+    if (owner !== undefined) this.refreshAccount(owner)
   }
 
   /** The periodic sweep: accounts with a listed node whose verification

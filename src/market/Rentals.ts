@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { assertNotOwnNode } from './selfRental.ts'
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Address } from 'viem'
 import type { Logger } from '../app/logger.ts'
@@ -7,7 +6,6 @@ import type { SecretBox } from '../app/SecretBox.ts'
 import { uniqueShortId } from '../app/shortId.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { nodeGpus, nodes, providers, rentals, type Rental, type RentalStatus } from '../db/schema/market.ts'
-import { wallets } from '../db/schema/wallets.ts'
 import { UserError } from '../errors/AppError.ts'
 import type { ProtocolParameters } from '../governance/ProtocolParameters.ts'
 import { available, earnings, escrow, system } from '../ledger/balanceKeys.ts'
@@ -29,6 +27,8 @@ import { resolveWorkloadImage } from './workloadImages.ts'
 import { connectionView } from './connectionView.ts'
 import { assertWithinSpendLimit } from './SpendLimits.ts'
 import { enableAutoExtend } from './autoExtend.ts'
+import { nodeOwnerAccount } from './nodeOwnership.ts'
+import { assertNotOwnNode } from './selfRental.ts'
 
 const ACTIVE: RentalStatus[] = ['pending', 'provisioning', 'running']
 
@@ -292,7 +292,8 @@ export class Rentals {
           servedUntil,
           feeBps: params.getNumber('protocol_fee_bps'),
         })
-        const providerAccount = this.providerAccountOfNode(rental.nodeId)
+        // A provider cannot unlink its wallet while its nodes have rentals (providerUnlinkBlocker).
+        const providerAccount = nodeOwnerAccount(this.deps.db, rental.nodeId)!
         const entries = [
           { key: escrow(rental.accountId), amount: -escrowed },
           { key: available(rental.accountId), amount: result.refunded },
@@ -376,16 +377,6 @@ export class Rentals {
       .get()
     if (!row || row.address !== address) throw new ForbiddenNodeError(row?.rental.nodeId ?? id)
     return row.rental
-  }
-
-  private providerAccountOfNode(nodeId: string): number {
-    return this.deps.db
-      .select({ accountId: wallets.accountId })
-      .from(nodes)
-      .innerJoin(providers, eq(providers.id, nodes.providerId))
-      .innerJoin(wallets, eq(wallets.address, providers.address))
-      .where(eq(nodes.id, nodeId))
-      .get()!.accountId
   }
 
   private newRentalId(): string {

@@ -1,23 +1,16 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
-import { nodes, providers, rentals } from '../db/schema/market.ts'
-import { wallets } from '../db/schema/wallets.ts'
+import { nodes, rentals } from '../db/schema/market.ts'
 import { UserError } from '../errors/AppError.ts'
 import { enqueueNotification } from '../notify/enqueueNotification.ts'
 import { utcMinute } from '../time/utcMinute.ts'
+import { nodeOwnerAccount } from './nodeOwnership.ts'
 
 /** A provider announces maintenance on one of its nodes; renters whose rentals
  *  on it run into the window are warned now, once each. Returns how many. */
 export function announceMaintenance(db: Db, params: { accountId: number; nodeId: string; from: number; hours: number; now: number }): number {
   const { accountId, nodeId, from, hours, now } = params
-  const owned = db
-    .select({ id: nodes.id })
-    .from(nodes)
-    .innerJoin(providers, eq(providers.id, nodes.providerId))
-    .innerJoin(wallets, eq(wallets.address, providers.address))
-    .where(and(eq(nodes.id, nodeId), eq(wallets.accountId, accountId)))
-    .get()
-  if (!owned) throw new UserError(`You have no node ${nodeId}; /provider lists yours.`, 'NOT_FOUND')
+  if (nodeOwnerAccount(db, nodeId) !== accountId) throw new UserError(`You have no node ${nodeId}; /provider lists yours.`, 'NOT_FOUND')
   if (from < now - 60_000) throw new UserError('The maintenance start is in the past; expected a future time such as 2026-12-01T02:00Z.', 'BAD_TIME')
   const until = from + hours * 3600_000
   return db.transaction((tx) => {

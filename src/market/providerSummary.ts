@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { nodeGpus, nodes, providers, rentals } from '../db/schema/market.ts'
 import { wallets } from '../db/schema/wallets.ts'
+import { nodeIdsOfAccount } from './nodeOwnership.ts'
 
 export interface ProviderNodeSummary {
   id: string
@@ -34,23 +35,11 @@ export function providerSummary(db: Db, accountId: number): ProviderNodeSummary[
     .all()
     .map((r) => r.node)
   if (mine.length === 0) return []
-  // Joined by account, never an id list: a large provider must not hit SQLite's variable limit.
-  const gpus = db
-    .select({ gpu: nodeGpus })
-    .from(nodeGpus)
-    .innerJoin(nodes, eq(nodes.id, nodeGpus.nodeId))
-    .innerJoin(providers, eq(providers.id, nodes.providerId))
-    .innerJoin(wallets, eq(wallets.address, providers.address))
-    .where(eq(wallets.accountId, accountId))
-    .all()
-    .map((r) => r.gpu)
+  const gpus = db.select().from(nodeGpus).where(inArray(nodeGpus.nodeId, nodeIdsOfAccount(db, accountId))).all()
   const rentalRows = db
     .select({ nodeId: rentals.nodeId, status: rentals.status, charged: rentals.charged, fee: rentals.fee })
     .from(rentals)
-    .innerJoin(nodes, eq(nodes.id, rentals.nodeId))
-    .innerJoin(providers, eq(providers.id, nodes.providerId))
-    .innerJoin(wallets, eq(wallets.address, providers.address))
-    .where(eq(wallets.accountId, accountId))
+    .where(inArray(rentals.nodeId, nodeIdsOfAccount(db, accountId)))
     .all()
   return mine.map((node) => {
     const own = rentalRows.filter((r) => r.nodeId === node.id)

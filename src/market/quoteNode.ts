@@ -3,10 +3,9 @@ import type { Db } from '../db/openDatabase.ts'
 import { nodeGpus } from '../db/schema/market.ts'
 import { UserError } from '../errors/AppError.ts'
 import { echoInput } from '../errors/echoInput.ts'
-import { available } from '../ledger/balanceKeys.ts'
 import type { Ledger } from '../ledger/Ledger.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
-import { QUOTE_TTL_MS, type Quote } from './quoteRental.ts'
+import { quoteFrom, type Quote } from './quoteRental.ts'
 
 /** /rent node:<id>: the renter picked the node from /offers. */
 export interface NodeQuoteParameters {
@@ -67,17 +66,5 @@ export function quoteNode(deps: NodeQuoteDeps, params: NodeQuoteParameters): Quo
   if (params.region !== undefined && params.region !== offer.region) {
     throw new UserError(`Node ${id} is in ${offer.region}, not ${echoInput(params.region)}; leave region out when you choose a node.`, 'REGION_MISMATCH')
   }
-  const total = price * BigInt(params.gpuCount) * BigInt(params.hours)
-  return {
-    nodeId: id,
-    region: offer.region,
-    reliability: offer.reliability,
-    model: offer.model,
-    gpuCount: params.gpuCount,
-    hours: params.hours,
-    pricePerGpuHour: price,
-    total,
-    balanceAfter: deps.ledger.balance(available(params.accountId)) - total,
-    expiresAt: deps.clock() + QUOTE_TTL_MS,
-  }
+  return quoteFrom(deps, offer, params)
 }

@@ -56,13 +56,24 @@ export function quoteRental(deps: QuoteDeps, params: QuoteParameters): Quote {
   const offer = deps.offers.cheapest(params)
   const what = `${params.gpuCount}× ${params.model}${params.region ? ` in ${params.region}` : ''}${params.maxPrice !== undefined ? ` at or under ${deps.units.display(params.maxPrice)}/GPU-hour` : ''}`
   if (!offer) throw new NoCapacityError(what)
+  return quoteFrom(deps, offer, params)
+}
+
+/** The quote on one offer (a node_gpus row) for `gpuCount` GPUs over `hours`:
+ *  its price times both, and the renter's balance after paying it. Shared by
+ *  the cheapest-fit quote and /rent node:<id> (quoteNode.ts). */
+export function quoteFrom(
+  deps: Pick<QuoteDeps, 'ledger' | 'clock'>,
+  offer: Pick<NodeGpu, 'nodeId' | 'region' | 'reliability' | 'model' | 'pricePerGpuHour'>,
+  params: { accountId: number; gpuCount: number; hours: number },
+): Quote {
   const price = BigInt(offer.pricePerGpuHour)
   const total = price * BigInt(params.gpuCount) * BigInt(params.hours)
   return {
     nodeId: offer.nodeId,
     region: offer.region,
     reliability: offer.reliability,
-    model: params.model,
+    model: offer.model,
     gpuCount: params.gpuCount,
     hours: params.hours,
     pricePerGpuHour: price,

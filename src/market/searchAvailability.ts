@@ -50,6 +50,7 @@ interface Offer {
   permille: number
 }
 
+/** A query in canonical form: the cache key of /gpus answers. */
 interface Filters {
   count: number
   model: string | null
@@ -57,6 +58,18 @@ interface Filters {
   minMemory: number | null
   maxPrice: string | null
   minReliability: number | null
+}
+
+/** Filters resolved against the copy (region as its id, absent bounds as
+ *  infinities), so testing an offer is a few number comparisons. */
+interface OfferTest {
+  count: number
+  /** -1: any region; -2: a region nothing is offered in. */
+  region: number
+  minMemory: number
+  minReliability: number
+  maxPrice: number
+  maxPriceSort: string | null
 }
 
 /** Changes kept in market_changes for lagging readers; older ones are pruned. */
@@ -101,14 +114,7 @@ export class AvailabilitySearch {
   }
 
   search(query: AvailabilityQuery): AvailabilityGroup[] {
-    const filters: Filters = {
-      count: query.count ?? 1,
-      model: query.model ?? null,
-      region: query.region ?? null,
-      minMemory: query.minVramGb ? Math.round(query.minVramGb * 1024) - 512 : null,
-      maxPrice: query.maxPricePerGpuHour === undefined ? null : priceSortKey(query.maxPricePerGpuHour),
-      minReliability: query.minReliability ?? null,
-    }
+    const filters = filtersOf(query)
     this.refresh()
     const key = JSON.stringify(filters)
     let byModel = this.cache.get(key)
@@ -131,20 +137,14 @@ export class AvailabilitySearch {
    *  over the copy keeping only the best few, so 100,000 nodes cost no sort. */
   topOffers(query: AvailabilityQuery, limit: number, before: (a: RankedOffer, b: RankedOffer) => number): { offers: NodeOffer[]; matched: number } {
     this.refresh()
-    const region = query.region === undefined ? -1 : (this.regionIds.get(query.region) ?? -2)
-    const count = query.count ?? 1
-    const minMemory = query.minVramGb ? Math.round(query.minVramGb * 1024) - 512 : -Infinity
-    const minReliability = query.minReliability ?? -Infinity
-    const maxPriceSort = query.maxPricePerGpuHour === undefined ? null : priceSortKey(query.maxPricePerGpuHour)
-    const maxPrice = maxPriceSort === null ? Infinity : Number(maxPriceSort)
-    const models = query.model === undefined ? [...this.offers.keys()].sort() : this.offers.has(query.model) ? [query.model] : []
+    const filters = filtersOf(query)
+    const test = this.testOf(filters)
+    const models = filters.model === null ? [...this.offers.keys()].sort() : this.offers.has(filters.model) ? [filters.model] : []
     const best: { offer: Offer; model: string }[] = []
     let matched = 0
     for (const model of models) {
       for (const offer of this.offers.get(model)!.list) {
-        // The same tests as group(), so /offers and /gpus agree on what is available.
-        if (offer.free < count || offer.memoryMb < minMemory || offer.reliability < minReliability || (region !== -1 && offer.region !== region)) continue
-        if (offer.price > maxPrice || (offer.price === maxPrice && offer.priceSort > maxPriceSort!)) continue
+        if (!passes(offer, test)) continue
         matched++
         if (best.length === limit && before(offer, best[limit - 1]!.offer) >= 0) continue
         let at = best.length === limit ? limit - 1 : best.length
@@ -239,12 +239,20 @@ export class AvailabilitySearch {
     return models
   }
 
+  private testOf(filters: Filters): OfferTest {
+    return {
+      count: filters.count,
+      region: filters.region === null ? -1 : (this.regionIds.get(filters.region) ?? -2),
+      minMemory: filters.minMemory ?? -Infinity,
+      minReliability: filters.minReliability ?? -Infinity,
+      maxPrice: filters.maxPrice === null ? Infinity : Number(filters.maxPrice),
+      maxPriceSort: filters.maxPrice,
+    }
+  }
+
   /** One model's group under the filters, in one pass over its offers. */
   private group(model: string, filters: Filters): AvailabilityGroup | null {
-    const region = filters.region === null ? -1 : (this.regionIds.get(filters.region) ?? -2)
-    const minMemory = filters.minMemory ?? -Infinity
-    const minReliability = filters.minReliability ?? -Infinity
-    const maxPrice = filters.maxPrice === null ? Infinity : Number(filters.maxPrice)
+    const test = this.testOf(filters)
     let freeGpus = 0
     let nodes = 0
     let min: Offer | undefined
@@ -254,9 +262,7 @@ export class AvailabilitySearch {
     const histogram = new Int32Array(1001)
     const finer = new Map<number, number>()
     for (const offer of this.offers.get(model)!.list) {
-      if (offer.free < filters.count || offer.memoryMb < minMemory || offer.reliability < minReliability || (region !== -1 && offer.region !== region)) continue
-      // The double decides unless it ties, then the exact key does.
-      if (offer.price > maxPrice || (offer.price === maxPrice && offer.priceSort > filters.maxPrice!)) continue
+      if (!passes(offer, test)) continue
       freeGpus += offer.free
       nodes++
       if (!min || offer.price < min.price || (offer.price === min.price && offer.priceSort < min.priceSort)) min = offer
@@ -272,6 +278,25 @@ export class AvailabilitySearch {
     const names = this.regionNames.filter((_, id) => regions[id] === 1).sort()
     return { model, freeGpus, nodes, minPrice: BigInt(min.priceSort), maxPrice: BigInt(max.priceSort), regions: names, medianReliability: median(counts, nodes), memoryMb }
   }
+}
+
+function filtersOf(query: AvailabilityQuery): Filters {
+  return {
+    count: query.count ?? 1,
+    model: query.model ?? null,
+    region: query.region ?? null,
+    minMemory: query.minVramGb ? Math.round(query.minVramGb * 1024) - 512 : null,
+    maxPrice: query.maxPricePerGpuHour === undefined ? null : priceSortKey(query.maxPricePerGpuHour),
+    minReliability: query.minReliability ?? null,
+  }
+}
+
+/** The one test of an offer against a query: /gpus (group) and /offers (topOffers)
+ *  both use it, so they agree on what is available. */
+function passes(offer: Offer, test: OfferTest): boolean {
+  if (offer.free < test.count || offer.memoryMb < test.minMemory || offer.reliability < test.minReliability || (test.region !== -1 && offer.region !== test.region)) return false
+  // The double decides unless it ties, then the exact key does.
+  return !(offer.price > test.maxPrice || (offer.price === test.maxPrice && offer.priceSort > test.maxPriceSort!))
 }
 
 function permilleOf(reliability: number): number {

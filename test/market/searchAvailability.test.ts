@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { insertNetwork } from '../../bench/networkFixture.ts'
 import { openDatabase, type Sqlite } from '../../src/db/openDatabase.ts'
+import { byPrice } from '../../src/market/NodeOffers.ts'
 import { AvailabilitySearch, type AvailabilityQuery } from '../../src/market/searchAvailability.ts'
 
 const TOKEN = 10n ** 18n
@@ -104,6 +105,36 @@ describe('availability search', () => {
     sqlite.prepare('delete from market_changes where seq <= (select max(seq) from market_changes)').run()
     sqlite.prepare("update node_gpus set allocated = 1 where node_id = 'n9'").run()
     expectSameAsSql(sqlite, search)
+  })
+
+  test('/offers lists exactly the offers /gpus counts, for every filter', () => {
+    const { sqlite, search } = network()
+    sqlite.prepare("update node_gpus set allocated = 3 where node_id in ('n4', 'n9')").run()
+    sqlite.prepare("update node_gpus set reliability = 0.97 where node_id = 'n11'").run()
+    for (const q of QUERIES) {
+      const groups = search.search(q)
+      const { offers, matched } = search.topOffers(q, 1000, byPrice)
+      expect(matched).toBe(groups.reduce((sum, g) => sum + g.nodes, 0))
+      expect(offers.length).toBe(matched)
+      for (const g of groups) {
+        const mine = offers.filter((o) => o.model === g.model)
+        expect(mine.reduce((sum, o) => sum + o.free, 0)).toBe(g.freeGpus)
+        expect([...new Set(mine.map((o) => o.region))].sort()).toEqual(g.regions)
+      }
+    }
+  })
+
+  test('attack: an offer one base unit over max_price (the same double) is in neither /gpus nor /offers', () => {
+    const { sqlite, search } = network(12)
+    // Below every fixture price; cap + 1 rounds to the same double, so only the exact key tells them apart.
+    const cap = 45n * 10n ** 16n
+    expect(Number(cap + 1n)).toBe(Number(cap))
+    sqlite.prepare("update node_gpus set price_per_gpu_hour = ?, price_sort = ? where node_id = 'n1'").run(cap.toString(), cap.toString().padStart(40, '0'))
+    sqlite.prepare("update node_gpus set price_per_gpu_hour = ?, price_sort = ? where node_id = 'n2'").run((cap + 1n).toString(), (cap + 1n).toString().padStart(40, '0'))
+    const q = { maxPricePerGpuHour: cap }
+    expect(search.search(q)).toEqual([expect.objectContaining({ model: 'A100-80GB', nodes: 1, freeGpus: 5, minPrice: cap, maxPrice: cap })])
+    expect(search.topOffers(q, 10, byPrice)).toEqual({ offers: [{ nodeId: 'n1', model: 'A100-80GB', free: 5, region: 'eu-central', memoryMb: 81920, pricePerGpuHour: cap, reliability: 0.999 }], matched: 1 })
+    expect(search.topOffers({ maxPricePerGpuHour: cap + 1n }, 10, byPrice).matched).toBe(2)
   })
 
   test('the catalogue names only listed models and regions', () => {
