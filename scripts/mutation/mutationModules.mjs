@@ -27,7 +27,7 @@ export const MUTATION_MODULES = [
     tests: [...t('market/verification', ['ComputeChallenges', 'checkOpenedRow']), ...t('agent', ['ChallengeWorker']), ...t('protocol', ['challengeMatrices', 'challengeMerkle'])],
   },
   { mutate: 'src/chain/PayoutSender.ts', tests: [...t('chain', ['PayoutSender', 'payoutRecovery', 'payoutSenderBranches']), ...t('rewards', ['rewardPayouts']), ...t('ledger', ['concurrentWithdrawals'])] },
-  { mutate: 'src/chain/DepositWatcher.ts', tests: [...t('chain', ['DepositWatcher']), ...t('solvency', ['reserves'])] },
+  { mutate: 'src/chain/DepositWatcher.ts', tests: [...t('chain', ['DepositWatcher', 'depositWatcherBranches']), ...t('solvency', ['reserves'])] },
   {
     mutate: 'src/identity/WalletLinking.ts',
     tests: [
