@@ -1,7 +1,8 @@
 // npm run mutate [-- --only <part>[,<part>…]] [--concurrency N]
 // Runs Stryker once per module of mutationModules.mjs, each against its own tests, one
 // after the other, and writes the score table to reports/mutation/summary.md. Each module
-// keeps its incremental file in reports/modules/, so a rerun tests only what changed.
+// keeps its incremental file in reports/modules/, so a rerun tests only what changed, and its
+// own sandbox folder, so runs of different modules can go side by side.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -22,7 +23,7 @@ for (const { mutate, tests } of modules) {
   const name = mutate.replace(/\/\*\*.*$/, '').replaceAll('/', '_')
   const started = Date.now()
   console.log(`\n== ${mutate} (${tests.length} test files)`)
-  const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--mutate', mutate, '--concurrency', values.concurrency!, '--incrementalFile', `reports/modules/${name}.incremental.json`], {
+  const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', '--mutate', mutate, '--concurrency', values.concurrency!, '--incrementalFile', `reports/modules/${name}.incremental.json`, '--tempDirName', `.stryker-tmp/${name}`], {
     stdio: 'inherit',
     env: { ...process.env, MUTATE_TESTS: tests.join(','), MUTATE_NAME: name },
   })
