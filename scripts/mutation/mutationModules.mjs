@@ -24,7 +24,7 @@ export const MUTATION_MODULES = [
   { mutate: 'src/market/Slashing.ts', tests: t('market', ['Slashing', 'Bonds', 'Rentals', 'providerTrust', 'slashingBranches']) },
   {
     mutate: 'src/market/verification/**/*.ts',
-    tests: [...t('market/verification', ['ComputeChallenges', 'checkOpenedRow']), ...t('agent', ['ChallengeWorker']), ...t('protocol', ['challengeMatrices', 'challengeMerkle'])],
+    tests: [...t('market/verification', ['ComputeChallenges', 'checkOpenedRow', 'verdictBranches', 'computeChallengesBranches']), ...t('agent', ['ChallengeWorker']), ...t('protocol', ['challengeMatrices', 'challengeMerkle'])],
   },
   { mutate: 'src/chain/PayoutSender.ts', tests: [...t('chain', ['PayoutSender', 'payoutRecovery', 'payoutSenderBranches']), ...t('rewards', ['rewardPayouts']), ...t('ledger', ['concurrentWithdrawals'])] },
   { mutate: 'src/chain/DepositWatcher.ts', tests: [...t('chain', ['DepositWatcher', 'depositWatcherBranches']), ...t('solvency', ['reserves'])] },
@@ -38,7 +38,7 @@ export const MUTATION_MODULES = [
   { mutate: 'src/rewards/rewardFormula.ts', tests: t('rewards', ['rewardFormula', 'rewardFormulaBoundaries', 'epochMerkleOracle']) },
   {
     mutate: 'src/rewards/Epochs.ts',
-    tests: [...t('rewards', ['Epochs', 'epochMerkleOracle', 'epochMessages', 'epochEmission', 'rewardPayouts']), ...t('solvency', ['epochClose'])],
+    tests: [...t('rewards', ['Epochs', 'epochMerkleOracle', 'epochMessages', 'epochEmission', 'rewardPayouts', 'epochsBranches']), ...t('solvency', ['epochClose'])],
   },
   { mutate: 'src/governance/closeDueProposals.ts', tests: t('governance', ['closing', 'closingBranches', 'concurrentClosing', 'handTallies', 'tallyVotes']) },
   { mutate: 'src/governance/tallyVotes.ts', tests: t('governance', ['tallyVotes', 'handTallies', 'closing', 'closingBranches']) },

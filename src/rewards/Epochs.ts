@@ -212,8 +212,9 @@ export class Epochs {
       params,
       minPayout,
       nodes: (() => {
-        const results = new Map(result.nodes.map((r) => [r.nodeId, r]))
-        return nodeInfo.map((n) => ({ ...n, result: results.get(n.nodeId)! })).sort(byNodeId)
+        // The formula returns its nodes in code-point order of their ids (the same on every machine): the report keeps that order.
+        const infoById = new Map(nodeInfo.map((n) => [n.nodeId, n]))
+        return result.nodes.map((r) => ({ ...infoById.get(r.nodeId)!, result: r }))
       })(),
       providers: result.providers.map((p) => {
         const paid = p.total > 0n && p.total >= minPayout && !held.has(p.providerId)
@@ -228,7 +229,8 @@ export class Epochs {
    *  minimum carried from the last epoch, and reward payouts that failed on-chain. */
   private carryIn(number: number): Map<number, bigint> {
     const carried = new Map<number, bigint>()
-    const previous = number > 1 ? this.get(number - 1) : undefined
+    // Epoch 1 has no row before it: get(0) finds none.
+    const previous = this.get(number - 1)
     for (const p of previous ? (JSON.parse(previous.report) as { providers: { providerId: number; carriedOut: string }[] }).providers : []) {
       if (BigInt(p.carriedOut) > 0n) carried.set(p.providerId, BigInt(p.carriedOut))
     }
@@ -273,9 +275,4 @@ export class Epochs {
 export function epochProof(epoch: EpochRow, address: string): { leaf: [string, string]; proof: string[]; root: string } | undefined {
   const dump = JSON.parse(epoch.tree) as PayoutTreeDump | null
   return dump ? proofFromDump(dump, address) : undefined
-}
-
-/** Code-point order: the same on every machine, whatever its locale. */
-function byNodeId(a: { nodeId: string }, b: { nodeId: string }): number {
-  return a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0
 }

@@ -38,7 +38,7 @@ export class ChallengeVerdicts {
     // GPUs busy with rentals were left out; the last passed challenge still vouches for them while
     // current, but only for as many as it challenged itself: a carry is never carried again, or GPUs
     // kept rented (a provider renting its own) would stay "proven" forever without a computation.
-    const stillCurrent = node.verification === 'verified' && node.verifiedAt !== null && node.verifiedAt > now - intervalMs - 3600_000
+    const stillCurrent = node.verification === 'verified' && (node.verifiedAt ?? 0) > now - intervalMs - 3600_000
     const carried = stillCurrent ? Math.min(allocated, node.verifiedGpus, this.lastPassedGpus(challenge)) : 0
     const tflops = slowestThroughput(
       gpus.map((g) => g.model),
@@ -123,6 +123,7 @@ export class ChallengeVerdicts {
       .orderBy(desc(nodeChallenges.issuedAt))
       .limit(50)
       .all()
-    return earlier.find((c) => !(c.status === 'failed' && c.reason === WITHDRAWN))?.status === 'passed'
+    // Only failures carry a reason, so the withdrawals are the rows whose reason is WITHDRAWN.
+    return earlier.find((c) => c.reason !== WITHDRAWN)?.status === 'passed'
   }
 }

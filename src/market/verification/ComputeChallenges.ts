@@ -188,11 +188,13 @@ export class ComputeChallenges {
     const rowLength = challenge.size * 4
     for (const given of body.rows) {
       const where = `row ${given.row} of GPU ${gpu}`
-      const rounds = [...given.chain, given.values].map((text) => Buffer.from(text, 'base64'))
+      // The committed row is the last round's; the chain holds the earlier ones.
+      const committedRow = Buffer.from(given.values, 'base64')
+      const rounds = [...given.chain.map((text) => Buffer.from(text, 'base64')), committedRow]
       if (rounds.length !== challenge.rounds) return this.verdicts.fail(challenge, `${where} came with ${rounds.length} rounds, not ${challenge.rounds}`)
       const wrongLength = rounds.find((bytes) => bytes.length !== rowLength)
       if (wrongLength) return this.verdicts.fail(challenge, `${where} has a round of ${wrongLength.length} bytes, not ${rowLength}`)
-      if (!verifyMerkleProof({ root: roots[gpu]!, index: given.row, size: challenge.size, rowBytes: rounds.at(-1)!, proof: given.proof }))
+      if (!verifyMerkleProof({ root: roots[gpu]!, index: given.row, size: challenge.size, rowBytes: committedRow, proof: given.proof }))
         return this.verdicts.fail(challenge, `${where} does not match its commitment`)
       if (!check.isProductChain(seed, gpu, given.row, rounds.map(decodeProductRow))) return this.verdicts.fail(challenge, `${where} is not the product of the challenge matrices`)
     }

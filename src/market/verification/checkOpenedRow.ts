@@ -53,7 +53,8 @@ export function prepareRowCheck({ matrixSeed, size, randomBytes }: { matrixSeed:
   return {
     isProductChain(seed, gpu, row, chain) {
       const a = matrixRow(seed, 'A', gpu, row, size)
-      return chain.length > 0 && chain.every((c, round) => isRound(c, a, round === 0 ? undefined : chain[round - 1]))
+      // chain[-1] is undefined: round 0 starts from A's row.
+      return chain.length > 0 && chain.every((c, round) => isRound(c, a, chain[round - 1]))
     },
   }
 }

@@ -25,29 +25,60 @@ test('an honest chain passes; an empty chain, a short row or a wrong round does 
   expect(check.isProductChain(seeds.seed, 1, 5, late)).toBe(false)
 })
 
-test('an entry past the bound is refused even when the projection would not notice', () => {
+/** Row 2 of round 0 with entry k set to `value`, the others moved one unit at a time to keep the sum:
+ *  with r = 1, c·r is unchanged, so only the bound check can tell it from the honest row. */
+function sameSumWith(k: number, value: number) {
+  const row = rowOf(0, 2).slice()
+  const step = value > row[k]! ? -1 : 1
+  let units = Math.abs(value - row[k]!)
+  row[k] = value
+  for (let i = (k + 1) % size; units > 0; i = (i + 1) % size === k ? (i + 2) % size : (i + 1) % size, units--) row[i]! += step
+  return row
+}
+
+test('entries beyond ±bound are refused even when the projection would not notice; ±bound itself is allowed', () => {
   const check = prepareRowCheck({ matrixSeed: seeds.matrixSeed, size, randomBytes: onesForR })
   const bound = size * PRODUCT_BOUND_PER_SIZE
   // One round only, so the forged row does not feed a next round.
-  const honest = rowOf(0, 2)
-  expect(check.isProductChain(seeds.seed, 1, 2, [honest])).toBe(true)
-  for (const [up, down] of [
-    [bound + 1 - honest[0]!, 0],
-    [0, bound + 1 + honest[1]!],
+  expect(check.isProductChain(seeds.seed, 1, 2, [rowOf(0, 2)])).toBe(true)
+  const sum = (row: Int32Array) => row.reduce((a, b) => a + b, 0)
+  for (const [k, value, passes] of [
+    [0, bound + 1, false],
+    [1, -bound - 1, false],
+    [0, bound, true],
+    [1, -bound, true],
   ] as const) {
-    const forged = honest.slice()
-    // Same sum, so c·r is unchanged with r = 1: only the bound check can refuse it.
-    const shift = up || down
-    forged[0]! += up ? shift : -shift
-    forged[1]! -= up ? shift : -shift
-    expect(forged.reduce((a, b) => a + b, 0)).toBe(honest.reduce((a, b) => a + b, 0))
-    expect(check.isProductChain(seeds.seed, 1, 2, [forged])).toBe(false)
+    const row = sameSumWith(k, value)
+    expect(sum(row)).toBe(sum(rowOf(0, 2)))
+    // Only entry k is at or past the bound.
+    expect(row.filter((v, i) => i !== k && Math.abs(v) >= bound)).toEqual(new Int32Array())
+    expect(check.isProductChain(seeds.seed, 1, 2, [row])).toBe(passes)
   }
-  // Exactly at the bound is allowed: entry 0 raised to the bound, the other entries lowered to keep the sum.
-  const atBound = honest.slice()
-  let shift = bound - honest[0]!
-  atBound[0] = bound
-  for (let k = 1; shift > 0; k = (k % (size - 1)) + 1, shift--) atBound[k]! -= 1
-  expect(Math.min(...atBound)).toBeGreaterThanOrEqual(-bound)
-  expect(check.isProductChain(seeds.seed, 1, 2, [atBound])).toBe(true)
+})
+
+test('error: a row longer than the size is refused even when its first entries are right', () => {
+  const check = prepareRowCheck({ matrixSeed: seeds.matrixSeed, size, randomBytes })
+  expect(check.isProductChain(seeds.seed, 1, 5, [rowOf(0, 5)])).toBe(true)
+  expect(check.isProductChain(seeds.seed, 1, 5, [Int32Array.of(...rowOf(0, 5), 0)])).toBe(false)
+})
+
+test('r is the top 20 bits of each little-endian 32-bit word: a forgery passes exactly when it is orthogonal to r', () => {
+  // Word 0 = 0x00001000 → r0 = 1; word 1 = 0x00010000 → r1 = 16; every other r is 0.
+  // (Read big-endian they would give r0 = 256, r1 = 0; the top 12 bits would give 0 everywhere.)
+  const bytes = new Uint8Array(size * 4)
+  bytes[1] = 0x10
+  bytes[6] = 0x01
+  const check = prepareRowCheck({ matrixSeed: seeds.matrixSeed, size, randomBytes: () => bytes })
+  const forged = (changes: [number, number][]) => {
+    const row = rowOf(0, 5).slice()
+    for (const [k, delta] of changes) row[k]! += delta
+    return check.isProductChain(seeds.seed, 1, 5, [row])
+  }
+  expect(forged([])).toBe(true)
+  // 16·r0 − 1·r1 = 0: unseen. Entries where r is 0 are unseen too: why r is secret and random.
+  expect(forged([[0, 16], [1, -1]])).toBe(true)
+  expect(forged([[2, 5]])).toBe(true)
+  expect(forged([[0, 1]])).toBe(false)
+  expect(forged([[1, 1]])).toBe(false)
+  expect(forged([[0, 1], [1, -1]])).toBe(false)
 })
