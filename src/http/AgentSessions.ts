@@ -17,7 +17,8 @@ export interface OpenAgentSession {
 export class AgentSessions {
   private readonly opened = new Map<string, OpenAgentSession>()
 
-  constructor(private readonly deps: { db: Db; secrets: SecretBox; clock: () => number }) {}
+  /** `maxCached`: opened secrets kept in memory before the cache starts again (bounds memory). */
+  constructor(private readonly deps: { db: Db; secrets: SecretBox; clock: () => number; maxCached?: number }) {}
 
   issue(address: Address): AgentSessionResponse {
     const { db, secrets, clock } = this.deps
@@ -40,13 +41,15 @@ export class AgentSessions {
   /** Whether `mac` is the session's HMAC of `payload`: 64 hex digits, compared in constant time. */
   macMatches(session: OpenAgentSession, payload: string, mac: string): boolean {
     const expected = Buffer.from(sessionMac(session.secret, payload), 'hex')
-    const given = Buffer.from(/^[0-9a-f]{64}$/i.test(mac) ? mac : '', 'hex')
-    return given.length === expected.length && timingSafeEqual(given, expected)
+    const given = Buffer.from(mac, 'hex')
+    // Hex decoding stops at the first character that is not hex: every character must have counted.
+    return mac.length === 2 * expected.length && given.length === expected.length && timingSafeEqual(given, expected)
   }
 
+  /** Deletes expired sessions; the cache starts again (live ones reopen from their rows). */
   prune(): number {
     const now = this.deps.clock()
-    for (const [id, session] of this.opened) if (session.expiresAt <= now) this.opened.delete(id)
+    this.opened.clear()
     return this.deps.db.delete(agentSessions).where(lt(agentSessions.expiresAt, now)).run().changes
   }
 
@@ -56,7 +59,7 @@ export class AgentSessions {
     const row = this.deps.db.select().from(agentSessions).where(eq(agentSessions.id, sessionId)).get()
     if (!row) return undefined
     const session = { address: row.address as Address, secret: this.deps.secrets.open(row.secretSealed), expiresAt: row.expiresAt }
-    if (this.opened.size > 100_000) this.opened.clear()
+    if (this.opened.size >= (this.deps.maxCached ?? 100_000)) this.opened.clear()
     this.opened.set(sessionId, session)
     return session
   }

@@ -66,3 +66,60 @@ describe('checking a MAC once the body is in', () => {
     expect(sessions.macMatches(session, payload, `${mac}00`)).toBe(false)
   })
 })
+
+describe('the cache of opened secrets', () => {
+  /** Sessions whose SecretBox counts how often a sealed secret is opened. */
+  function counted(maxCached?: number) {
+    const h = createMarketHarness()
+    harnesses.push(h)
+    let opens = 0
+    const secrets = Object.assign(Object.create(h.secrets) as typeof h.secrets, {
+      open: (sealed: string) => {
+        opens++
+        return h.secrets.open(sealed)
+      },
+    })
+    const sessions = new AgentSessions({ db: h.db, secrets, clock: () => h.clock.now, maxCached })
+    return { h, sessions, opens: () => opens }
+  }
+
+  test('a session is opened from its row once, then served from memory', () => {
+    const { sessions, opens } = counted()
+    const { sessionId } = sessions.issue(provider.address)
+    sessions.open(sessionId)
+    sessions.open(sessionId)
+    expect(opens()).toBe(1)
+  })
+
+  test('at maxCached the cache starts again: memory stays bounded', () => {
+    const { sessions, opens } = counted(2)
+    const [a, b, c] = [1, 2, 3].map(() => sessions.issue(provider.address).sessionId)
+    sessions.open(a!)
+    sessions.open(b!)
+    expect(opens()).toBe(2)
+    // Two are cached: a third starts the cache again, so a is opened from its row once more.
+    sessions.open(c!)
+    sessions.open(b!)
+    expect(opens()).toBe(4)
+    sessions.open(c!)
+    sessions.open(b!)
+    expect(opens()).toBe(4)
+  })
+
+  test('prune deletes expired sessions (not one expiring this instant) and forgets what it cached', () => {
+    const { h, sessions, opens } = counted()
+    const old = sessions.issue(provider.address)
+    h.clock.now += 1000
+    const fresh = sessions.issue(provider.address)
+    sessions.open(old.sessionId)
+    sessions.open(fresh.sessionId)
+    h.clock.now = old.expiresAt
+    expect(sessions.prune()).toBe(0)
+    h.clock.now = old.expiresAt + 1
+    expect(sessions.prune()).toBe(1)
+    expect(h.sqlite.prepare('select count(*) as n from agent_sessions').get()).toEqual({ n: 1 })
+    expect(sessions.open(old.sessionId)).toBe('unknown')
+    expect(sessions.open(fresh.sessionId)).toEqual({ address: provider.address, secret: fresh.secret, expiresAt: fresh.expiresAt })
+    expect(opens()).toBe(3)
+  })
+})
