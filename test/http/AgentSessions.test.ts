@@ -64,6 +64,8 @@ describe('checking a MAC once the body is in', () => {
     expect(Buffer.from(`${mac}z`, 'hex').equals(Buffer.from(mac, 'hex'))).toBe(true)
     expect(sessions.macMatches(session, payload, `${mac}z`)).toBe(false)
     expect(sessions.macMatches(session, payload, `${mac}00`)).toBe(false)
+    // 64 characters, not all hex: decoding stops early, and the lengths differ.
+    expect(sessions.macMatches(session, payload, `${mac.slice(0, 62)}zz`)).toBe(false)
   })
 })
 
