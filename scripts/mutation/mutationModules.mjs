@@ -44,7 +44,7 @@ export const MUTATION_MODULES = [
   { mutate: 'src/governance/tallyVotes.ts', tests: t('governance', ['tallyVotes', 'handTallies', 'closing', 'closingBranches']) },
   { mutate: 'src/governance/parseVoteChoice.ts', tests: t('governance', ['parseVoteChoice', 'voting', 'handTallies', 'tallyVotes']) },
   { mutate: 'src/governance/VotingPower.ts', tests: t('governance', ['votingPower', 'votingPowerCache', 'voting', 'votingPowerChunks', 'votingPowerUnavailable']) },
-  { mutate: 'src/http/agentRoutes.ts', tests: t('http', ['agentRoutes', 'agentReportsDisk', 'agentAuthBeforeBody', 'AgentSessions']) },
+  { mutate: 'src/http/agentRoutes.ts', tests: t('http', ['agentRoutes', 'agentReportsDisk', 'agentAuthBeforeBody', 'AgentSessions', 'agentRoutesBranches']) },
   { mutate: 'src/http/AgentSessions.ts', tests: t('http', ['agentRoutes', 'agentReportsDisk', 'agentAuthBeforeBody', 'AgentSessions']) },
   { mutate: 'src/notify/Notifier.ts', tests: t('notify', ['Notifier', 'notifierClaims', 'notifierFailures']) },
 ]
