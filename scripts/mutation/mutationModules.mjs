@@ -18,7 +18,7 @@ export const MUTATION_MODULES = [
   { mutate: 'src/market/settlement.ts', tests: t('market', ['settlement', 'Rentals']) },
   {
     mutate: 'src/market/Rentals.ts',
-    tests: t('market', ['Rentals', 'settlement', 'quotePriceMoves', 'concurrentConfirmRaces', 'selfRental', 'frozenAccount', 'autoExtend', 'SpendLimits', 'spendLimitLoosening', 'providerTrust', 'readyConnection', 'rentalReminders', 'rentalsConfirmBranches']),
+    tests: t('market', ['Rentals', 'settlement', 'quotePriceMoves', 'concurrentConfirmRaces', 'selfRental', 'frozenAccount', 'autoExtend', 'SpendLimits', 'spendLimitLoosening', 'providerTrust', 'readyConnection', 'rentalReminders', 'rentalsConfirmBranches', 'rentalsLifecycleBranches']),
   },
   { mutate: 'src/market/Bonds.ts', tests: t('market', ['Bonds', 'Slashing', 'providerTrust', 'frozenAccount', 'bondsBranches']) },
   { mutate: 'src/market/Slashing.ts', tests: t('market', ['Slashing', 'Bonds', 'Rentals', 'providerTrust', 'slashingBranches']) },

@@ -176,7 +176,9 @@ export class Rentals {
     const rental = this.agentRental(address, id)
     if (rental.status === 'provisioning' || rental.status === 'running') return rental
     if (rental.status !== 'pending') throw new RentalStateError(id, rental.status, 'claimed')
-    return this.deps.db.update(rentals).set({ status: 'provisioning' }).where(and(eq(rentals.id, id), eq(rentals.status, 'pending'))).returning().get() ?? this.agentRental(address, id)
+    // Re-read rather than trust the update: a concurrent claim may have won, and that row is the answer.
+    this.deps.db.update(rentals).set({ status: 'provisioning' }).where(and(eq(rentals.id, id), eq(rentals.status, 'pending'))).run()
+    return this.agentRental(address, id)
   }
 
   /** Agent: the workload is up; the renter gets the connection details privately. */
@@ -219,9 +221,9 @@ export class Rentals {
   /** Agent: the workload ended on its own (completed at its end time, or failed). */
   reportFinished(address: Address, id: string, outcome: 'completed' | 'failed', reason?: string): Rental {
     const rental = this.agentRental(address, id)
-    if (!ACTIVE.includes(rental.status)) return rental
     const now = this.deps.clock()
-    const servedUntil = outcome === 'completed' && rental.endsAt !== null ? Math.min(now, rental.endsAt) : now
+    // Never billed past the paid end (settle() caps it too); an ended rental is not settled again and comes back as it is.
+    const servedUntil = Math.min(now, rental.endsAt ?? now)
     return this.end(id, outcome, { servedUntil, reason: outcome === 'failed' ? reason ?? 'the workload failed' : undefined }) ?? this.agentRental(address, id)
   }
 
