@@ -55,8 +55,10 @@ type Env = { Variables: { claim: Claim; provider: Address; body: unknown } }
 /** The provider agent API. Each request is signed by the provider's wallet over
  *  method, path, timestamp and body hash; stale or replayed signatures get 401,
  *  another provider's node or rental 403, and nothing changes. Whatever the
- *  headers alone can refuse is refused before the body is read, so a client
- *  holding no key cannot make the coordinator wait for or buffer a body. */
+ *  headers alone can refuse (a stale or malformed timestamp, malformed
+ *  credentials, an unknown or expired session) is refused before the body is
+ *  read. A well-formed wallet signature is only checked over the body, so a
+ *  client without a key can still make one body of up to the path's limit be read. */
 export function agentRoutes(deps: AgentRoutesDeps): Hono<Env> {
   const app = new Hono<Env>()
   // Every agent request writes its replay key: prepared once.

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, gt, isNull } from 'drizzle-orm'
 import { ACCOUNT_OWNER, createAction, newActionId } from '../command/actionStore.ts'
 import type { Db } from '../db/openDatabase.ts'
 import { accounts, securityEvents } from '../db/schema/identity.ts'
@@ -78,8 +78,9 @@ export function freezeAccount(db: Db, { accountId, now }: { accountId: number; n
     const changed = tx.update(accounts).set({ frozenAt: now }).where(and(eq(accounts.id, accountId), isNull(accounts.frozenAt))).run()
     if (changed.changes === 0) return { frozenAt: tx.select({ f: accounts.frozenAt }).from(accounts).where(eq(accounts.id, accountId)).get()!.f!, already: true }
     tx.insert(securityEvents).values({ accountId, kind: 'frozen', detail: 'The account was frozen.', createdAt: now }).run()
-    // A raise or removal of the spend limit still waiting was most likely the thief's.
-    tx.update(spendLimits).set({ pendingCap: null, pendingFrom: null }).where(eq(spendLimits.accountId, accountId)).run()
+    // A raise or removal of the spend limit still waiting was most likely the thief's (one already
+    // in force waited out the hold in the owner's sight, and stays).
+    tx.update(spendLimits).set({ pendingCap: null, pendingFrom: null }).where(and(eq(spendLimits.accountId, accountId), gt(spendLimits.pendingFrom, now))).run()
     enqueueNotification(tx, {
       dedupeKey: `security:frozen:${accountId}:${now}`,
       accountId,

@@ -3,7 +3,7 @@ import type { Db } from '../db/openDatabase.ts'
 import { ledgerEntries, ledgerTransactions } from '../db/schema/ledger.ts'
 import { spendLimits } from '../db/schema/spendLimits.ts'
 import { UserError } from '../errors/AppError.ts'
-import { announceSecurityChange, securityHoldMs } from '../identity/AccountSecurity.ts'
+import { announceSecurityChange, assertNotFrozen, securityHoldMs } from '../identity/AccountSecurity.ts'
 import { available, escrow } from '../ledger/balanceKeys.ts'
 import type { TokenUnits } from '../ledger/TokenUnits.ts'
 import { utcMinute } from '../time/utcMinute.ts'
@@ -62,19 +62,21 @@ export function committedThisMonth(db: Db, accountId: number, now: number): bigi
   return committed
 }
 
-/** The cap in force at `now`; undefined when the account has none. */
-export function spendLimitOf(db: Db, accountId: number, now: number): bigint | undefined {
+/** The cap in force at `now` (undefined: none) and a loosening still waiting then, from one read. */
+export function spendLimitAt(db: Db, accountId: number, now: number): { cap?: bigint; pending?: { cap?: bigint; from: number } } {
   const row = db.select().from(spendLimits).where(eq(spendLimits.accountId, accountId)).get()
-  if (!row) return undefined
-  const cap = row.pendingFrom !== null && row.pendingFrom <= now ? row.pendingCap : row.monthlyCap
-  return cap === null ? undefined : BigInt(cap)
+  if (!row) return {}
+  const waiting = row.pendingFrom !== null && row.pendingFrom > now
+  const inForce = row.pendingFrom === null || waiting ? row.monthlyCap : row.pendingCap
+  return {
+    cap: inForce === null ? undefined : BigInt(inForce),
+    pending: waiting ? { cap: row.pendingCap === null ? undefined : BigInt(row.pendingCap), from: row.pendingFrom! } : undefined,
+  }
 }
 
-/** A loosening still waiting at `now`: the cap it brings (undefined: none) and from when. */
-export function pendingLoosening(db: Db, accountId: number, now: number): { cap?: bigint; from: number } | undefined {
-  const row = db.select().from(spendLimits).where(eq(spendLimits.accountId, accountId)).get()
-  if (!row || row.pendingFrom === null || row.pendingFrom <= now) return undefined
-  return { cap: row.pendingCap === null ? undefined : BigInt(row.pendingCap), from: row.pendingFrom }
+/** The cap in force at `now`; undefined when the account has none. */
+export function spendLimitOf(db: Db, accountId: number, now: number): bigint | undefined {
+  return spendLimitAt(db, accountId, now).cap
 }
 
 /** Call inside the transaction that commits `amount` (confirm, extend), so two
@@ -114,8 +116,7 @@ export class SpendLimits {
     const now = clock()
     const { start, next } = utcMonth(now)
     return {
-      cap: spendLimitOf(db, accountId, now),
-      pending: pendingLoosening(db, accountId, now),
+      ...spendLimitAt(db, accountId, now),
       committed: committedThisMonth(db, accountId, now),
       monthStart: start,
       nextMonthStart: next,
@@ -132,6 +133,8 @@ export class SpendLimits {
         writeLimit(tx, { accountId, cap, now })
         return { applied: 'now' }
       }
+      // A freeze drops a waiting loosening; a frozen account must not queue a new one to outlast it.
+      assertNotFrozen(tx, accountId, 'loosening your spend limit')
       const from = now + securityHoldMs(tx)
       writeLimit(tx, { accountId, cap: current, pending: { cap, from }, now })
       announceLoosening(tx, { accountId, now, detail: `Your monthly spend limit will be raised from ${units.display(current)} to ${units.display(cap)} at ${utcMinute(from)}.` })
@@ -146,6 +149,7 @@ export class SpendLimits {
     return db.transaction((tx) => {
       const current = spendLimitOf(tx, accountId, now)
       if (current === undefined) return { applied: 'nothing' }
+      assertNotFrozen(tx, accountId, 'loosening your spend limit')
       const from = now + securityHoldMs(tx)
       writeLimit(tx, { accountId, cap: current, pending: { from }, now })
       announceLoosening(tx, { accountId, now, detail: `Your monthly spend limit of ${units.display(current)} will be removed at ${utcMinute(from)}.` })

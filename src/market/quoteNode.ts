@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { Db } from '../db/openDatabase.ts'
 import { nodeGpus } from '../db/schema/market.ts'
 import { UserError } from '../errors/AppError.ts'
@@ -40,13 +40,16 @@ export class NodeNotListedError extends UserError {
  *  @throws NodeNotListedError, UserError (model, count, price or region do not fit) */
 export function quoteNode(deps: NodeQuoteDeps, params: NodeQuoteParameters): Quote {
   const { db, units } = deps
-  // `online` on node_gpus means searchable: online and listed (verified, current, bonded).
+  // `online` on node_gpus means searchable: online and listed (verified, current, bonded). Read by
+  // the node's key and filtered here: with `online = ?` in the WHERE SQLite walks every listed row
+  // by an online-first index (as AvailabilityAlerts found; test/market/quotePlan.test.ts).
   const offers = db
     .select()
     .from(nodeGpus)
-    .where(and(eq(nodeGpus.nodeId, params.nodeId), eq(nodeGpus.online, true)))
+    .where(eq(nodeGpus.nodeId, params.nodeId))
     .all()
-    .sort((a, b) => a.model.localeCompare(b.model))
+    .filter((offer) => offer.online)
+    .sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))
   if (offers.length === 0) throw new NodeNotListedError(params.nodeId)
   const id = offers[0]!.nodeId
   const models = offers.map((o) => o.model).join(', ')

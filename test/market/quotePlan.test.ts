@@ -10,6 +10,7 @@ import { Ledger } from '../../src/ledger/Ledger.ts'
 import { TokenUnits } from '../../src/ledger/TokenUnits.ts'
 import { Rentals } from '../../src/market/Rentals.ts'
 import { AvailabilityAlerts } from '../../src/notify/AvailabilityAlerts.ts'
+import { NodeNotListedError, quoteNode } from '../../src/market/quoteNode.ts'
 import type { QuoteParameters } from '../../src/market/quoteRental.ts'
 
 // Issue #15: a quote is "the cheapest listed node with enough free GPUs, then
@@ -143,5 +144,17 @@ describe('other reads of one node\'s offers keep the node_id key', () => {
     expect(alerts.evaluateNode('n5')).toBe(1)
     const [read] = compiled.slice(before).filter((source) => /from "node_gpus"/i.test(source))
     expect(plan(read!)).toEqual(['SEARCH node_gpus USING INDEX sqlite_autoindex_node_gpus_1 (node_id=?)'])
+  })
+
+  test('a quote on one node (/rent node:) searches its rows by key, and an unlisted node is not quoted', () => {
+    const { db, sqlite, ledger, compiled, plan } = network(200)
+    const deps = { db, ledger, units: new TokenUnits('GRID', 18), clock: () => 0 }
+    const params = { accountId: 1_000_000, hours: 1, gpuCount: 1 }
+    const before = compiled.length
+    expect(quoteNode(deps, { ...params, nodeId: 'n5' }).nodeId).toBe('n5')
+    const [read] = compiled.slice(before).filter((source) => /from "node_gpus"/i.test(source))
+    expect(plan(read!)).toEqual(['SEARCH node_gpus USING INDEX sqlite_autoindex_node_gpus_1 (node_id=?)'])
+    sqlite.exec(`update node_gpus set online = 0 where node_id = 'n10'`)
+    expect(() => quoteNode(deps, { ...params, nodeId: 'n10' })).toThrow(NodeNotListedError)
   })
 })

@@ -107,3 +107,27 @@ test('a refund of last month’s rental buys no headroom this month', async () =
   expect(await t.press(t.actionOf(await t.say('/rent H100-80GB 1'), 'Confirm'))).toBe(refusal(10).replace('2026-12-01 00:00', '2027-01-01 00:00'))
   expect(t.h.ledger.balancesOf(a)).toEqual({ available: 85n * TOKEN, escrow: 10n * TOKEN })
 })
+
+test('attack: a frozen account cannot queue a loosening to take effect while it is frozen; lowering still works', async () => {
+  const t = setUpMoneyComfort()
+  const a = t.h.renter('alice', 100)
+  await t.say('/limits spend 10')
+  freezeAccount(t.h.db, { accountId: a, now: t.h.clock.now })
+  const frozen = 'Your account is frozen, so loosening your spend limit is stopped; /unfreeze with a wallet your account held for the security hold before the freeze lifts it.'
+  expect(await t.say('/limits spend off')).toMatchObject({ text: frozen, error: true })
+  expect(await t.say('/limits spend 1000')).toMatchObject({ text: frozen, error: true })
+  expect((await t.say('/limits spend 5')).text).toBe('Your monthly spend limit is now 5 GRID; 0 GRID is committed this month (UTC).')
+  t.h.clock.now += HOLD + 1
+  expect(t.spendLimits.status(a)).toMatchObject({ cap: 5n * TOKEN, pending: undefined })
+  expect(t.h.sqlite.prepare("select count(*) as n from security_events where kind = 'spend_limit_loosened'").get()).toEqual({ n: 0 })
+})
+
+test('a freeze leaves a loosening that already waited out its hold in force', async () => {
+  const t = setUpMoneyComfort()
+  const a = t.h.renter('alice', 100)
+  await t.say('/limits spend 10')
+  await t.say('/limits spend 30')
+  t.h.clock.now += HOLD
+  freezeAccount(t.h.db, { accountId: a, now: t.h.clock.now })
+  expect(t.spendLimits.status(a).cap).toBe(30n * TOKEN)
+})

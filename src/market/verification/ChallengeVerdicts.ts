@@ -1,10 +1,10 @@
 import { and, desc, eq, inArray, lt } from 'drizzle-orm'
 import type { Db } from '../../db/openDatabase.ts'
-import { nodeChallenges, nodeGpus, nodes, providers, type NodeChallenge } from '../../db/schema/market.ts'
-import { wallets } from '../../db/schema/wallets.ts'
+import { nodeChallenges, nodeGpus, nodes, type NodeChallenge } from '../../db/schema/market.ts'
 import type { ProtocolParameters } from '../../governance/ProtocolParameters.ts'
 import { enqueueNotification } from '../../notify/enqueueNotification.ts'
 import type { ChallengeAnswer } from '../../protocol/agentProtocol.ts'
+import { nodeOwnerAccount } from '../nodeOwnership.ts'
 import type { ProviderListing } from '../ProviderListing.ts'
 import { expectedChallengeMs, measuredSpeedBps, PARTIAL_RECHECK_MS, RETRY_AFTER_FAILURE_MS, slowestThroughput } from './challengeTiming.ts'
 
@@ -80,16 +80,9 @@ export class ChallengeVerdicts {
         .where(eq(nodes.id, challenge.nodeId))
         .run()
       listing.refreshNode(challenge.nodeId)
-      const owner = db
-        .select({ accountId: wallets.accountId })
-        .from(nodes)
-        .innerJoin(providers, eq(providers.id, nodes.providerId))
-        .innerJoin(wallets, eq(wallets.address, providers.address))
-        .where(eq(nodes.id, challenge.nodeId))
-        .get()
       enqueueNotification(db, {
         dedupeKey: `node.challenge-failed:${challenge.id}`,
-        accountId: owner?.accountId ?? null,
+        accountId: nodeOwnerAccount(db, challenge.nodeId) ?? null,
         topic: 'provider',
         reply: { text: `Node ${challenge.nodeId} failed its compute challenge (${reason}); it is not listed until it passes one. The next one comes in ${Math.round(RETRY_AFTER_FAILURE_MS / 60_000)} minutes.` },
         now,
